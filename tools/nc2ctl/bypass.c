@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * nc2ctl - bypass requests.
+ *
+ * A bypass is a direct ring between two guests that both have a vif2 on
+ * the same backend.  The toolstack only asks; the backend driver (the
+ * trusted end) negotiates it in-band and reports back.  One directory per
+ * guest pair, owned by the backend domain and invisible to the guests:
+ *
+ *   /local/domain/<BE>/nc2/bypass/<A>-<B>/    (A < B)
+ *     domid-a, domid-b    the two guests           (written by nc2ctl)
+ *     handle-a, handle-b  their vif2 handles       (written by nc2ctl)
+ *     request             "enable" or "disable"    (written by nc2ctl)
+ *     status              see README.md            (written by netback2)
+ *     error               text, when refused       (written by netback2)
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nc2ctl.h"
+
+struct bypass_req {
+	unsigned int a, b;	/* a < b */
+	unsigned int backend;
+	int handle_a, handle_b;
+	bool enable;
+	char dir[NC2_PATH_MAX];
+};
+
+static void bypass_dir(char *buf, unsigned int backend, unsigned int a,
+		       unsigned int b)
+{
+	nc2_path(buf, "/local/domain/%u/nc2/bypass/%u-%u", backend, a, b);
+}
+
+static int bypass_txn(struct xs_handle *h, xs_transaction_t t, void *arg)
+{
+	struct bypass_req *r = arg;
+	struct xs_permissions perms[1] = {
+		{ .id = r->backend, .perms = XS_PERM_NONE },
+	};
+	char path[NC2_PATH_MAX];
+
+	if (!nc2_domain_exists(h, t, r->backend)) {
+		nc2_err("backend domain %u does not exist", r->backend);
+		return -1;
+	}
+	if (!nc2_domain_exists(h, t, r->a) || !nc2_domain_exists(h, t, r->b)) {
+		nc2_err("unknown domain %u",
+			nc2_domain_exists(h, t, r->a) ? r->b : r->a);
+		return -1;
+	}
+	if (!r->enable) {
+		if (!nc2_xs_exists(h, t, r->dir)) {
+			nc2_err("no bypass between domains %u and %u", r->a,
+				r->b);
+			return -1;
+		}
+		if (!nc2_xs_writef(h, t, r->dir, "request", "disable"))
+			return -1;
+		goto clear_status;
+	}
+	r->handle_a = nc2_first_handle(h, t, r->backend, r->a);
+	r->handle_b = nc2_first_handle(h, t, r->backend, r->b);
+	if (r->handle_a < 0 || r->handle_b < 0) {
+		nc2_err("domain %u has no " NC2_DEVTYPE " on backend %u; "
+			"a bypass needs both guests attached to one backend",
+			r->handle_a < 0 ? r->a : r->b, r->backend);
+		return -1;
+	}
+	if (!xs_mkdir(h, t, r->dir) ||
+	    !xs_set_permissions(h, t, r->dir, perms, 1)) {
+		nc2_err("cannot create %s: %s", r->dir, strerror(errno));
+		return -1;
+	}
+	if (!nc2_xs_writef(h, t, r->dir, "domid-a", "%u", r->a) ||
+	    !nc2_xs_writef(h, t, r->dir, "domid-b", "%u", r->b) ||
+	    !nc2_xs_writef(h, t, r->dir, "handle-a", "%d", r->handle_a) ||
+	    !nc2_xs_writef(h, t, r->dir, "handle-b", "%d", r->handle_b) ||
+	    !nc2_xs_writef(h, t, r->dir, "request", "enable"))
+		return -1;
+clear_status:
+	/* A fresh request has no answer yet. */
+	nc2_path(path, "%s/status", r->dir);
+	xs_rm(h, t, path);
+	nc2_path(path, "%s/error", r->dir);
+	xs_rm(h, t, path);
+	return 0;
+}
+
+int nc2_cmd_bypass(const struct nc2_opts *o, int argc, char **argv)
+{
+	struct xs_handle *h;
+	struct bypass_req r = { .backend = 0 };
+	unsigned int x, y;
+
+	(void)o;
+	if (argc < 3 || argc > 4) {
+		nc2_err("bypass: expected enable|disable DOMID_A DOMID_B "
+			"[backend=DOMID]");
+		return NC2_EXIT_USAGE;
+	}
+	if (!strcmp(argv[0], "enable")) {
+		r.enable = true;
+	} else if (strcmp(argv[0], "disable")) {
+		nc2_err("bypass: expected enable or disable, got '%s'",
+			argv[0]);
+		return NC2_EXIT_USAGE;
+	}
+	if (nc2_parse_domid("DOMID_A", argv[1], &x) ||
+	    nc2_parse_domid("DOMID_B", argv[2], &y))
+		return NC2_EXIT_USAGE;
+	if (argc == 4) {
+		if (strncmp(argv[3], "backend=", 8)) {
+			nc2_err("bypass: unknown option '%s'", argv[3]);
+			return NC2_EXIT_USAGE;
+		}
+		if (nc2_parse_domid("backend", argv[3] + 8, &r.backend))
+			return NC2_EXIT_USAGE;
+	}
+	if (x == y) {
+		nc2_err("bypass: a domain cannot bypass to itself");
+		return NC2_EXIT_USAGE;
+	}
+	if (x == r.backend || y == r.backend) {
+		nc2_err("bypass: the backend domain cannot be a bypass end");
+		return NC2_EXIT_USAGE;
+	}
+	r.a = x < y ? x : y;
+	r.b = x < y ? y : x;
+	bypass_dir(r.dir, r.backend, r.a, r.b);
+	h = nc2_xs();
+	if (!h)
+		return NC2_EXIT_ERROR;
+	if (nc2_xs_transact(h, bypass_txn, &r))
+		return NC2_EXIT_ERROR;
+	printf("bypass %u-%u: %s requested (backend %u)\n", r.a, r.b,
+	       r.enable ? "enable" : "disable", r.backend);
+	return NC2_EXIT_OK;
+}
+
+void nc2_list_bypasses(struct xs_handle *h, int domid)
+{
+	char path[NC2_PATH_MAX], dir[NC2_PATH_MAX];
+	unsigned int nd, nb, i, j;
+	char **doms, **pairs;
+	bool header = false;
+
+	doms = xs_directory(h, XBT_NULL, "/local/domain", &nd);
+	for (i = 0; doms && i < nd; i++) {
+		unsigned int be = strtoul(doms[i], NULL, 10);
+
+		nc2_path(path, "/local/domain/%u/nc2/bypass", be);
+		pairs = xs_directory(h, XBT_NULL, path, &nb);
+		for (j = 0; pairs && j < nb; j++) {
+			unsigned int a, b;
+			char *req, *st;
+
+			if (sscanf(pairs[j], "%u-%u", &a, &b) != 2)
+				continue;
+			if (domid >= 0 && (unsigned int)domid != a &&
+			    (unsigned int)domid != b)
+				continue;
+			if (!header) {
+				printf("\n%-6s %-6s %-7s %-8s %s\n", "DOM-A",
+				       "DOM-B", "BACKEND", "REQUEST", "STATUS");
+				header = true;
+			}
+			nc2_path(dir, "%s/%s/request", path, pairs[j]);
+			req = nc2_xs_read(h, XBT_NULL, dir);
+			nc2_path(dir, "%s/%s/status", path, pairs[j]);
+			st = nc2_xs_read(h, XBT_NULL, dir);
+			printf("%-6u %-6u %-7u %-8s %s\n", a, b, be,
+			       req ? req : "-", st ? st : "-");
+			free(req);
+			free(st);
+		}
+		free(pairs);
+	}
+	free(doms);
+}

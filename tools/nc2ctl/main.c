@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * nc2ctl - attach, detach and inspect netchannel2 (vif2) devices.
+ *
+ * Command line parsing, messages and the manual.  The commands live in
+ * vif2.c and bypass.c; xs.c wraps libxenstore.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nc2ctl.h"
+
+const char *nc2_prog = "nc2ctl";
+
+static const char nc2_manual[] =
+"NAME\n"
+"    nc2ctl - attach, detach and inspect netchannel2 (vif2) devices\n"
+"\n"
+"SYNOPSIS\n"
+"    nc2ctl [OPTIONS] attach DOMID [mac=MAC] [bridge=NAME] [handle=N]\n"
+"                            [backend=DOMID] [script=PATH]\n"
+"                            [max-bypasses=N] [local-trusted=0|1]\n"
+"                            [remote-trusted=0|1] [filter-mac=0|1]\n"
+"    nc2ctl [OPTIONS] detach DOMID HANDLE\n"
+"    nc2ctl list [DOMID]\n"
+"    nc2ctl bypass enable|disable DOMID_A DOMID_B [backend=DOMID]\n"
+"    nc2ctl stats [DOMID]\n"
+"    nc2ctl --help\n"
+"\n"
+"DESCRIPTION\n"
+"    nc2ctl is the toolstack half of netchannel2: it writes the xenstore\n"
+"    entries from which the netback2 and netfront2 drivers build a vif2\n"
+"    device, as 'xl network-attach' does for a netchannel1 vif.  It must\n"
+"    run as root in the domain that runs xenstored (normally dom0).\n"
+"\n"
+"OPTIONS\n"
+"    -t, --timeout SECONDS\n"
+"        How long attach waits for the backend to reach InitWait and\n"
+"        detach waits for both ends to reach Closed (default 10).\n"
+"    -n, --no-wait\n"
+"        attach: write the entries and return at once; do not wait for\n"
+"        the backend and do not run the hotplug script.\n"
+"    -v, --verbose\n"
+"        Say what is being done.\n"
+"    -h, --help\n"
+"        Print this manual.\n"
+"\n"
+"COMMANDS\n"
+"    attach DOMID [KEY=VALUE...]\n"
+"        Create a vif2 device for guest DOMID in one xenstore transaction:\n"
+"        the frontend directory (owned by DOMID, readable by the backend)\n"
+"        and the backend directory (owned by the backend domain, readable\n"
+"        by DOMID), both in state 1 (Initialising).  Then wait for the\n"
+"        backend to reach InitWait and run the hotplug script with\n"
+"        'online' (environment: vif, XENBUS_PATH, XENBUS_TYPE=vif2,\n"
+"        XENBUS_BASE_PATH=backend).  Keys:\n"
+"          mac=XX:XX:XX:XX:XX:XX  guest MAC (default: random 00:16:3e:..)\n"
+"          bridge=NAME            bridge for the hotplug script (xenbr0)\n"
+"          handle=N               device number 0-1023 (lowest free)\n"
+"          backend=DOMID          backend domain (0)\n"
+"          script=PATH            hotplug script\n"
+"                                 (/etc/xen/scripts/vif2-bridge)\n"
+"          max-bypasses=N         bypasses this vif2 may hold (5)\n"
+"          local-trusted=0|1      backend end is trusted (1)\n"
+"          remote-trusted=0|1     guest end is trusted (0)\n"
+"          filter-mac=0|1         drop guest frames with a foreign source\n"
+"                                 MAC (1)\n"
+"        Prints 'attached vif2 DOMID/HANDLE: ...' once the entries exist.\n"
+"\n"
+"    detach DOMID HANDLE\n"
+"        Set the backend's online=0 and state=5 (Closing), wait up to\n"
+"        --timeout seconds for frontend and backend to reach 6 (Closed),\n"
+"        run the hotplug script with 'offline' if 'online' had run, and\n"
+"        remove both directories.  If the drivers do not answer in time\n"
+"        (for instance no driver is loaded) the entries are removed anyway\n"
+"        after a warning.\n"
+"\n"
+"    list [DOMID]\n"
+"        One line per vif2 device (of DOMID only, if given): domain,\n"
+"        handle, backend, MAC, bridge and both xenbus states; then the\n"
+"        bypass requests, if any.\n"
+"\n"
+"    bypass enable|disable DOMID_A DOMID_B [backend=DOMID]\n"
+"        Ask the backend to set up (or tear down) a direct bypass ring\n"
+"        between two guests that both have a vif2 on that backend.  Only\n"
+"        the request is written; the backend reports in 'status'.\n"
+"\n"
+"    stats [DOMID]\n"
+"        Print the counters the backend publishes for each vif2 under\n"
+"        its stats/ directory.\n"
+"\n"
+"EXIT STATUS\n"
+"    0  success (detach: also when the entries were removed after a\n"
+"       timeout warning)\n"
+"    1  error: unknown domain, missing backend domain, duplicate handle,\n"
+"       no such device, xenstore not reachable, hotplug script failed\n"
+"    2  bad arguments\n"
+"    3  attach: the backend did not reach InitWait within --timeout;\n"
+"       the entries stay in xenstore\n"
+"\n"
+"FILES\n"
+"    /local/domain/DOMID/device/vif2/HANDLE/\n"
+"        frontend: backend, backend-id, handle, mac, state\n"
+"    /local/domain/BACKEND/backend/vif2/DOMID/HANDLE/\n"
+"        backend: frontend, frontend-id, online, handle, mac, bridge,\n"
+"        script, max-bypasses, local-trusted, remote-trusted, filter-mac,\n"
+"        state; written by others: hotplug-status, vifname, stats/\n"
+"    /local/domain/BACKEND/nc2/bypass/A-B/\n"
+"        domid-a, domid-b, handle-a, handle-b, request; status, error\n"
+"    /etc/xen/scripts/vif2-bridge\n"
+"        default hotplug script\n"
+"\n"
+"    tools/nc2ctl/README.md in the nc2 sources defines every key.\n";
+
+static void vmsg(const char *level, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: %s", nc2_prog, level);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void nc2_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("error: ", fmt, ap);
+	va_end(ap);
+}
+
+void nc2_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void nc2_info(const struct nc2_opts *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!o->verbose)
+		return;
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+}
+
+int nc2_parse_uint(const char *what, const char *s, unsigned int max,
+		   unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!*s || *end || errno || s[0] == '-' || s[0] == '+' || v > max) {
+		nc2_err("bad %s '%s': expected a number from 0 to %u", what, s,
+			max);
+		return -1;
+	}
+	*out = (unsigned int)v;
+	return 0;
+}
+
+int nc2_parse_domid(const char *what, const char *s, unsigned int *out)
+{
+	return nc2_parse_uint(what, s, NC2_DOMID_LIMIT - 1, out);
+}
+
+static void usage_hint(void)
+{
+	fprintf(stderr, "Try '%s --help' for the manual.\n", nc2_prog);
+}
+
+struct nc2_command {
+	const char *name;
+	int (*fn)(const struct nc2_opts *o, int argc, char **argv);
+};
+
+static const struct nc2_command nc2_commands[] = {
+	{ "attach", nc2_cmd_attach },
+	{ "detach", nc2_cmd_detach },
+	{ "list", nc2_cmd_list },
+	{ "bypass", nc2_cmd_bypass },
+	{ "stats", nc2_cmd_stats },
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "timeout", required_argument, NULL, 't' },
+		{ "no-wait", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct nc2_opts o = { .timeout = NC2_DEFAULT_TIMEOUT };
+	const struct nc2_command *cmd = NULL;
+	unsigned int v;
+	size_t i;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "t:nvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (nc2_parse_uint("timeout", optarg, 3600, &v))
+				return NC2_EXIT_USAGE;
+			o.timeout = (int)v;
+			break;
+		case 'n':
+			o.no_wait = true;
+			break;
+		case 'v':
+			o.verbose = true;
+			break;
+		case 'h':
+			fputs(nc2_manual, stdout);
+			return NC2_EXIT_OK;
+		default:
+			usage_hint();
+			return NC2_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		nc2_err("no command given");
+		usage_hint();
+		return NC2_EXIT_USAGE;
+	}
+	for (i = 0; i < sizeof(nc2_commands) / sizeof(nc2_commands[0]); i++)
+		if (!strcmp(argv[optind], nc2_commands[i].name))
+			cmd = &nc2_commands[i];
+	if (!cmd) {
+		nc2_err("unknown command '%s'", argv[optind]);
+		usage_hint();
+		return NC2_EXIT_USAGE;
+	}
+	rc = cmd->fn(&o, argc - optind - 1, argv + optind + 1);
+	if (rc == NC2_EXIT_USAGE)
+		usage_hint();
+	nc2_xs_close();
+	return rc;
+}

@@ -1,0 +1,737 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * nc2ctl - vif2 devices: attach, detach, list, stats.
+ *
+ * attach mirrors what libxl does for a "vif": one transaction writes the
+ * frontend directory (owned by the guest, readable by the backend) and
+ * the backend directory (owned by the backend domain, readable by the
+ * guest), both in state Initialising.  The drivers take it from there;
+ * once the backend reaches InitWait the hotplug script puts its
+ * interface on the bridge.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "nc2ctl.h"
+
+struct vif2_cfg {
+	unsigned int domid;
+	unsigned int backend;
+	unsigned int handle;
+	bool handle_set;
+	char mac[18];
+	const char *bridge;
+	const char *script;
+	unsigned int max_bypasses;
+	unsigned int local_trusted;
+	unsigned int remote_trusted;
+	unsigned int filter_mac;
+};
+
+void nc2_fe_path(char *buf, unsigned int domid, unsigned int handle)
+{
+	nc2_path(buf, "/local/domain/%u/device/" NC2_DEVTYPE "/%u", domid,
+		 handle);
+}
+
+void nc2_be_path(char *buf, unsigned int backend, unsigned int domid,
+		 unsigned int handle)
+{
+	nc2_path(buf, "/local/domain/%u/backend/" NC2_DEVTYPE "/%u/%u", backend,
+		 domid, handle);
+}
+
+static bool handle_in_use(struct xs_handle *h, xs_transaction_t t,
+			  const struct vif2_cfg *c, unsigned int handle)
+{
+	char path[NC2_PATH_MAX];
+
+	nc2_fe_path(path, c->domid, handle);
+	if (nc2_xs_exists(h, t, path))
+		return true;
+	nc2_be_path(path, c->backend, c->domid, handle);
+	return nc2_xs_exists(h, t, path);
+}
+
+int nc2_first_handle(struct xs_handle *h, xs_transaction_t t,
+		     unsigned int backend, unsigned int domid)
+{
+	char path[NC2_PATH_MAX];
+	unsigned int i, n;
+	char **ents;
+	int best = -1;
+
+	nc2_path(path, "/local/domain/%u/backend/" NC2_DEVTYPE "/%u", backend,
+		 domid);
+	ents = xs_directory(h, t, path, &n);
+	if (!ents)
+		return -1;
+	for (i = 0; i < n; i++) {
+		char *end;
+		long v = strtol(ents[i], &end, 10);
+
+		if (*end || end == ents[i] || v < 0 || v > NC2_MAX_HANDLE)
+			continue;
+		if (best < 0 || v < best)
+			best = (int)v;
+	}
+	free(ents);
+	return best;
+}
+
+/* Random locally chosen MAC in the Xen OUI 00:16:3e, as libxl does. */
+static int random_mac(char *mac)
+{
+	unsigned char b[3];
+	int fd = open("/dev/urandom", O_RDONLY);
+
+	if (fd < 0 || read(fd, b, sizeof(b)) != sizeof(b)) {
+		nc2_err("cannot read /dev/urandom: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	snprintf(mac, 18, "00:16:3e:%02x:%02x:%02x", b[0] & 0x7f, b[1], b[2]);
+	return 0;
+}
+
+static int parse_mac(const char *s, char *mac)
+{
+	unsigned char o[6];
+	int i;
+
+	if (strlen(s) != 17)
+		goto bad;
+	for (i = 0; i < 17; i++) {
+		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+			goto bad;
+	}
+	for (i = 0; i < 6; i++)
+		o[i] = (unsigned char)strtoul(s + 3 * i, NULL, 16);
+	if (o[0] & 1) {
+		nc2_err("bad mac '%s': multicast bit set", s);
+		return -1;
+	}
+	snprintf(mac, 18, "%02x:%02x:%02x:%02x:%02x:%02x", o[0], o[1], o[2],
+		 o[3], o[4], o[5]);
+	return 0;
+bad:
+	nc2_err("bad mac '%s': expected XX:XX:XX:XX:XX:XX", s);
+	return -1;
+}
+
+static int parse_attach_args(struct vif2_cfg *c, int argc, char **argv)
+{
+	int i;
+
+	if (argc < 1) {
+		nc2_err("attach: missing DOMID");
+		return -1;
+	}
+	if (nc2_parse_domid("DOMID", argv[0], &c->domid))
+		return -1;
+	for (i = 1; i < argc; i++) {
+		char *eq = strchr(argv[i], '=');
+		const char *v;
+		size_t klen;
+
+		if (!eq) {
+			nc2_err("attach: expected KEY=VALUE, got '%s'",
+				argv[i]);
+			return -1;
+		}
+		klen = eq - argv[i];
+		v = eq + 1;
+#define KEY(name) (klen == strlen(name) && !strncmp(argv[i], name, klen))
+		if (KEY("mac")) {
+			if (parse_mac(v, c->mac))
+				return -1;
+		} else if (KEY("bridge")) {
+			if (!*v || strlen(v) > 15 || strpbrk(v, "/ \t")) {
+				nc2_err("bad bridge name '%s'", v);
+				return -1;
+			}
+			c->bridge = v;
+		} else if (KEY("handle")) {
+			if (nc2_parse_uint("handle", v, NC2_MAX_HANDLE,
+					   &c->handle))
+				return -1;
+			c->handle_set = true;
+		} else if (KEY("backend")) {
+			if (nc2_parse_domid("backend", v, &c->backend))
+				return -1;
+		} else if (KEY("script")) {
+			if (v[0] != '/') {
+				nc2_err("script must be an absolute path");
+				return -1;
+			}
+			c->script = v;
+		} else if (KEY("max-bypasses")) {
+			if (nc2_parse_uint("max-bypasses", v, 64,
+					   &c->max_bypasses))
+				return -1;
+		} else if (KEY("local-trusted")) {
+			if (nc2_parse_uint("local-trusted", v, 1,
+					   &c->local_trusted))
+				return -1;
+		} else if (KEY("remote-trusted")) {
+			if (nc2_parse_uint("remote-trusted", v, 1,
+					   &c->remote_trusted))
+				return -1;
+		} else if (KEY("filter-mac")) {
+			if (nc2_parse_uint("filter-mac", v, 1, &c->filter_mac))
+				return -1;
+		} else {
+			nc2_err("attach: unknown option '%.*s'", (int)klen,
+				argv[i]);
+			return -1;
+		}
+#undef KEY
+	}
+	if (c->backend == c->domid) {
+		nc2_err("backend domain %u is the frontend domain itself",
+			c->backend);
+		return -1;
+	}
+	return 0;
+}
+
+static int write_frontend(struct xs_handle *h, xs_transaction_t t,
+			  const struct vif2_cfg *c, const char *fe,
+			  const char *be)
+{
+	struct xs_permissions perms[2] = {
+		{ .id = c->domid, .perms = XS_PERM_NONE },
+		{ .id = c->backend, .perms = XS_PERM_READ },
+	};
+
+	if (!xs_mkdir(h, t, fe) || !xs_set_permissions(h, t, fe, perms, 2)) {
+		nc2_err("cannot create %s: %s", fe, strerror(errno));
+		return -1;
+	}
+	if (!nc2_xs_writef(h, t, fe, "backend", "%s", be) ||
+	    !nc2_xs_writef(h, t, fe, "backend-id", "%u", c->backend) ||
+	    !nc2_xs_writef(h, t, fe, "handle", "%u", c->handle) ||
+	    !nc2_xs_writef(h, t, fe, "mac", "%s", c->mac) ||
+	    !nc2_xs_writef(h, t, fe, "state", "%d", NC2_XB_INITIALISING))
+		return -1;
+	return 0;
+}
+
+static int write_backend(struct xs_handle *h, xs_transaction_t t,
+			 const struct vif2_cfg *c, const char *fe,
+			 const char *be)
+{
+	struct xs_permissions perms[2] = {
+		{ .id = c->backend, .perms = XS_PERM_NONE },
+		{ .id = c->domid, .perms = XS_PERM_READ },
+	};
+
+	if (!xs_mkdir(h, t, be) || !xs_set_permissions(h, t, be, perms, 2)) {
+		nc2_err("cannot create %s: %s", be, strerror(errno));
+		return -1;
+	}
+	if (!nc2_xs_writef(h, t, be, "frontend", "%s", fe) ||
+	    !nc2_xs_writef(h, t, be, "frontend-id", "%u", c->domid) ||
+	    !nc2_xs_writef(h, t, be, "online", "1") ||
+	    !nc2_xs_writef(h, t, be, "handle", "%u", c->handle) ||
+	    !nc2_xs_writef(h, t, be, "mac", "%s", c->mac) ||
+	    !nc2_xs_writef(h, t, be, "bridge", "%s", c->bridge) ||
+	    !nc2_xs_writef(h, t, be, "script", "%s", c->script) ||
+	    !nc2_xs_writef(h, t, be, "max-bypasses", "%u", c->max_bypasses) ||
+	    !nc2_xs_writef(h, t, be, "local-trusted", "%u",
+			   c->local_trusted) ||
+	    !nc2_xs_writef(h, t, be, "remote-trusted", "%u",
+			   c->remote_trusted) ||
+	    !nc2_xs_writef(h, t, be, "filter-mac", "%u", c->filter_mac) ||
+	    !nc2_xs_writef(h, t, be, "state", "%d", NC2_XB_INITIALISING))
+		return -1;
+	return 0;
+}
+
+/* Transaction body of attach: all checks and writes see one snapshot. */
+static int attach_txn(struct xs_handle *h, xs_transaction_t t, void *arg)
+{
+	struct vif2_cfg *c = arg;
+	char fe[NC2_PATH_MAX], be[NC2_PATH_MAX];
+
+	if (!nc2_domain_exists(h, t, c->domid)) {
+		nc2_err("unknown domain %u (no /local/domain/%u in xenstore)",
+			c->domid, c->domid);
+		return -1;
+	}
+	if (!nc2_domain_exists(h, t, c->backend)) {
+		nc2_err("backend domain %u does not exist", c->backend);
+		return -1;
+	}
+	if (c->handle_set) {
+		if (handle_in_use(h, t, c, c->handle)) {
+			nc2_err("domain %u already has a " NC2_DEVTYPE
+				" with handle %u",
+				c->domid, c->handle);
+			return -1;
+		}
+	} else {
+		for (c->handle = 0; c->handle <= NC2_MAX_HANDLE; c->handle++)
+			if (!handle_in_use(h, t, c, c->handle))
+				break;
+		if (c->handle > NC2_MAX_HANDLE) {
+			nc2_err("domain %u has no free " NC2_DEVTYPE " handle",
+				c->domid);
+			return -1;
+		}
+	}
+	nc2_fe_path(fe, c->domid, c->handle);
+	nc2_be_path(be, c->backend, c->domid, c->handle);
+	if (write_frontend(h, t, c, fe, be) || write_backend(h, t, c, fe, be))
+		return -1;
+	return 0;
+}
+
+/* Interface name: the backend may publish "vifname"; else vif2.D.H. */
+static void vif_name(struct xs_handle *h, const char *be, unsigned int domid,
+		     unsigned int handle, char *name, size_t len)
+{
+	char path[NC2_PATH_MAX];
+	char *v;
+
+	nc2_path(path, "%s/vifname", be);
+	v = nc2_xs_read(h, XBT_NULL, path);
+	if (v && *v && strlen(v) < len && !strpbrk(v, "/ \t"))
+		snprintf(name, len, "%s", v);
+	else
+		snprintf(name, len, "vif2.%u.%u", domid, handle);
+	free(v);
+}
+
+/*
+ * Run the hotplug script of backend directory @be with @action ("online"
+ * or "offline").  Environment as libxl gives vif scripts.
+ */
+static int run_hotplug(struct xs_handle *h, const struct nc2_opts *o,
+		       const char *be, unsigned int domid, unsigned int handle,
+		       const char *action)
+{
+	char path[NC2_PATH_MAX], vif[32];
+	char *script;
+	int status;
+	pid_t pid;
+
+	nc2_path(path, "%s/script", be);
+	script = nc2_xs_read(h, XBT_NULL, path);
+	if (!script || !*script) {
+		free(script);
+		return 0;
+	}
+	vif_name(h, be, domid, handle, vif, sizeof(vif));
+	nc2_info(o, "running %s %s for %s", script, action, vif);
+	pid = fork();
+	if (pid < 0) {
+		nc2_err("fork: %s", strerror(errno));
+		free(script);
+		return -1;
+	}
+	if (pid == 0) {
+		setenv("XENBUS_PATH", be, 1);
+		setenv("XENBUS_TYPE", NC2_DEVTYPE, 1);
+		setenv("XENBUS_BASE_PATH", "backend", 1);
+		setenv("vif", vif, 1);
+		execl(script, script, action, (char *)NULL);
+		fprintf(stderr, "%s: cannot run %s: %s\n", nc2_prog, script,
+			strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			nc2_err("waitpid: %s", strerror(errno));
+			free(script);
+			return -1;
+		}
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		nc2_err("hotplug script %s %s failed (status %d)", script,
+			action, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		free(script);
+		return -1;
+	}
+	free(script);
+	return 0;
+}
+
+struct state_wait {
+	char fe_state[NC2_PATH_MAX];
+	char be_state[NC2_PATH_MAX];
+	int fe, be; /* last seen states, -1 = node gone */
+};
+
+static void read_states(struct xs_handle *h, struct state_wait *w)
+{
+	w->fe = nc2_xs_read_int(h, XBT_NULL, w->fe_state, -1);
+	w->be = nc2_xs_read_int(h, XBT_NULL, w->be_state, -1);
+}
+
+static bool backend_ready(struct xs_handle *h, void *arg)
+{
+	struct state_wait *w = arg;
+
+	read_states(h, w);
+	return w->be >= NC2_XB_INITWAIT;
+}
+
+int nc2_cmd_attach(const struct nc2_opts *o, int argc, char **argv)
+{
+	struct xs_handle *h;
+	struct vif2_cfg c = {
+		.backend = 0,
+		.bridge = NC2_DEFAULT_BRIDGE,
+		.script = NC2_DEFAULT_SCRIPT,
+		.max_bypasses = NC2_DEFAULT_BYPASSES,
+		.local_trusted = 1,
+		.remote_trusted = 0,
+		.filter_mac = 1,
+	};
+	char fe[NC2_PATH_MAX], be[NC2_PATH_MAX];
+	const char *watch[1];
+	struct state_wait w;
+	int rc;
+
+	if (parse_attach_args(&c, argc, argv))
+		return NC2_EXIT_USAGE;
+	if (!c.mac[0] && random_mac(c.mac))
+		return NC2_EXIT_ERROR;
+	h = nc2_xs();
+	if (!h)
+		return NC2_EXIT_ERROR;
+	if (nc2_xs_transact(h, attach_txn, &c))
+		return NC2_EXIT_ERROR;
+
+	nc2_fe_path(fe, c.domid, c.handle);
+	nc2_be_path(be, c.backend, c.domid, c.handle);
+	printf("attached " NC2_DEVTYPE " %u/%u: backend %u, mac %s, bridge %s\n",
+	       c.domid, c.handle, c.backend, c.mac, c.bridge);
+	fflush(stdout);
+	if (o->no_wait)
+		return NC2_EXIT_OK;
+
+	/* Wait for the backend driver to create its interface. */
+	nc2_path(w.fe_state, "%s/state", fe);
+	nc2_path(w.be_state, "%s/state", be);
+	watch[0] = w.be_state;
+	rc = nc2_xs_wait(h, watch, 1, backend_ready, &w, o->timeout);
+	if (rc < 0)
+		return NC2_EXIT_ERROR;
+	if (rc > 0) {
+		nc2_warn("backend %s still in state %d (%s) after %d s; "
+			 "is netback2 loaded in domain %u? "
+			 "entries left in xenstore, hotplug script not run",
+			 be, w.be, nc2_state_name(w.be), o->timeout, c.backend);
+		return NC2_EXIT_TIMEOUT;
+	}
+	if (w.be >= NC2_XB_CLOSING) {
+		nc2_err("backend %s went to state %d (%s) instead of InitWait",
+			be, w.be, nc2_state_name(w.be));
+		return NC2_EXIT_ERROR;
+	}
+	if (run_hotplug(h, o, be, c.domid, c.handle, "online"))
+		return NC2_EXIT_ERROR;
+	return NC2_EXIT_OK;
+}
+
+static bool both_closed(struct xs_handle *h, void *arg)
+{
+	struct state_wait *w = arg;
+
+	read_states(h, w);
+	return (w->fe < 0 || w->fe == NC2_XB_CLOSED) &&
+	       (w->be < 0 || w->be == NC2_XB_CLOSED);
+}
+
+struct detach_req {
+	unsigned int domid, handle, backend;
+	char fe[NC2_PATH_MAX];
+	char be[NC2_PATH_MAX];
+};
+
+static int close_txn(struct xs_handle *h, xs_transaction_t t, void *arg)
+{
+	struct detach_req *d = arg;
+
+	if (!nc2_xs_exists(h, t, d->be))
+		return 0;
+	if (!nc2_xs_writef(h, t, d->be, "online", "0") ||
+	    !nc2_xs_writef(h, t, d->be, "state", "%d", NC2_XB_CLOSING))
+		return -1;
+	return 0;
+}
+
+static int remove_txn(struct xs_handle *h, xs_transaction_t t, void *arg)
+{
+	struct detach_req *d = arg;
+	char parent[NC2_PATH_MAX];
+	unsigned int n;
+	char **ents;
+
+	if ((!xs_rm(h, t, d->fe) && errno != ENOENT) ||
+	    (!xs_rm(h, t, d->be) && errno != ENOENT)) {
+		nc2_err("cannot remove " NC2_DEVTYPE " %u/%u: %s", d->domid,
+			d->handle, strerror(errno));
+		return -1;
+	}
+	/* Drop backend/vif2/<domid> once its last device is gone. */
+	nc2_path(parent, "/local/domain/%u/backend/" NC2_DEVTYPE "/%u",
+		 d->backend, d->domid);
+	ents = xs_directory(h, t, parent, &n);
+	if (ents && n == 0)
+		xs_rm(h, t, parent);
+	free(ents);
+	return 0;
+}
+
+/* Backend of a device: from the frontend's backend-id, else search. */
+static int find_backend(struct xs_handle *h, struct detach_req *d)
+{
+	char path[NC2_PATH_MAX];
+	unsigned int i, n;
+	char **doms;
+	int id;
+
+	nc2_path(path, "%s/backend-id", d->fe);
+	id = nc2_xs_read_int(h, XBT_NULL, path, -1);
+	if (id >= 0) {
+		d->backend = id;
+		return 0;
+	}
+	doms = xs_directory(h, XBT_NULL, "/local/domain", &n);
+	for (i = 0; doms && i < n; i++) {
+		char *end;
+		unsigned long b = strtoul(doms[i], &end, 10);
+
+		if (*end)
+			continue;
+		nc2_be_path(path, b, d->domid, d->handle);
+		if (nc2_xs_exists(h, XBT_NULL, path)) {
+			d->backend = b;
+			free(doms);
+			return 0;
+		}
+	}
+	free(doms);
+	return -1;
+}
+
+int nc2_cmd_detach(const struct nc2_opts *o, int argc, char **argv)
+{
+	struct xs_handle *h;
+	struct detach_req d;
+	struct state_wait w;
+	const char *watch[2];
+	bool hotplugged;
+	char path[NC2_PATH_MAX];
+	int rc;
+
+	if (argc != 2) {
+		nc2_err("detach: expected DOMID HANDLE");
+		return NC2_EXIT_USAGE;
+	}
+	if (nc2_parse_domid("DOMID", argv[0], &d.domid) ||
+	    nc2_parse_uint("HANDLE", argv[1], NC2_MAX_HANDLE, &d.handle))
+		return NC2_EXIT_USAGE;
+	h = nc2_xs();
+	if (!h)
+		return NC2_EXIT_ERROR;
+	nc2_fe_path(d.fe, d.domid, d.handle);
+	if (find_backend(h, &d)) {
+		if (!nc2_domain_exists(h, XBT_NULL, d.domid))
+			nc2_err("unknown domain %u", d.domid);
+		else
+			nc2_err("domain %u has no " NC2_DEVTYPE " %u", d.domid,
+				d.handle);
+		return NC2_EXIT_ERROR;
+	}
+	nc2_be_path(d.be, d.backend, d.domid, d.handle);
+	nc2_path(path, "%s/hotplug-status", d.be);
+	hotplugged = nc2_xs_exists(h, XBT_NULL, path);
+
+	if (nc2_xs_transact(h, close_txn, &d))
+		return NC2_EXIT_ERROR;
+	nc2_path(w.fe_state, "%s/state", d.fe);
+	nc2_path(w.be_state, "%s/state", d.be);
+	watch[0] = w.fe_state;
+	watch[1] = w.be_state;
+	rc = nc2_xs_wait(h, watch, 2, both_closed, &w, o->timeout);
+	if (rc < 0)
+		return NC2_EXIT_ERROR;
+	if (rc > 0)
+		nc2_warn("" NC2_DEVTYPE " %u/%u did not close within %d s "
+			 "(frontend %s, backend %s); removing it anyway",
+			 d.domid, d.handle, o->timeout, nc2_state_name(w.fe),
+			 nc2_state_name(w.be));
+	if (hotplugged &&
+	    run_hotplug(h, o, d.be, d.domid, d.handle, "offline"))
+		nc2_warn("continuing despite hotplug script failure");
+	if (nc2_xs_transact(h, remove_txn, &d))
+		return NC2_EXIT_ERROR;
+	printf("detached " NC2_DEVTYPE " %u/%u\n", d.domid, d.handle);
+	return NC2_EXIT_OK;
+}
+
+/*
+ * Call @fn for every vif2 device in xenstore (optionally only those of
+ * frontend domain @only), walking the backend directories of all domains.
+ */
+static int for_each_vif2(struct xs_handle *h, int only,
+			 void (*fn)(struct xs_handle *h, unsigned int backend,
+				    unsigned int domid, unsigned int handle,
+				    void *arg),
+			 void *arg)
+{
+	char path[NC2_PATH_MAX];
+	unsigned int nb, nd, nh, i, j, k;
+	char **doms, **fes, **hs;
+	int count = 0;
+
+	doms = xs_directory(h, XBT_NULL, "/local/domain", &nb);
+	for (i = 0; doms && i < nb; i++) {
+		unsigned int b = strtoul(doms[i], NULL, 10);
+
+		nc2_path(path, "/local/domain/%u/backend/" NC2_DEVTYPE, b);
+		fes = xs_directory(h, XBT_NULL, path, &nd);
+		for (j = 0; fes && j < nd; j++) {
+			unsigned int d = strtoul(fes[j], NULL, 10);
+
+			if (only >= 0 && (unsigned int)only != d)
+				continue;
+			nc2_path(path,
+				 "/local/domain/%u/backend/" NC2_DEVTYPE "/%u",
+				 b, d);
+			hs = xs_directory(h, XBT_NULL, path, &nh);
+			for (k = 0; hs && k < nh; k++) {
+				fn(h, b, d, strtoul(hs[k], NULL, 10), arg);
+				count++;
+			}
+			free(hs);
+		}
+		free(fes);
+	}
+	free(doms);
+	return count;
+}
+
+static void list_one(struct xs_handle *h, unsigned int b, unsigned int d,
+		     unsigned int hd, void *arg)
+{
+	char be[NC2_PATH_MAX], fe[NC2_PATH_MAX], p[NC2_PATH_MAX];
+	char *mac, *bridge;
+	int bs, fs;
+
+	(void)arg;
+	nc2_be_path(be, b, d, hd);
+	nc2_fe_path(fe, d, hd);
+	nc2_path(p, "%s/mac", be);
+	mac = nc2_xs_read(h, XBT_NULL, p);
+	nc2_path(p, "%s/bridge", be);
+	bridge = nc2_xs_read(h, XBT_NULL, p);
+	nc2_path(p, "%s/state", be);
+	bs = nc2_xs_read_int(h, XBT_NULL, p, -1);
+	nc2_path(p, "%s/state", fe);
+	fs = nc2_xs_read_int(h, XBT_NULL, p, -1);
+	printf("%-6u %-6u %-7u %-17s %-10s %-12s %-12s\n", d, hd, b,
+	       mac ? mac : "-", bridge ? bridge : "-", nc2_state_name(bs),
+	       nc2_state_name(fs));
+	free(mac);
+	free(bridge);
+}
+
+static int parse_opt_domid(int argc, char **argv, const char *cmd, int *out)
+{
+	unsigned int d;
+
+	*out = -1;
+	if (argc > 1) {
+		nc2_err("%s: expected at most one DOMID", cmd);
+		return -1;
+	}
+	if (argc == 1) {
+		if (nc2_parse_domid("DOMID", argv[0], &d))
+			return -1;
+		*out = (int)d;
+	}
+	return 0;
+}
+
+int nc2_cmd_list(const struct nc2_opts *o, int argc, char **argv)
+{
+	struct xs_handle *h;
+	int only;
+
+	(void)o;
+	if (parse_opt_domid(argc, argv, "list", &only))
+		return NC2_EXIT_USAGE;
+	h = nc2_xs();
+	if (!h)
+		return NC2_EXIT_ERROR;
+	if (only >= 0 && !nc2_domain_exists(h, XBT_NULL, only)) {
+		nc2_err("unknown domain %d", only);
+		return NC2_EXIT_ERROR;
+	}
+	printf("%-6s %-6s %-7s %-17s %-10s %-12s %-12s\n", "DOMID", "HANDLE",
+	       "BACKEND", "MAC", "BRIDGE", "BE-STATE", "FE-STATE");
+	for_each_vif2(h, only, list_one, NULL);
+	nc2_list_bypasses(h, only);
+	return NC2_EXIT_OK;
+}
+
+static void stats_one(struct xs_handle *h, unsigned int b, unsigned int d,
+		      unsigned int hd, void *arg)
+{
+	char dir[NC2_PATH_MAX], p[NC2_PATH_MAX];
+	unsigned int i, n;
+	char **keys;
+
+	(void)arg;
+	nc2_be_path(dir, b, d, hd);
+	nc2_path(dir + strlen(dir), "/stats");
+	printf(NC2_DEVTYPE " %u/%u (backend %u):\n", d, hd, b);
+	keys = xs_directory(h, XBT_NULL, dir, &n);
+	if (!keys || n == 0) {
+		printf("  (no counters published; is netback2 loaded?)\n");
+		free(keys);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		char *v;
+
+		nc2_path(p, "%s/%s", dir, keys[i]);
+		v = nc2_xs_read(h, XBT_NULL, p);
+		printf("  %-24s %s\n", keys[i], v ? v : "?");
+		free(v);
+	}
+	free(keys);
+}
+
+int nc2_cmd_stats(const struct nc2_opts *o, int argc, char **argv)
+{
+	struct xs_handle *h;
+	int only;
+
+	(void)o;
+	if (parse_opt_domid(argc, argv, "stats", &only))
+		return NC2_EXIT_USAGE;
+	h = nc2_xs();
+	if (!h)
+		return NC2_EXIT_ERROR;
+	if (only >= 0 && !nc2_domain_exists(h, XBT_NULL, only)) {
+		nc2_err("unknown domain %d", only);
+		return NC2_EXIT_ERROR;
+	}
+	if (for_each_vif2(h, only, stats_one, NULL) == 0)
+		printf("no " NC2_DEVTYPE " devices\n");
+	return NC2_EXIT_OK;
+}
