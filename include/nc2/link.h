@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nc2/link.h - a connection: two rings, ids, and the core handshake.
+ *
+ * A link owns the producer end of one ring and the consumer end of the
+ * other. It speaks the core messages itself (HELLO, SET_MAX_OUTSTANDING,
+ * CLOSE) and enforces their order; FINISH and device-class messages are
+ * handed to the caller. Any protocol error, whichever layer finds it,
+ * fails the whole link for good.
+ *
+ *	nc2_link_init(&l, &cfg, tx_ctrl, tx_ring, bytes, rx_ctrl, rx_ring, bytes);
+ *	nc2_link_start(&l);            HELLO and SET_MAX_OUTSTANDING
+ *	nc2_link_push(&l);             then notify if it says so
+ *	while (nc2_link_poll(&l, &m) > 0) {
+ *		... FINISH or a class message ...
+ *		nc2_link_consume(&l);
+ *	}
+ */
+#ifndef NC2_LINK_H
+#define NC2_LINK_H
+
+#include <nc2/ring.h>
+#include <nc2/ids.h>
+
+struct nc2_link_config {
+	uint16_t device_class;	/* enum nc2_device_class */
+	uint32_t features;	/* NC2_FEAT_* offered */
+	uint32_t *pool_words;	/* NC2_IDPOOL_WORDS(pool_cap) words */
+	uint32_t pool_cap;	/* ids we can have in flight at the peer */
+	uint32_t *set_words;	/* NC2_IDSET_WORDS(set_limit) words */
+	uint32_t set_limit;	/* ids the peer may have in flight to us */
+};
+
+enum nc2_link_state {
+	NC2_LINK_INIT,	   /* nothing sent yet */
+	NC2_LINK_WAIT,	   /* HELLO sent, the peer's not seen yet */
+	NC2_LINK_UP,	   /* both HELLOs done */
+	NC2_LINK_CLOSED,   /* we sent CLOSE, or the peer did */
+	NC2_LINK_ERROR,	   /* protocol error, sticky */
+};
+
+struct nc2_link_stats {
+	uint64_t ctl_msgs;	 /* core control messages handled */
+	uint64_t finish_msgs;	 /* FINISH messages sent */
+	uint64_t finish_ids;	 /* ids completed by them */
+};
+
+/* Fields are private to the library. */
+struct nc2_link {
+	struct nc2_prod tx;
+	struct nc2_cons rx;
+	struct nc2_idpool pool;
+	struct nc2_idset set;
+	uint16_t device_class;
+	uint16_t version;	 /* agreed once UP */
+	uint32_t features_local;
+	uint32_t features;	 /* agreed once UP */
+	uint8_t state;		 /* enum nc2_link_state */
+	uint8_t hello_rcvd;
+	uint8_t close_sent;
+	uint8_t close_rcvd;
+	uint32_t peer_close_reason;
+	struct nc2_link_stats stats;
+};
+
+/* Attach a link to its rings. -NC2_E_INVAL on bad sizes or storage. */
+int nc2_link_init(struct nc2_link *l, const struct nc2_link_config *cfg,
+		  struct nc2_wire_ctrl *tx_ctrl, void *tx_ring,
+		  uint32_t tx_bytes, struct nc2_wire_ctrl *rx_ctrl,
+		  const void *rx_ring, uint32_t rx_bytes);
+
+/* Queue HELLO (and SET_MAX_OUTSTANDING if we accept ids); push after. */
+int nc2_link_start(struct nc2_link *l);
+
+/* Current enum nc2_link_state. */
+int nc2_link_state(const struct nc2_link *l);
+
+/* The sticky error (negated code), or 0. */
+int nc2_link_error(const struct nc2_link *l);
+
+/* Fail the link with err (negated or not): both rings stop for good. */
+void nc2_link_fail(struct nc2_link *l, int err);
+
+/*
+ * Next message for the caller: FINISH or a device-class message. Core
+ * messages are handled inside, a bounded number per call. 1: *m is set;
+ * 0: nothing now; <0: error (-NC2_E_CLOSED after an orderly CLOSE).
+ */
+int nc2_link_poll(struct nc2_link *l, struct nc2_msg *m);
+
+/* Step past the message nc2_link_poll() returned. */
+void nc2_link_consume(struct nc2_link *l);
+
+/* Publish what was queued: 1 if the peer must be notified. */
+int nc2_link_push(struct nc2_link *l);
+
+/* Release consumed ring space: 1 if the peer must be notified. */
+int nc2_link_release(struct nc2_link *l);
+
+/* Re-arm the receive event and recheck: 1 if more to poll, 0 to sleep. */
+int nc2_link_rearm(struct nc2_link *l);
+
+/* Take an id for a message that wants a FINISH. -NC2_E_AGAIN: no credit. */
+int nc2_link_get_id(struct nc2_link *l, uint32_t *id);
+
+/* Record an id arriving in a class message; fails the link if bad. */
+int nc2_link_recv_id(struct nc2_link *l, uint32_t id);
+
+/*
+ * A class message of our peer completed id (instead of a FINISH): return
+ * it to the pool, failing the link if it was not in flight.
+ */
+int nc2_link_complete(struct nc2_link *l, uint32_t id);
+
+/* We answered the received id with a class message: forget it. */
+int nc2_link_answered(struct nc2_link *l, uint32_t id);
+
+/*
+ * Complete n received ids with FINISH messages. Returns how many were
+ * finished (fewer if the ring filled) or an error.
+ */
+int nc2_link_finish(struct nc2_link *l, const uint32_t *ids, uint32_t n);
+
+/* Walks the ids of a received FINISH; fields are private. */
+struct nc2_finish_iter {
+	const uint32_t *ids; /* in shared memory */
+	uint32_t count;
+	uint32_t pos;
+};
+
+/* Check a FINISH message's layout and start walking it. */
+int nc2_link_finish_begin(struct nc2_link *l, const struct nc2_msg *m,
+			  struct nc2_finish_iter *it);
+
+/*
+ * Next completed id into *id, returned to the pool: 1 if one, 0 at the
+ * end, <0 if the peer named an id we do not have in flight.
+ */
+int nc2_link_finish_next(struct nc2_link *l, struct nc2_finish_iter *it,
+			 uint32_t *id);
+
+/* Send CLOSE with reason (0 for orderly); nothing may be sent after it. */
+int nc2_link_close(struct nc2_link *l, uint32_t reason);
+
+/* Queue a class message with body (len bytes after the header). */
+int nc2_link_send(struct nc2_link *l, uint8_t type, uint8_t flags,
+		  const void *body, uint32_t len);
+
+#endif /* NC2_LINK_H */

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+/*
+ * FINISH messages: batches of completed ids, in any order. Without the
+ * FINISH_BATCH feature each message carries exactly one id, as in the
+ * original netchannel2.
+ */
+#include <nc2/link.h>
+
+static uint32_t ids_per_msg(const struct nc2_link *l)
+{
+	uint32_t room = (l->tx.size / 2 - sizeof(struct nc2_msg_finish)) / 4;
+
+	if (!(l->features & NC2_FEAT_FINISH_BATCH))
+		return 1;
+	return room < NC2_FINISH_MAX_IDS ? room : NC2_FINISH_MAX_IDS;
+}
+
+int nc2_link_finish(struct nc2_link *l, const uint32_t *ids, uint32_t n)
+{
+	uint32_t done = 0, per = ids_per_msg(l);
+	int err = nc2_link_error(l);
+
+	if (err)
+		return err;
+	if (l->close_sent || l->state == NC2_LINK_INIT)
+		return -NC2_E_STATE;
+	while (done < n) {
+		struct nc2_msg_finish *f;
+		uint32_t k = n - done < per ? n - done : per, i;
+		void *m;
+
+		/* Refuse ids we never received before writing anything. */
+		for (i = 0; i < k; i++)
+			if (ids[done + i] >= l->set.limit ||
+			    !(l->set.busy[ids[done + i] / 32] &
+			      (1u << (ids[done + i] % 32))))
+				return done ? (int)done : -NC2_E_INVAL;
+		err = nc2_prod_reserve(&l->tx, sizeof(*f) + 4 * k, &m);
+		if (err == -NC2_E_AGAIN)
+			break;
+		if (err)
+			return err;
+		f = m;
+		f->count = nc2_cpu_to_le16((uint16_t)k);
+		f->reserved = 0;
+		for (i = 0; i < k; i++) {
+			f->id[i] = nc2_cpu_to_le32(ids[done + i]);
+			nc2_idset_del(&l->set, ids[done + i]);
+		}
+		nc2_prod_commit(&l->tx, NC2_MSG_FINISH, 0, sizeof(*f) + 4 * k);
+		l->stats.finish_msgs++;
+		l->stats.finish_ids += k;
+		done += k;
+	}
+	return (int)done;
+}
+
+int nc2_link_finish_begin(struct nc2_link *l, const struct nc2_msg *m,
+			  struct nc2_finish_iter *it)
+{
+	const struct nc2_msg_finish *f = (const void *)m->data;
+	uint32_t count;
+
+	if (m->type != NC2_MSG_FINISH)
+		return -NC2_E_INVAL;
+	count = nc2_le16_to_cpu(nc2_load16(&f->count));
+	if (count == 0 ||
+	    m->size != ((sizeof(*f) + 4 * count + 7) & ~7u) ||
+	    (count > 1 && !(l->features & NC2_FEAT_FINISH_BATCH))) {
+		nc2_link_fail(l, NC2_EP_MSG_LAYOUT);
+		return -NC2_EP_MSG_LAYOUT;
+	}
+	it->ids = f->id;
+	it->count = count;
+	it->pos = 0;
+	return 0;
+}
+
+int nc2_link_finish_next(struct nc2_link *l, struct nc2_finish_iter *it,
+			 uint32_t *id)
+{
+	uint32_t v;
+	int err;
+
+	if (it->pos >= it->count)
+		return 0;
+	err = nc2_link_error(l);
+	if (err)
+		return err;
+	v = nc2_le32_to_cpu(nc2_load32(&it->ids[it->pos]));
+	it->pos++;
+	err = nc2_idpool_put(&l->pool, v);
+	if (err) {
+		nc2_link_fail(l, err);
+		return err;
+	}
+	*id = v;
+	return 1;
+}

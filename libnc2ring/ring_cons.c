@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Consumer end of a ring. The producer is hostile until proven otherwise:
+ * its index and each message header are read exactly once into locals and
+ * checked against the ring before anything is trusted.
+ */
+#include <nc2/ring.h>
+
+int nc2_cons_init(struct nc2_cons *c, struct nc2_wire_ctrl *ctrl,
+		  const void *ring, uint32_t ring_bytes)
+{
+	nc2_memset(c, 0, sizeof(*c));
+	if (!ctrl || !ring || !nc2_ring_size_ok(ring_bytes))
+		return -NC2_E_INVAL;
+	c->ctrl = ctrl;
+	c->ring = ring;
+	c->size = ring_bytes;
+	return 0;
+}
+
+void nc2_cons_fail(struct nc2_cons *c, int err)
+{
+	if (!c->err)
+		c->err = err < 0 ? err : -err;
+	c->peeked = 0;
+}
+
+/* prod may only move forward, by at most the free space, in 8-byte steps. */
+static int refresh_prod(struct nc2_cons *c)
+{
+	uint32_t prod = nc2_le32_to_cpu(nc2_load_acquire32(&c->ctrl->prod));
+
+	if (nc2_unlikely((prod - c->pvt) > c->size ||
+			 (prod - c->pvt) < (c->prod - c->pvt) ||
+			 (prod & (NC2_MSG_ALIGN - 1)))) {
+		nc2_cons_fail(c, NC2_EP_PROD_INDEX);
+		return c->err;
+	}
+	c->prod = prod;
+	return 0;
+}
+
+int nc2_cons_peek(struct nc2_cons *c, struct nc2_msg *m)
+{
+	const struct nc2_msg_hdr *h;
+	uint32_t off, size, avail;
+	uint8_t type;
+
+	if (nc2_unlikely(c->err))
+		return c->err;
+	/* Each PAD consumes at least 8 bytes of a finite snapshot: bounded. */
+	for (;;) {
+		if (c->pvt == c->prod) {
+			int err = refresh_prod(c);
+
+			if (err)
+				return err;
+			if (c->pvt == c->prod)
+				return 0;
+		}
+		avail = c->prod - c->pvt;
+		off = c->pvt & (c->size - 1);
+		h = (const struct nc2_msg_hdr *)(c->ring + off);
+		type = nc2_load8(&h->type);
+		size = nc2_le16_to_cpu(nc2_load16(&h->size));
+		if (nc2_unlikely(size < NC2_MSG_ALIGN ||
+				 (size & (NC2_MSG_ALIGN - 1)) || size > avail ||
+				 size > c->size - off)) {
+			nc2_cons_fail(c, NC2_EP_MSG_SIZE);
+			return c->err;
+		}
+		if (type != NC2_MSG_PAD)
+			break;
+		c->pvt += size;
+		c->stats.pads++;
+		c->stats.bytes += size;
+	}
+	if (nc2_unlikely(type == NC2_MSG_INVALID)) {
+		nc2_cons_fail(c, NC2_EP_MSG_TYPE);
+		return c->err;
+	}
+	m->type = type;
+	m->flags = nc2_load8(&h->flags);
+	m->size = (uint16_t)size;
+	m->data = (const uint8_t *)h;
+	c->peeked = size;
+	return 1;
+}
+
+void nc2_cons_consume(struct nc2_cons *c)
+{
+	if (!c->peeked)
+		return;
+	c->pvt += c->peeked;
+	c->stats.msgs++;
+	c->stats.bytes += c->peeked;
+	c->peeked = 0;
+}
+
+int nc2_cons_release(struct nc2_cons *c)
+{
+	uint32_t old = c->released, new = c->pvt, ev;
+
+	if (nc2_unlikely(c->err))
+		return c->err;
+	if (new == old)
+		return 0;
+	/* Our reads of the messages complete before the producer reuses them. */
+	nc2_store_release32(&c->ctrl->cons, nc2_cpu_to_le32(new));
+	c->released = new;
+	/* Pairs with nc2_mb() in nc2_prod_want_space(). */
+	nc2_mb();
+	ev = nc2_le32_to_cpu(nc2_load32(&c->ctrl->cons_event));
+	if ((uint32_t)(new - ev) < (uint32_t)(new - old)) {
+		c->stats.notifies++;
+		return 1;
+	}
+	return 0;
+}
+
+int nc2_cons_rearm(struct nc2_cons *c, uint32_t min_bytes)
+{
+	int err;
+
+	if (nc2_unlikely(c->err))
+		return c->err;
+	if (c->pvt != c->prod)
+		return 1;
+	if (min_bytes == 0 || min_bytes > c->size)
+		min_bytes = 1;
+	nc2_store32(&c->ctrl->prod_event, nc2_cpu_to_le32(c->pvt + min_bytes));
+	/* Pairs with nc2_mb() in nc2_prod_push(): event store, prod load. */
+	nc2_mb();
+	err = refresh_prod(c);
+	if (err)
+		return err;
+	return c->pvt != c->prod;
+}

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: MIT
+/* Ring layer: round trips, PAD at every offset, notify rules, errors. */
+#include "fixture.h"
+#include <string.h>
+
+struct rfix {
+	struct tring t;
+	struct nc2_prod p;
+	struct nc2_cons c;
+};
+
+static void rfix_init(struct rfix *f, uint32_t pages)
+{
+	tring_alloc(&f->t, pages);
+	assert_int_equal(nc2_prod_init(&f->p, f->t.ctrl, f->t.data, f->t.bytes), 0);
+	assert_int_equal(nc2_cons_init(&f->c, f->t.ctrl, f->t.data, f->t.bytes), 0);
+}
+
+static void fill(uint8_t *b, uint32_t n, uint32_t seed)
+{
+	for (uint32_t i = 0; i < n; i++)
+		b[i] = (uint8_t)(seed * 31 + i * 7);
+}
+
+static int check_fill(const uint8_t *b, uint32_t n, uint32_t seed)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (b[i] != (uint8_t)(seed * 31 + i * 7))
+			return 0;
+	return 1;
+}
+
+/* Send one message of len bytes (header included) and receive it back. */
+static void round_trip(struct rfix *f, uint32_t len, uint32_t seed)
+{
+	uint8_t body[NC2_MSG_MAX_SIZE];
+	struct nc2_msg m;
+
+	fill(body, len - 4, seed);
+	assert_int_equal(nc2_prod_send(&f->p, 0x40, 3, body, len - 4), 0);
+	nc2_prod_push(&f->p);
+	assert_int_equal(nc2_cons_peek(&f->c, &m), 1);
+	assert_int_equal(m.type, 0x40);
+	assert_int_equal(m.flags, 3);
+	assert_int_equal(m.size, (len + 7) & ~7u);
+	assert_true(check_fill(m.data + 4, len - 4, seed));
+	nc2_cons_consume(&f->c);
+	nc2_cons_release(&f->c);
+}
+
+static void test_init_sizes(void **state)
+{
+	struct nc2_wire_ctrl ctrl;
+	static uint8_t ring[4096];
+	struct nc2_prod p;
+	struct nc2_cons c;
+
+	assert_int_equal(nc2_prod_init(&p, &ctrl, ring, 0), -NC2_E_INVAL);
+	assert_int_equal(nc2_prod_init(&p, &ctrl, ring, 2048), -NC2_E_INVAL);
+	assert_int_equal(nc2_prod_init(&p, &ctrl, ring, 3 * 4096), -NC2_E_INVAL);
+	assert_int_equal(nc2_prod_init(&p, &ctrl, ring, 512 * 4096),
+			 -NC2_E_INVAL);
+	assert_int_equal(nc2_cons_init(&c, &ctrl, NULL, 4096), -NC2_E_INVAL);
+	assert_int_equal(nc2_prod_init(&p, &ctrl, ring, 4096), 0);
+	assert_true(nc2_ring_size_ok(NC2_RING_MAX_BYTES));
+}
+
+static void test_round_trip_sizes(void **state)
+{
+	static const uint32_t pages[] = { 1, 2, 64 };
+
+	for (unsigned i = 0; i < 3; i++) {
+		struct rfix f;
+
+		rfix_init(&f, pages[i]);
+		for (uint32_t len = 4; len <= f.t.bytes / 2 &&
+				       len <= NC2_MSG_MAX_SIZE; len += 4)
+			round_trip(&f, len, len);
+		assert_int_equal(nc2_cons_peek(&f.c, &(struct nc2_msg){ 0 }), 0);
+		tring_free(&f.t);
+	}
+}
+
+/* Start at every 8-byte offset; a message that does not fit needs a PAD. */
+static void test_pad_every_offset(void **state)
+{
+	const uint32_t lens[] = { 8, 64, 1500, 2048 };
+
+	for (unsigned k = 0; k < 4; k++) {
+		for (uint32_t off = 0; off < 4096; off += 8) {
+			struct rfix f;
+			uint64_t pads;
+
+			rfix_init(&f, 1);
+			/* Move both ends to off with one throwaway message. */
+			if (off) {
+				f.p.pvt = f.p.pushed = f.p.cons = off;
+				f.c.pvt = f.c.released = f.c.prod = off;
+				f.t.ctrl->prod = f.t.ctrl->cons = off;
+			}
+			pads = f.p.stats.pads;
+			round_trip(&f, lens[k], off);
+			assert_int_equal(f.p.stats.pads - pads,
+					 lens[k] > 4096 - off ? 1 : 0);
+			assert_int_equal(f.c.stats.pads, f.p.stats.pads);
+			/* And once more, straight after the wrap. */
+			round_trip(&f, lens[k], off + 1);
+			tring_free(&f.t);
+		}
+	}
+}
+
+static void test_full_and_space(void **state)
+{
+	struct rfix f;
+	struct nc2_msg m;
+	void *msg;
+	int n = 0;
+
+	rfix_init(&f, 1);
+	while (nc2_prod_reserve(&f.p, 512, &msg) == 0) {
+		nc2_prod_commit(&f.p, 0x41, 0, 512);
+		n++;
+	}
+	assert_int_equal(n, 8);
+	assert_int_equal(f.p.stats.full, 1);
+	assert_int_equal(nc2_prod_reserve(&f.p, 8, &msg), -NC2_E_AGAIN);
+	assert_int_equal(nc2_prod_reserve(&f.p, 4096, &msg), -NC2_E_INVAL);
+	assert_int_equal(nc2_prod_reserve(&f.p, 2, &msg), -NC2_E_INVAL);
+	nc2_prod_push(&f.p);
+	/* Producer waits for space: no event until cons passes its mark. */
+	assert_int_equal(nc2_prod_want_space(&f.p, 1024), 0);
+	assert_int_equal(nc2_cons_peek(&f.c, &m), 1);
+	nc2_cons_consume(&f.c);
+	assert_int_equal(nc2_cons_release(&f.c), 0);
+	assert_int_equal(nc2_cons_peek(&f.c, &m), 1);
+	nc2_cons_consume(&f.c);
+	assert_int_equal(nc2_cons_release(&f.c), 1);
+	assert_int_equal(nc2_prod_reserve(&f.p, 1024, &msg), 0);
+	assert_int_equal(nc2_prod_idle(&f.p), 0);
+	tring_free(&f.t);
+}
+
+/* A notify is asked for exactly when the sleeping side needs one. */
+static void test_notify_counting(void **state)
+{
+	struct rfix f;
+	struct nc2_msg m;
+	int notifies = 0;
+
+	rfix_init(&f, 1);
+	/* Fresh ring: the consumer wants the first message. */
+	assert_int_equal(nc2_prod_send(&f.p, 0x40, 0, "abcd", 4), 0);
+	assert_int_equal(nc2_prod_push(&f.p), 1);
+	/* It has not re-armed, so more messages need no event. */
+	assert_int_equal(nc2_prod_send(&f.p, 0x40, 0, "abcd", 4), 0);
+	assert_int_equal(nc2_prod_push(&f.p), 0);
+	assert_int_equal(nc2_prod_push(&f.p), 0); /* nothing new */
+	while (nc2_cons_peek(&f.c, &m) > 0)
+		nc2_cons_consume(&f.c);
+	assert_int_equal(nc2_cons_release(&f.c), 0); /* producer not waiting */
+	assert_int_equal(nc2_cons_rearm(&f.c, 0), 0);
+	assert_int_equal(nc2_cons_rearm(&f.c, 0), 0);
+	assert_int_equal(nc2_prod_send(&f.p, 0x40, 0, "abcd", 4), 0);
+	assert_int_equal(nc2_prod_push(&f.p), 1);
+	/* A consumer re-arming while a message waits is told to go on. */
+	assert_int_equal(nc2_cons_rearm(&f.c, 0), 1);
+	assert_int_equal(nc2_cons_peek(&f.c, &m), 1);
+	nc2_cons_consume(&f.c);
+	/* Batching: ask for an event only after 64 more bytes. */
+	assert_int_equal(nc2_cons_rearm(&f.c, 64), 0);
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(nc2_prod_send(&f.p, 0x40, 0, "abcd", 4), 0);
+		notifies += nc2_prod_push(&f.p);
+		assert_int_equal(notifies, i == 7 ? 1 : 0);
+	}
+	assert_int_equal(f.p.stats.notifies, 3);
+	tring_free(&f.t);
+}
+
+static void expect_cons_error(struct rfix *f, int err)
+{
+	struct nc2_msg m;
+
+	assert_int_equal(nc2_cons_peek(&f->c, &m), err);
+	/* Sticky: every later call says the same. */
+	assert_int_equal(nc2_cons_peek(&f->c, &m), err);
+	assert_int_equal(nc2_cons_release(&f->c), err);
+	assert_int_equal(nc2_cons_rearm(&f->c, 0), err);
+	assert_int_equal(nc2_cons_error(&f->c), err);
+	assert_true(nc2_is_protocol_error(err));
+}
+
+static void test_bad_prod(void **state)
+{
+	const uint32_t bad[] = { 4096 + 8, 4, 0xfffffff8u, 0x80000000u, 12 };
+
+	for (unsigned i = 0; i < 5; i++) {
+		struct rfix f;
+
+		rfix_init(&f, 1);
+		f.t.ctrl->prod = bad[i];
+		expect_cons_error(&f, -NC2_EP_PROD_INDEX);
+		tring_free(&f.t);
+	}
+	/* prod moving backwards. */
+	{
+		struct rfix f;
+		struct nc2_msg m;
+
+		rfix_init(&f, 1);
+		nc2_prod_send(&f.p, 0x40, 0, "abcd", 4);
+		nc2_prod_send(&f.p, 0x40, 0, "abcd", 4);
+		nc2_prod_push(&f.p);
+		assert_int_equal(nc2_cons_peek(&f.c, &m), 1);
+		nc2_cons_consume(&f.c);
+		f.t.ctrl->prod = 0;
+		assert_int_equal(nc2_cons_peek(&f.c, &m), 1);
+		nc2_cons_consume(&f.c);
+		expect_cons_error(&f, -NC2_EP_PROD_INDEX);
+		tring_free(&f.t);
+	}
+}
+
+static void test_bad_headers(void **state)
+{
+	const struct {
+		uint16_t size;
+		uint8_t type;
+		uint32_t prod;
+		int err;
+	} cases[] = {
+		{ 0, 0x40, 8, -NC2_EP_MSG_SIZE },     /* empty */
+		{ 12, 0x40, 16, -NC2_EP_MSG_SIZE },   /* unaligned */
+		{ 64, 0x40, 32, -NC2_EP_MSG_SIZE },   /* beyond prod */
+		{ 65528, 0x40, 4096, -NC2_EP_MSG_SIZE },
+		{ 8, 0x00, 8, -NC2_EP_MSG_TYPE },     /* type 0 */
+	};
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct rfix f;
+
+		rfix_init(&f, 1);
+		traw(&f.p, cases[i].type, 0, cases[i].size, NULL, 0);
+		f.t.ctrl->prod = cases[i].prod;
+		expect_cons_error(&f, cases[i].err);
+		tring_free(&f.t);
+	}
+	/* A message crossing the end of the ring instead of a PAD. */
+	{
+		struct rfix f;
+
+		rfix_init(&f, 1);
+		f.p.pvt = f.c.pvt = f.c.prod = f.c.released = 4096 - 16;
+		f.t.ctrl->cons = 4096 - 16;
+		traw(&f.p, 0x40, 0, 64, NULL, 0);
+		f.t.ctrl->prod = 4096 - 16 + 64;
+		expect_cons_error(&f, -NC2_EP_MSG_SIZE);
+		tring_free(&f.t);
+	}
+	/* PADs only, a whole ring of them: bounded, then empty. */
+	{
+		struct rfix f;
+		struct nc2_msg m;
+
+		rfix_init(&f, 1);
+		for (int i = 0; i < 512; i++)
+			traw(&f.p, NC2_MSG_PAD, 0, 8, NULL, 0);
+		f.t.ctrl->prod = 4096;
+		assert_int_equal(nc2_cons_peek(&f.c, &m), 0);
+		assert_int_equal(f.c.stats.pads, 512);
+		tring_free(&f.t);
+	}
+}
+
+static void test_bad_cons(void **state)
+{
+	const uint32_t bad[] = { 16, 4, 0xfffffff8u };
+
+	for (unsigned i = 0; i < 3; i++) {
+		struct rfix f;
+		void *m;
+
+		rfix_init(&f, 1);
+		for (int k = 0; k < 8; k++)
+			nc2_prod_send(&f.p, 0x40, 0, "abcd", 4);
+		nc2_prod_push(&f.p); /* pushed 64 bytes */
+		f.t.ctrl->cons = bad[i] == 16 ? 72 : bad[i];
+		while (nc2_prod_reserve(&f.p, 8, &m) == 0)
+			nc2_prod_commit(&f.p, 0x40, 0, 8);
+		assert_int_equal(nc2_prod_error(&f.p), -NC2_EP_CONS_INDEX);
+		assert_int_equal(nc2_prod_push(&f.p), -NC2_EP_CONS_INDEX);
+		assert_int_equal(nc2_prod_reserve(&f.p, 8, &m),
+				 -NC2_EP_CONS_INDEX);
+		assert_int_equal(nc2_prod_idle(&f.p), -NC2_EP_CONS_INDEX);
+		tring_free(&f.t);
+	}
+}
+
+static void test_commit_shorter(void **state)
+{
+	struct rfix f;
+	struct nc2_msg m;
+	void *msg;
+
+	rfix_init(&f, 1);
+	assert_int_equal(nc2_prod_reserve(&f.p, 256, &msg), 0);
+	memcpy((uint8_t *)msg + 4, "xyz", 3);
+	nc2_prod_commit(&f.p, 0x42, 0, 7);
+	nc2_prod_commit(&f.p, 0x42, 0, 7); /* no reservation: ignored */
+	nc2_prod_push(&f.p);
+	assert_int_equal(nc2_cons_peek(&f.c, &m), 1);
+	assert_int_equal(m.size, 8);
+	assert_int_equal(m.data[7], 0); /* padding is zeroed, not stale */
+	nc2_cons_consume(&f.c);
+	nc2_cons_consume(&f.c); /* nothing peeked: no effect */
+	assert_int_equal(nc2_cons_peek(&f.c, &m), 0);
+	assert_int_equal(nc2_prod_idle(&f.p), 0);
+	nc2_cons_release(&f.c);
+	assert_int_equal(nc2_prod_idle(&f.p), 1);
+	nc2_prod_fail(&f.p, NC2_EP_MSG_TYPE);
+	assert_int_equal(nc2_prod_error(&f.p), -NC2_EP_MSG_TYPE);
+	assert_string_equal(nc2_strerror(-NC2_EP_MSG_TYPE),
+			    "protocol error: unexpected message type");
+	for (int e = 0; e <= NC2_EP_LAST; e++)
+		assert_non_null(nc2_strerror(e));
+	assert_false(nc2_is_protocol_error(-NC2_E_AGAIN));
+	tring_free(&f.t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_init_sizes),
+		cmocka_unit_test(test_round_trip_sizes),
+		cmocka_unit_test(test_pad_every_offset),
+		cmocka_unit_test(test_full_and_space),
+		cmocka_unit_test(test_notify_counting),
+		cmocka_unit_test(test_bad_prod),
+		cmocka_unit_test(test_bad_headers),
+		cmocka_unit_test(test_bad_cons),
+		cmocka_unit_test(test_commit_shorter),
+	};
+
+	return cmocka_run_group_tests_name("ring", tests, NULL, NULL);
+}
