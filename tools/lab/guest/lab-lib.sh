@@ -1,0 +1,137 @@
+# lab-lib.sh - helpers shared by the dom0 and domU init scripts (busybox sh).
+#
+# Everything the host parses is one line on the console starting with
+# "NC2LAB ":
+#   NC2LAB STEP <text>                      progress
+#   NC2LAB RESULT {json}                    one table row
+#   NC2LAB CHECK PASS|FAIL|SKIP <name> [detail]
+#   NC2LAB F <file>|<line>                  a guest log file, line by line
+#   NC2LAB END rc=<n>                       dom0 is done
+# The host side is parse_results in tools/lab/lab.sh.
+
+export PATH=/usr/lib/xen-4.17/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+lab_uptime() { cut -d' ' -f1 /proc/uptime; }
+lab_step() { echo "NC2LAB STEP [$(lab_uptime)] $*"; }
+lab_log() { echo "NC2LAB LOG [$(lab_uptime)] $*"; }
+
+# lab_check PASS|FAIL|SKIP NAME [DETAIL...]
+lab_check() {
+	local st=$1 n=$2
+	shift 2
+	echo "NC2LAB CHECK $st $n $*"
+}
+
+# lab_expect NAME EXPECTED_RC CMD... : run CMD, check its exit status.
+lab_expect() {
+	local n=$1 want=$2 rc
+	shift 2
+	"$@" >/tmp/expect.out 2>&1
+	rc=$?
+	sed 's/^/    | /' /tmp/expect.out
+	if [ "$rc" = "$want" ]; then
+		lab_check PASS "$n" "rc=$rc"
+		return 0
+	fi
+	lab_check FAIL "$n" "rc=$rc, expected $want: $*"
+	return 1
+}
+
+# JSON number or null.
+lab_num() { [ -n "$1" ] && echo "$1" || echo null; }
+
+# lab_result PATH DRIVER GBIT_S RTT_US CPU_PCT [STATUS]
+lab_result() {
+	echo "NC2LAB RESULT {\"path\":\"$1\",\"driver\":\"$2\",\"gbit_s\":$(lab_num "$3"),\"rtt_us\":$(lab_num "$4"),\"dom0_cpu_pct\":$(lab_num "$5"),\"status\":\"${6:-ok}\"}"
+}
+
+# lab_ping DEST [COUNT] : prints the average RTT in microseconds; rc 1 if
+# no reply came back.
+lab_ping() {
+	local rc
+	ping -c "${2:-5}" -i 0.2 -W 2 "$1" >/tmp/ping.out 2>&1
+	rc=$?
+	sed 's/^/    | /' /tmp/ping.out >&2
+	[ $rc = 0 ] || return 1
+	# busybox: "round-trip min/avg/max = 0.512/1.234/3.456 ms"
+	sed -n 's#.*min/avg/max = [0-9.]*/\([0-9.]*\)/.*#\1#p' /tmp/ping.out |
+		awk '{ printf "%.0f\n", $1 * 1000 }'
+}
+
+# lab_iperf SERVER SECONDS [-R] : iperf3 client; prints receiver Gbit/s.
+lab_iperf() {
+	local srv=$1 t=$2 rc
+	shift 2
+	iperf3 -c "$srv" -t "$t" -f m "$@" >/tmp/iperf.out 2>&1
+	rc=$?
+	tail -4 /tmp/iperf.out | sed 's/^/    | /' >&2
+	[ $rc = 0 ] || return 1
+	awk '/receiver/ { for (i = 1; i <= NF; i++)
+			if ($i == "Mbits/sec") v = $(i - 1) }
+	     END { if (v == "") exit 1; printf "%.3f\n", v / 1000 }' \
+		/tmp/iperf.out
+}
+
+# dom0 CPU during a measurement.  xentop counts the time Xen charges to
+# dom0's vCPUs (guest plus hypervisor work done for it); 100 = one CPU.
+# Fallback: busy share of /proc/stat (dom0 kernel view), same scale.
+lab_cpu_start() {
+	rm -f /tmp/xentop.out
+	if command -v xentop >/dev/null 2>&1; then
+		xentop -b -d 1 -i 600 >/tmp/xentop.out 2>/dev/null &
+		LAB_XENTOP=$!
+	fi
+	LAB_STAT0=$(head -1 /proc/stat)
+}
+
+lab_cpu_stop() {
+	local stat1 v
+	stat1=$(head -1 /proc/stat)
+	if [ -n "$LAB_XENTOP" ]; then
+		kill "$LAB_XENTOP" 2>/dev/null
+		wait "$LAB_XENTOP" 2>/dev/null
+		LAB_XENTOP=
+		# skip the first sample (no previous one to diff against)
+		v=$(awk '$1 == "Domain-0" { n++; if (n > 1) { s += $4; k++ } }
+			END { if (k) printf "%.1f\n", s / k }' /tmp/xentop.out)
+		if [ -n "$v" ]; then
+			echo "$v"
+			return 0
+		fi
+	fi
+	echo "$LAB_STAT0
+$stat1" | awk '{ idle = $5 + $6; tot = 0
+		for (i = 2; i <= NF; i++) tot += $i
+		if (NR == 1) { i0 = idle; t0 = tot } else { i1 = idle; t1 = tot } }
+		END { if (t1 > t0) printf "%.1f\n",
+			100 * ((t1 - t0) - (i1 - i0)) / (t1 - t0) * '"$(nproc)"' }'
+}
+
+# lab_dump_file NAME PATH : copy a guest file to the console, line by line.
+lab_dump_file() {
+	[ -f "$2" ] || return 0
+	sed "s#^#NC2LAB F $1|#" "$2"
+}
+
+# Interface with a given MAC address, or nothing.
+lab_if_by_mac() {
+	local d
+	for d in /sys/class/net/*; do
+		[ "$(cat "$d/address" 2>/dev/null)" = "$1" ] &&
+			basename "$d" && return 0
+	done
+	return 1
+}
+
+# lab_ifup MAC ADDR/PREFIX [TIMEOUT_S]: wait for the interface, set it up.
+lab_ifup() {
+	local i=0 ifc
+	while ! ifc=$(lab_if_by_mac "$1"); do
+		i=$((i + 1))
+		[ $i -gt $((${3:-20} * 5)) ] && return 1
+		sleep 0.2
+	done
+	ip addr add "$2" dev "$ifc" 2>/dev/null
+	ip link set "$ifc" up
+	echo "$ifc"
+}

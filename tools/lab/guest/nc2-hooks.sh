@@ -1,0 +1,158 @@
+# nc2-hooks.sh - where the nc2 drivers plug into the lab (busybox sh,
+# sourced by init-dom0 and init-domu).
+#
+# The images carry the nc2 modules only when the host found them
+# ($NC2_KMOD_DIR/netback2.ko and netfront2.ko) and nc2ctl.  Without them
+# every nc2 row and check is reported as skipped, never as failed.
+#
+# nc2 addresses: bridge br1 in dom0 192.0.2.129/25, domU N's vif2
+# 192.0.2.(138+N)/25 with MAC 00:16:3e:00:02:0N (netchannel1 uses
+# 192.0.2.0/25 on br0).
+
+NC2_KO=/lib/nc2lab/kmod
+NC2_SECS=${SECS:-8}
+
+nc2_mac() { echo "00:16:3e:00:02:0$1"; }
+nc2_ip() { echo "192.0.2.$((138 + $1))"; }
+
+# ---- domU side ----
+
+nc2_domu_init() {
+	if [ -f $NC2_KO/netfront2.ko ]; then
+		insmod $NC2_KO/netfront2.ko && lab_log "netfront2 loaded" ||
+			lab_log "insmod netfront2 failed"
+	fi
+}
+
+# nc2_domu_ifup N : configure domU N's vif2 interface (called via domu_run).
+nc2_domu_ifup() {
+	lab_ifup "$(nc2_mac $1)" "$(nc2_ip $1)/25" 30
+}
+
+nc2_domu_unload() {
+	rmmod netfront2
+}
+
+# ---- dom0 side ----
+
+# Sets NC2=1 when the modules and nc2ctl are all there, else NC2=0.
+nc2_dom0_init() {
+	NC2=0
+	if [ ! -f $NC2_KO/netback2.ko ] || [ ! -f $NC2_KO/netfront2.ko ] ||
+	   ! command -v nc2ctl >/dev/null 2>&1; then
+		echo "NC2: modules absent, skipping"
+		return 0
+	fi
+	if ! insmod $NC2_KO/netback2.ko; then
+		fail "insmod netback2"
+		return 1
+	fi
+	brctl addbr br1
+	ip addr add 192.0.2.129/25 dev br1
+	ip link set br1 up
+	NC2=1
+	lab_step "NC2: netback2 loaded, bridge br1 up"
+}
+
+# nc2_attach DOMID N : vif2 handle 0 for domU N, interface configured.
+nc2_attach() {
+	nc2ctl --timeout 30 attach "$1" handle=0 mac="$(nc2_mac $2)" \
+		bridge=br1 || return 1
+	domu_run "$1" 40 nc2_domu_ifup "$2" >/dev/null
+}
+
+nc2_detach() {
+	nc2ctl --timeout 10 detach "$1" 0
+}
+
+# nc2_bypass enable|disable : between domu1 and domu2; waits for status.
+nc2_bypass() {
+	local want=active i=0 st dir
+	[ "$1" = disable ] && want=disabled
+	dir=/local/domain/0/nc2/bypass/$(
+		[ "$D1" -lt "$D2" ] && echo "$D1-$D2" || echo "$D2-$D1")
+	nc2ctl bypass "$1" "$D1" "$D2" || return 1
+	while st=$(xenstore-read $dir/status 2>/dev/null); [ "$st" != $want ]; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || [ "$st" = failed ]; then
+			lab_log "bypass $1: status '$st' $(xenstore-read $dir/error 2>/dev/null)"
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+nc2_skip_rows() {
+	for p in dom0_to_domu domu_to_dom0 domu_to_domu_bridge \
+		domu_to_domu_bypass; do
+		lab_result $p nc2 "" "" "" skipped
+	done
+}
+
+# Full run: the same three paths over vif2, then the bypass path.
+nc2_full_tests() {
+	local r
+	if [ "$NC2" != 1 ]; then
+		nc2_skip_rows
+		return 0
+	fi
+	lab_step "NC2: attach vif2 to domu1 and domu2"
+	if ! nc2_attach "$D1" 1 || ! nc2_attach "$D2" 2; then
+		fail "nc2 attach"
+		nc2_skip_rows
+		return 1
+	fi
+	run_paths nc2 192.0.2.129 "$(nc2_ip 1)" "$(nc2_ip 2)"
+	lab_step "NC2: bypass domu1 <-> domu2"
+	if nc2_bypass enable; then
+		r=$(domu_run $D1 30 lab_ping "$(nc2_ip 2)" 10) ||
+			fail "ping over bypass"
+		measure domu_to_domu_bypass nc2 "$r" \
+			domu_run $D1 $((SECS + 30)) lab_iperf "$(nc2_ip 2)" \
+			"$SECS"
+		nc2_bypass disable || fail "bypass disable"
+	else
+		fail "bypass enable"
+		lab_result domu_to_domu_bypass nc2 "" "" "" failed
+	fi
+	nc2_detach "$D1" || fail "nc2 detach domu1"
+	nc2_detach "$D2" || fail "nc2 detach domu2"
+}
+
+# nc2_check NAME CMD... : PASS/FAIL check on a command's success.
+nc2_check() {
+	local n=$1
+	shift
+	if "$@"; then
+		lab_check PASS "$n"
+	else
+		lab_check FAIL "$n" "$*"
+	fi
+}
+
+# Smoke: attach, ping, detach, re-attach, ping, bypass up/down, unload.
+nc2_smoke_tests() {
+	local n
+	if [ "$NC2" != 1 ]; then
+		for n in attach ping detach reattach ping-again attach-domu2 \
+			bypass-up bypass-ping bypass-down detach-all \
+			unload-domu1 unload-domu2 unload; do
+			lab_check SKIP nc2-$n "modules absent"
+		done
+		return 0
+	fi
+	nc2_check nc2-attach nc2_attach "$D1" 1
+	nc2_check nc2-ping lab_ping "$(nc2_ip 1)" 3
+	nc2_check nc2-detach nc2_detach "$D1"
+	nc2_check nc2-reattach nc2_attach "$D1" 1
+	nc2_check nc2-ping-again lab_ping "$(nc2_ip 1)" 3
+	nc2_check nc2-attach-domu2 nc2_attach "$D2" 2
+	nc2_check nc2-bypass-up nc2_bypass enable
+	nc2_check nc2-bypass-ping domu_run "$D1" 30 lab_ping "$(nc2_ip 2)" 3
+	nc2_check nc2-bypass-down nc2_bypass disable
+	nc2_check nc2-detach-all sh -c "nc2ctl --timeout 10 detach $D1 0 &&
+		nc2ctl --timeout 10 detach $D2 0"
+	nc2_check nc2-unload-domu1 domu_run "$D1" 30 nc2_domu_unload
+	nc2_check nc2-unload-domu2 domu_run "$D2" 30 nc2_domu_unload
+	nc2_check nc2-unload rmmod netback2
+}

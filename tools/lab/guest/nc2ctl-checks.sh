@@ -1,0 +1,122 @@
+# nc2ctl-checks.sh - checks of nc2ctl against the real xenstored in dom0
+# (busybox sh, sourced by init-dom0).  They need no nc2 driver: with none
+# loaded the devices simply stay in state 1, which is what the timeout
+# checks rely on.
+
+# xs_is NAME PATH VALUE : check one xenstore value.
+xs_is() {
+	local v
+	v=$(xenstore-read "$2" 2>/dev/null)
+	if [ "$v" = "$3" ]; then
+		return 0
+	fi
+	echo "    | $2 = '$v', expected '$3'"
+	return 1
+}
+
+# xs_perm_is PARENT CHILD PERMS : xenstore-ls -p shows CHILD's permissions.
+xs_perm_is() {
+	xenstore-ls -p "$1" 2>/dev/null | grep "^$2 = " | grep -q "($3)" &&
+		return 0
+	echo "    | permissions of $1/$2 are not ($3):"
+	xenstore-ls -p "$1" 2>/dev/null | grep "^$2 = " | sed 's/^/    | /'
+	return 1
+}
+
+# nc2ctl_checks DOMID : DOMID is a running domU without vif2 devices.
+nc2ctl_checks() {
+	local d=$1 fe be fake=4000 ok
+	if ! command -v nc2ctl >/dev/null 2>&1; then
+		lab_check SKIP nc2ctl "nc2ctl not in the image"
+		return 0
+	fi
+	lab_step "nc2ctl checks against domU $d"
+	fe=/local/domain/$d/device/vif2/5
+	be=/local/domain/0/backend/vif2/$d/5
+
+	if nc2ctl --help | grep -q "EXIT STATUS"; then
+		lab_check PASS nc2ctl-help
+	else
+		lab_check FAIL nc2ctl-help "no manual"
+	fi
+	lab_expect nc2ctl-bad-mac 2 nc2ctl attach "$d" mac=zz
+	lab_expect nc2ctl-bad-command 2 nc2ctl frobnicate
+	lab_expect nc2ctl-bad-domid 2 nc2ctl attach 1x
+	lab_expect nc2ctl-unknown-domain 1 nc2ctl --no-wait attach 999
+	lab_expect nc2ctl-missing-backend 1 nc2ctl --no-wait attach "$d" \
+		backend=77
+
+	lab_expect nc2ctl-attach 0 nc2ctl --no-wait attach "$d" handle=5 \
+		mac=00:16:3e:00:05:01 bridge=br1
+	ok=PASS
+	xs_is x "$fe/backend" "$be" || ok=FAIL
+	xs_is x "$fe/backend-id" 0 || ok=FAIL
+	xs_is x "$fe/handle" 5 || ok=FAIL
+	xs_is x "$fe/mac" 00:16:3e:00:05:01 || ok=FAIL
+	xs_is x "$fe/state" 1 || ok=FAIL
+	xs_is x "$be/frontend" "$fe" || ok=FAIL
+	xs_is x "$be/frontend-id" "$d" || ok=FAIL
+	xs_is x "$be/online" 1 || ok=FAIL
+	xs_is x "$be/handle" 5 || ok=FAIL
+	xs_is x "$be/bridge" br1 || ok=FAIL
+	xs_is x "$be/script" /etc/xen/scripts/vif2-bridge || ok=FAIL
+	xs_is x "$be/max-bypasses" 5 || ok=FAIL
+	xs_is x "$be/local-trusted" 1 || ok=FAIL
+	xs_is x "$be/remote-trusted" 0 || ok=FAIL
+	xs_is x "$be/filter-mac" 1 || ok=FAIL
+	lab_check $ok nc2ctl-attach-keys
+	ok=PASS
+	xs_perm_is /local/domain/$d/device/vif2 5 "n$d,r0" || ok=FAIL
+	xs_perm_is /local/domain/0/backend/vif2/$d 5 "n0,r$d" || ok=FAIL
+	lab_check $ok nc2ctl-attach-perms
+	if nc2ctl list "$d" | tee /tmp/list.out | grep -q "^$d  *5  *0 "; then
+		lab_check PASS nc2ctl-list
+	else
+		sed 's/^/    | /' /tmp/list.out
+		lab_check FAIL nc2ctl-list
+	fi
+	lab_expect nc2ctl-duplicate-handle 1 nc2ctl --no-wait attach "$d" \
+		handle=5
+	lab_expect nc2ctl-list-unknown-domain 1 nc2ctl list 999
+	lab_expect nc2ctl-stats 0 nc2ctl stats "$d"
+
+	# Bypass requests, against a stand-in second guest: nc2ctl only
+	# needs its /local/domain entry.
+	xenstore-write /local/domain/$fake/name nc2lab-fake
+	lab_expect nc2ctl-bypass-no-vif2 1 nc2ctl bypass enable "$d" $fake
+	nc2ctl --no-wait attach $fake handle=0 >/dev/null
+	lab_expect nc2ctl-bypass-enable 0 nc2ctl bypass enable $fake "$d"
+	ok=PASS
+	xs_is x /local/domain/0/nc2/bypass/$d-$fake/domid-a "$d" || ok=FAIL
+	xs_is x /local/domain/0/nc2/bypass/$d-$fake/domid-b $fake || ok=FAIL
+	xs_is x /local/domain/0/nc2/bypass/$d-$fake/handle-a 5 || ok=FAIL
+	xs_is x /local/domain/0/nc2/bypass/$d-$fake/request enable || ok=FAIL
+	lab_check $ok nc2ctl-bypass-keys
+	lab_expect nc2ctl-bypass-disable 0 nc2ctl bypass disable "$d" $fake
+	if xs_is x /local/domain/0/nc2/bypass/$d-$fake/request disable; then
+		lab_check PASS nc2ctl-bypass-disable-key
+	else
+		lab_check FAIL nc2ctl-bypass-disable-key
+	fi
+	lab_expect nc2ctl-bypass-self 2 nc2ctl bypass enable "$d" "$d"
+	nc2ctl list | sed 's/^/    | /'
+	nc2ctl --timeout 1 detach $fake 0 >/dev/null 2>&1
+	xenstore-rm /local/domain/$fake
+	xenstore-rm /local/domain/0/nc2/bypass/$d-$fake
+
+	if [ "$NC2" = 0 ]; then
+		# No backend driver: attach waits and gives up with status 3.
+		lab_expect nc2ctl-attach-timeout 3 nc2ctl --timeout 1 attach \
+			"$d" handle=6 bridge=br1
+		lab_expect nc2ctl-detach-timeout 0 nc2ctl --timeout 1 detach \
+			"$d" 6
+	fi
+	lab_expect nc2ctl-detach 0 nc2ctl --timeout 2 detach "$d" 5
+	if xenstore-read "$fe/state" >/dev/null 2>&1 ||
+	   xenstore-read "$be/state" >/dev/null 2>&1; then
+		lab_check FAIL nc2ctl-detach-removed "entries still present"
+	else
+		lab_check PASS nc2ctl-detach-removed
+	fi
+	lab_expect nc2ctl-detach-missing 1 nc2ctl detach "$d" 5
+}

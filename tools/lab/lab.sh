@@ -1,0 +1,233 @@
+#!/bin/bash
+# lab.sh - the nc2 Xen lab: Xen 4.17 + PV dom0 + PV domUs in QEMU (TCG).
+# See tools/lab/README.md.  Run as root.
+set -uo pipefail
+
+LAB=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$LAB/../.." && pwd)
+
+usage() {
+	cat <<EOF
+usage: lab.sh [--smoke] [--json FILE] [--out DIR] [--secs N] [--timeout S]
+              [--no-apt] [--keep-images]
+
+  (default)      full run: two domUs; ping and iperf3 on every path with
+                 netchannel1, and with nc2 when its modules are present;
+                 prints a table
+  --smoke        quick CI check: one domU, pings, nc2ctl checks, nc2
+                 attach/detach/bypass/unload when the modules are present;
+                 ends with "lab smoke: N passed, M failed"
+  --json FILE    also write one JSON object per result row to FILE
+  --out DIR      where logs go (default /tmp/nc2-lab/<timestamp>)
+  --secs N       length of each iperf3 run (default 8)
+  --timeout S    hard limit for the whole run (default 1200, smoke 600)
+  --no-apt       do not check or install Debian packages
+
+environment:
+  NC2_KMOD_DIR   directory holding netback2.ko and netfront2.ko (optional)
+  NC2CTL         nc2ctl binary to use (default: built from tools/nc2ctl)
+  NC2_LAB_CACHE  build cache (default /var/tmp/nc2-lab-cache)
+  KV             guest kernel version (default: linux-image-amd64's)
+EOF
+}
+
+ARGS=("$@")
+SMOKE=0 JSON= OUT= SECS=8 TMO= APT=1
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--smoke) SMOKE=1 ;;
+	--json) JSON=$2; shift ;;
+	--out) OUT=$2; shift ;;
+	--secs) SECS=$2; shift ;;
+	--timeout) TMO=$2; shift ;;
+	--no-apt) APT=0 ;;
+	-h|--help) usage; exit 0 ;;
+	*) echo "lab.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+	esac
+	shift
+done
+[[ "$SECS" =~ ^[0-9]+$ ]] || { echo "lab.sh: bad --secs" >&2; exit 2; }
+if [ -z "$TMO" ]; then
+	[ $SMOKE = 1 ] && TMO=600 || TMO=1200
+fi
+if [ "$(id -u)" != 0 ]; then
+	echo "lab.sh: must run as root (apt-get, depmod, qemu)" >&2
+	exit 1
+fi
+
+# The whole run, host steps included, lives under one hard time limit.
+if [ -z "${NC2_LAB_INNER:-}" ]; then
+	NC2_LAB_INNER=1 exec timeout --foreground -k 10 "$TMO" "$0" "${ARGS[@]}"
+fi
+
+OUT=${OUT:-/tmp/nc2-lab/$(date +%Y%m%d-%H%M%S)}
+CACHE=${NC2_LAB_CACHE:-/var/tmp/nc2-lab-cache}
+mkdir -p "$OUT" "$CACHE" || exit 1
+OUT=$(cd "$OUT" && pwd)
+T0=${EPOCHREALTIME/./}
+elapsed() { local n=${EPOCHREALTIME/./}; printf '%d.%d' $(((n - T0) / 1000000)) $(((n - T0) / 100000 % 10)); }
+step() { echo "== [$(elapsed)s] $*"; }
+die() { echo "lab.sh: $*" >&2; echo "lab.sh: logs in $OUT" >&2; exit 1; }
+
+PACKAGES="xen-hypervisor-4.17-amd64 xen-utils-4.17 qemu-system-x86
+	linux-image-amd64 busybox-static cpio kmod iperf3 bridge-utils
+	libxen-dev gcc make"
+
+install_packages() {
+	local missing= p
+	for p in $PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q "install ok installed" || missing="$missing $p"
+	done
+	if [ -z "$missing" ]; then
+		step "packages: all present"
+		return 0
+	fi
+	step "packages: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >"$OUT/apt.log" 2>&1 &&
+		apt-get install -y -q --no-install-recommends $PACKAGES \
+			>>"$OUT/apt.log" 2>&1 ||
+		die "apt-get failed, see $OUT/apt.log"
+}
+
+[ $APT = 1 ] && install_packages
+KV=${KV:-$(dpkg-query -W -f='${Depends}' linux-image-amd64 |
+	grep -o 'linux-image-[^ ,]*' | head -1 | sed 's/linux-image-//')}
+[ -f "/boot/vmlinuz-$KV" ] || die "no kernel /boot/vmlinuz-$KV"
+[ -f /boot/xen-4.17-amd64.gz ] || die "no /boot/xen-4.17-amd64.gz"
+
+# nc2ctl: given, or built here (outside the repo).
+if [ -n "${NC2CTL:-}" ]; then
+	NC2CTL_BIN=$(readlink -f "$NC2CTL")
+	[ -x "$NC2CTL_BIN" ] || die "NC2CTL=$NC2CTL is not executable"
+else
+	step "build nc2ctl"
+	make -s -C "$REPO/tools/nc2ctl" O="$CACHE" >"$OUT/nc2ctl-build.log" 2>&1 ||
+		die "nc2ctl build failed, see $OUT/nc2ctl-build.log"
+	NC2CTL_BIN=$CACHE/nc2ctl
+fi
+NC2_KMOD_DIR=${NC2_KMOD_DIR:-}
+NC2_KMODS=
+if [ -n "$NC2_KMOD_DIR" ] && [ -f "$NC2_KMOD_DIR/netback2.ko" ] &&
+   [ -f "$NC2_KMOD_DIR/netfront2.ko" ]; then
+	NC2_KMODS=1
+	step "nc2 modules: $NC2_KMOD_DIR"
+else
+	step "nc2 modules: absent (set NC2_KMOD_DIR), nc2 rows skipped"
+fi
+
+step "build images (kernel $KV)"
+. "$LAB/mkimages.sh"
+build_images >"$OUT/images.log" 2>&1 || die "image build failed, see $OUT/images.log"
+ls -l "$CACHE"/*.gz "$CACHE/xen.elf" >>"$OUT/images.log"
+
+# ---- boot ----
+MODE=full
+[ $SMOKE = 1 ] && MODE=smoke
+XENCMD="dom0_mem=1024M,max:1024M dom0_max_vcpus=2 console=com1 com1=115200,8n1"
+XENCMD="$XENCMD loglvl=all guest_loglvl=all"
+DOM0CMD="console=hvc0 earlyprintk=xen rdinit=/init loglevel=4"
+DOM0CMD="$DOM0CMD nc2lab.mode=$MODE nc2lab.secs=$SECS"
+QEMU=(qemu-system-x86_64 -accel tcg -cpu qemu64 -m 3072 -smp 2 -nographic
+	-no-reboot -net none -kernel "$CACHE/xen.elf" -append "$XENCMD"
+	-initrd "/boot/vmlinuz-$KV $DOM0CMD,$CACHE/dom0.cpio.gz")
+printf '%q ' "${QEMU[@]}" >"$OUT/qemu-cmdline.txt"
+SERIAL=$OUT/serial.log
+step "boot Xen in QEMU/TCG ($MODE); serial log $SERIAL"
+
+# Timestamp every serial line, show progress, stop on fatal messages.
+FIFO=$OUT/.serial.fifo
+rm -f "$FIFO"
+mkfifo "$FIFO"
+QT0=${EPOCHREALTIME/./}
+"${QEMU[@]}" </dev/null >"$FIFO" 2>&1 &
+QPID=$!
+while IFS= read -r line; do
+	line=${line%$'\r'}
+	now=${EPOCHREALTIME/./}
+	d=$(((now - QT0) / 10000))
+	printf '[%4d.%02d] %s\n' $((d / 100)) $((d % 100)) "$line" >>"$SERIAL"
+	case "$line" in
+	"NC2LAB STEP"*|"NC2LAB CHECK"*|"NC2LAB RESULT"*|"NC2LAB END"*|"NC2: "*)
+		printf '   [%4d.%02d] %s\n' $((d / 100)) $((d % 100)) "${line#NC2LAB }" ;;
+	*"Kernel panic"*|*"Panic on CPU"*|*"FATAL TRAP"*|*"Hardware Dom0 crashed"*)
+		echo "   fatal: $line"
+		(sleep 2; kill $QPID 2>/dev/null) & ;;
+	esac
+	case "$line" in
+	"NC2LAB END"*) (sleep 30; kill $QPID 2>/dev/null) & ;;
+	esac
+done <"$FIFO"
+wait $QPID
+QRC=$?
+rm -f "$FIFO"
+step "QEMU exited (rc $QRC)"
+
+# ---- results ----
+# Strip the timestamps; guest files come back as "NC2LAB F name|line".
+sed 's/^\[ *[0-9.]*\] //' "$SERIAL" >"$OUT/.console"
+awk -v out="$OUT" '
+	/^NC2LAB F / {
+		s = substr($0, 11); i = index(s, "|")
+		f = substr(s, 1, i - 1)
+		if (f ~ /^[A-Za-z0-9._-]+$/) print substr(s, i + 1) > (out "/" f)
+	}' "$OUT/.console"
+grep '^NC2LAB RESULT ' "$OUT/.console" | sed 's/^NC2LAB RESULT //' >"$OUT/results.jsonl"
+grep '^NC2LAB CHECK ' "$OUT/.console" | sed 's/^NC2LAB CHECK //' >"$OUT/checks.txt"
+grep -v '^NC2LAB F ' "$OUT/.console" >"$OUT/console.log"
+rm -f "$OUT/.console"
+
+# Boot timings from the serial timestamps.
+tstamp() { grep -m1 "$1" "$SERIAL" | sed 's/^\[ *\([0-9.]*\)\].*/\1/'; }
+T_DOM0=$(tstamp 'NC2LAB STEP .*dom0 init')
+T_DOMU=$(tstamp 'NC2LAB STEP .*domu1 up')
+T_END=$(tstamp 'NC2LAB END')
+echo "timings: dom0 init at ${T_DOM0:-?}s, domu1 ready at ${T_DOMU:-?}s," \
+	"guest work done at ${T_END:-?}s (after QEMU start)" | tee "$OUT/timings.txt"
+
+FAIL=0
+END_RC=$(sed -n 's/^.*NC2LAB END rc=\([0-9]*\).*/\1/p' "$SERIAL" | head -1)
+if [ -z "$END_RC" ]; then
+	echo "lab: dom0 never finished (no NC2LAB END; timeout or crash)"
+	FAIL=1
+elif [ "$END_RC" != 0 ]; then
+	echo "lab: dom0 reported failures (rc=$END_RC):"
+	grep 'NC2LAB LOG .*FAILED' "$SERIAL" | sed 's/^/   /'
+	FAIL=1
+fi
+
+if [ $SMOKE = 1 ]; then
+	# A host-side check too: with no xenstore here, nc2ctl must say so.
+	if [ ! -e /dev/xen/xenbus ] && [ ! -S /run/xenstored/socket ]; then
+		if "$NC2CTL_BIN" list >"$OUT/host-nc2ctl.txt" 2>&1; then
+			echo "FAIL nc2ctl-no-xenstore rc=0" >>"$OUT/checks.txt"
+		elif grep -q "cannot connect to xenstore" "$OUT/host-nc2ctl.txt"; then
+			echo "PASS nc2ctl-no-xenstore (host)" >>"$OUT/checks.txt"
+		else
+			echo "FAIL nc2ctl-no-xenstore wrong message" >>"$OUT/checks.txt"
+		fi
+	fi
+	echo
+	sed 's/^/   /' "$OUT/checks.txt"
+	NP=$(grep -c '^PASS' "$OUT/checks.txt")
+	NF=$(grep -c '^FAIL' "$OUT/checks.txt")
+	NS=$(grep -c '^SKIP' "$OUT/checks.txt")
+	[ "$NF" = 0 ] && [ "$NP" -gt 0 ] || FAIL=1
+	echo "lab smoke: $NP passed, $NF failed ($NS skipped) in $(elapsed)s"
+else
+	echo
+	printf '%-22s %-12s %9s %9s %11s  %s\n' path driver Gbit/s RTT_us \
+		dom0_CPU_% status
+	sed -e 's/[{}"]//g' -e 's/,/ /g' "$OUT/results.jsonl" | awk '
+		{ for (i = 1; i <= NF; i++) { split($i, kv, ":"); v[kv[1]] = kv[2] }
+		  printf "%-22s %-12s %9s %9s %11s  %s\n", v["path"], v["driver"],
+			v["gbit_s"], v["rtt_us"], v["dom0_cpu_pct"], v["status"] }'
+	grep -q '"status":"failed"' "$OUT/results.jsonl" && FAIL=1
+	grep -q '"driver":"netchannel1"' "$OUT/results.jsonl" || FAIL=1
+fi
+if [ -n "$JSON" ]; then
+	cp "$OUT/results.jsonl" "$JSON" || FAIL=1
+fi
+echo "logs: $OUT"
+exit $FAIL

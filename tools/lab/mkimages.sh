@@ -1,0 +1,93 @@
+# mkimages.sh - builds the lab's boot images (sourced by lab.sh).
+#
+# Inputs (environment): KV (kernel version), CACHE (work dir), LAB (this
+# directory), NC2CTL_BIN (nc2ctl binary, may be empty), NC2_KMOD_DIR.
+# Outputs: $CACHE/xen.elf, $CACHE/domU.cpio.gz, $CACHE/dom0.cpio.gz.
+
+XENBIN=/usr/lib/xen-4.17/bin
+# Modules loaded in the guests; their dependencies come along.
+GUEST_MODULES="xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs
+	xen-netback xen-netfront bridge"
+
+# copy_bin ROOT FILE... : install executables and the libraries they use.
+copy_bin() {
+	local root=$1 f l
+	shift
+	for f in "$@"; do
+		install -D -m755 "$f" "$root$f"
+		ldd "$f" 2>/dev/null | grep -oE '/[^ ]+' | while read -r l; do
+			[ -e "$l" ] && install -D -m755 "$(readlink -f "$l")" "$root$l"
+		done
+	done
+}
+
+# base_root ROOT : busybox, kernel modules, iperf3, the lab's shell library.
+base_root() {
+	local r=$1 a m
+	rm -rf "$r"
+	mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,run,tmp,root} \
+		"$r"/{etc,var,lib/nc2lab/kmod}
+	cp /bin/busybox "$r/bin/busybox"
+	for a in $(/bin/busybox --list); do
+		[ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"
+	done
+	ln -s /run "$r/var/run"
+	for m in $GUEST_MODULES; do
+		modprobe -S "$KV" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
+	done | sort -u | while read -r m; do
+		install -D -m644 "$m" "$r$m"
+	done
+	cp /lib/modules/"$KV"/modules.{order,builtin,builtin.modinfo} \
+		"$r/lib/modules/$KV/"
+	depmod -b "$r" "$KV"
+	copy_bin "$r" /usr/bin/iperf3 /usr/bin/xenstore
+	for a in read write ls rm exists list chmod watch; do
+		ln -sf xenstore "$r/usr/bin/xenstore-$a"
+	done
+	install -m644 "$LAB"/guest/lab-lib.sh "$LAB"/guest/nc2-hooks.sh \
+		"$r/lib/nc2lab/"
+}
+
+mkcpio() {
+	(cd "$1" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) >"$2"
+}
+
+build_images() {
+	local r
+
+	zcat /boot/xen-4.17-amd64.gz >"$CACHE/xen.elf"
+
+	r=$CACHE/rootfs-domU
+	base_root "$r"
+	install -m755 "$LAB/guest/init-domu" "$r/init"
+	if [ -n "$NC2_KMODS" ]; then
+		install -m644 "$NC2_KMOD_DIR/netfront2.ko" "$r/lib/nc2lab/kmod/"
+	fi
+	mkcpio "$r" "$CACHE/domU.cpio.gz"
+
+	r=$CACHE/rootfs-dom0
+	base_root "$r"
+	install -m755 "$LAB/guest/init-dom0" "$r/init"
+	install -m644 "$LAB/guest/nc2ctl-checks.sh" "$r/lib/nc2lab/"
+	copy_bin "$r" $XENBIN/xl $XENBIN/xenstored $XENBIN/xenconsoled \
+		$XENBIN/xenconsole $XENBIN/xen-init-dom0 \
+		$XENBIN/libxl-save-helper $XENBIN/xentop
+	[ -x /usr/sbin/brctl ] && copy_bin "$r" /usr/sbin/brctl
+	mkdir -p "$r"/etc/xen/scripts "$r"/boot "$r"/var/lib/xen \
+		"$r"/var/lib/xenstored "$r"/var/log/xen
+	cp /etc/xen/xl.conf "$r/etc/xen/"
+	install -m755 "$LAB/guest/vif-bridge-lab" "$r/etc/xen/scripts/"
+	install -m755 "$LAB/../nc2ctl/vif2-bridge" "$r/etc/xen/scripts/"
+	if [ -n "$NC2CTL_BIN" ]; then
+		copy_bin "$r" "$NC2CTL_BIN"
+		[ "$NC2CTL_BIN" = /usr/bin/nc2ctl ] ||
+			mv "$r$NC2CTL_BIN" "$r/usr/bin/nc2ctl"
+	fi
+	if [ -n "$NC2_KMODS" ]; then
+		install -m644 "$NC2_KMOD_DIR/netback2.ko" \
+			"$NC2_KMOD_DIR/netfront2.ko" "$r/lib/nc2lab/kmod/"
+	fi
+	cp "/boot/vmlinuz-$KV" "$r/boot/vmlinuz"
+	cp "$CACHE/domU.cpio.gz" "$r/boot/domU.cpio.gz"
+	mkcpio "$r" "$CACHE/dom0.cpio.gz"
+}
