@@ -301,6 +301,11 @@ static int norm_path(struct hvd_dom *d, const char *in, size_t len, char *out,
 			return -EINVAL;
 		if (s[0] == '/' && s[1] == '/')
 			return -EINVAL;
+		/* No "." or ".." components: paths mean what they say. */
+		if (s[0] == '/' && s[1] == '.' &&
+		    (s[2] == '/' || !s[2] ||
+		     (s[2] == '.' && (s[3] == '/' || !s[3]))))
+			return -EINVAL;
 	}
 	if (n > 1 && out[n - 1] == '/')
 		return -EINVAL;
