@@ -80,7 +80,8 @@ static void parent_of(const char *path, char *out)
 {
 	char *s;
 
-	strcpy(out, path);
+	if (out != path)
+		strcpy(out, path);
 	s = strrchr(out, '/');
 	if (s == out)
 		s[1] = '\0';
