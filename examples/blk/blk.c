@@ -43,7 +43,8 @@ static int serve_one(struct blk_server *s, const struct nc2_msg *m)
 		return -NC2_EP_MSG_TYPE;
 	}
 	nc2_msg_copy(m, &req, sizeof(req));
-	if ((req.op == BLK_OP_WRITE && m->size != sizeof(req) + BLK_SECTOR) ||
+	if ((req.op == BLK_OP_WRITE &&
+	     m->size != ((sizeof(req) + BLK_SECTOR + 7) & ~7u)) ||
 	    (req.op == BLK_OP_READ && m->size != ((sizeof(req) + 7) & ~7u)) ||
 	    (req.op != BLK_OP_READ && req.op != BLK_OP_WRITE)) {
 		nc2_link_fail(s->link, NC2_EP_MSG_LAYOUT);
@@ -66,11 +67,12 @@ static int serve_one(struct blk_server *s, const struct nc2_msg *m)
 			   BLK_SECTOR);
 		rlen += BLK_SECTOR;
 	}
+	/* Answered or not, the id leaves the set; a retry re-adds it. */
+	nc2_link_answered(s->link, nc2_le32_to_cpu(req.id));
 	err = nc2_link_send(s->link, BLK_MSG_RESPONSE, 0,
 			    out + sizeof(rsp->hdr), rlen - sizeof(rsp->hdr));
 	if (err)
 		return err;
-	nc2_link_answered(s->link, nc2_le32_to_cpu(req.id));
 	s->served++;
 	return 0;
 }

@@ -1,2 +1,174 @@
+// SPDX-License-Identifier: MIT
+/* The asymmetry limiter's contract, budget by budget. */
 #include "fixture.h"
-int main(void){return 0;}
+
+#define MS 1000000ull
+
+static void lim_up(struct nc2_limiter *l, struct nc2_limiter_config *c)
+{
+	nc2_limiter_config_default(c);
+	c->resp_burst = 4;
+	c->copy_bytes_per_sec = 1000 * 1000; /* 1 MB/s: 1 byte per us */
+	c->copy_burst_bytes = 10000;
+	c->spurious_max = 3;
+	c->spurious_delay_ns = 1000;
+	c->spurious_delay_max_ns = 8000;
+	c->queue_bytes_max = 10000;
+	c->queue_pkts_max = 4;
+	c->stall_window_ns = 100 * MS;
+	c->stall_min_bytes = 1000;
+	assert_int_equal(nc2_limiter_init(l, c, 0), 0);
+}
+
+static void test_config(void **state)
+{
+	struct nc2_limiter_config c;
+	struct nc2_limiter l;
+
+	nc2_limiter_config_default(&c);
+	assert_int_equal(nc2_limiter_init(&l, &c, 5), 0);
+	c.copy_bytes_per_sec = 0;
+	assert_int_equal(nc2_limiter_init(&l, &c, 5), -NC2_E_INVAL);
+	c.copy_bytes_per_sec = NC2_LIMITER_MAX_RATE + 1;
+	assert_int_equal(nc2_limiter_init(&l, &c, 5), -NC2_E_INVAL);
+	nc2_limiter_config_default(&c);
+	c.spurious_delay_max_ns = 1;
+	assert_int_equal(nc2_limiter_init(&l, &c, 5), -NC2_E_INVAL);
+	assert_int_equal(nc2_limiter_init(&l, NULL, 5), -NC2_E_INVAL);
+}
+
+/* Responses cost credit the peer earns by sending: no free lunch. */
+static void test_responses(void **state)
+{
+	struct nc2_limiter_config c;
+	struct nc2_limiter l;
+
+	lim_up(&l, &c);
+	assert_int_equal(nc2_limiter_charge_resp(&l, 4), 0); /* burst */
+	assert_int_equal(nc2_limiter_charge_resp(&l, 1), -NC2_E_AGAIN);
+	nc2_limiter_peer_msgs(&l, 2);
+	assert_int_equal(nc2_limiter_charge_resp(&l, 3), -NC2_E_AGAIN);
+	assert_int_equal(nc2_limiter_charge_resp(&l, 2), 0);
+	nc2_limiter_peer_msgs(&l, 1000); /* banked only up to the burst */
+	assert_int_equal(nc2_limiter_charge_resp(&l, 5), -NC2_E_AGAIN);
+	assert_int_equal(nc2_limiter_charge_resp(&l, 4), 0);
+	assert_int_equal(l.stats.resp_sent, 10);
+	assert_int_equal(l.stats.resp_denied, 9);
+	assert_int_equal(l.stats.peer_msgs, 1002);
+}
+
+static void test_copy_bucket(void **state)
+{
+	struct nc2_limiter_config c;
+	struct nc2_limiter l;
+	uint64_t t = 0, wait, copied = 0;
+
+	lim_up(&l, &c);
+	/* Over a simulated second of greedy asking, about 1 MB gets through. */
+	while (t < 1000 * MS) {
+		wait = nc2_limiter_charge_copy(&l, 1500, t);
+		if (wait) {
+			assert_true(wait <= 1500 * 1000);
+			t += wait;
+		} else {
+			copied += 1500;
+		}
+	}
+	assert_true(copied >= 1000 * 1000);
+	assert_true(copied <= 1000 * 1000 + 10000 + 1500);
+	assert_true(l.stats.copy_throttled > 0);
+	/* A packet bigger than the burst still passes, then pays. */
+	lim_up(&l, &c);
+	assert_int_equal(nc2_limiter_charge_copy(&l, 65536, 0), 0);
+	wait = nc2_limiter_charge_copy(&l, 1, 0);
+	assert_true(wait >= 55 * MS && wait <= 56 * MS);
+	/* The clock going back earns nothing; a long pause refills fully. */
+	assert_true(nc2_limiter_charge_copy(&l, 1, 0) > 0);
+	assert_int_equal(nc2_limiter_charge_copy(&l, 1, 5000 * MS), 0);
+	assert_true(nc2_limiter_charge_copy(&l, 1, 4000 * MS) == 0);
+}
+
+static void test_event_storm(void **state)
+{
+	struct nc2_limiter_config c;
+	struct nc2_limiter l;
+	uint64_t d, last = 0;
+
+	lim_up(&l, &c);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(nc2_limiter_event(&l, false), 0);
+	/* Then delays double up to the cap, and stay there. */
+	for (int i = 0; i < 100; i++) {
+		d = nc2_limiter_event(&l, false);
+		assert_true(d >= last && d <= 8000);
+		last = d;
+	}
+	assert_int_equal(last, 8000);
+	/* One event with real work forgives everything. */
+	assert_int_equal(nc2_limiter_event(&l, true), 0);
+	assert_int_equal(nc2_limiter_event(&l, false), 0);
+	assert_int_equal(l.stats.events, 105);
+	assert_int_equal(l.stats.events_spurious, 104);
+	assert_int_equal(l.stats.events_delayed, 100);
+}
+
+static void test_queue_cap(void **state)
+{
+	struct nc2_limiter_config c;
+	struct nc2_limiter l;
+
+	lim_up(&l, &c);
+	assert_int_equal(nc2_limiter_queue(&l, 6000), 0);
+	assert_int_equal(nc2_limiter_queue(&l, 5000), -NC2_E_AGAIN);
+	assert_int_equal(nc2_limiter_queue(&l, 4000), 0);
+	assert_int_equal(nc2_limiter_queued(&l), 10000);
+	nc2_limiter_unqueue(&l, 4000);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(nc2_limiter_queue(&l, 1), 0);
+	assert_int_equal(nc2_limiter_queue(&l, 1), 0);
+	assert_int_equal(nc2_limiter_queue(&l, 1), -NC2_E_AGAIN); /* 4 pkts */
+	assert_int_equal(l.stats.queue_drops, 2);
+	nc2_limiter_unqueue(&l, 1u << 30); /* never below zero */
+	assert_int_equal(nc2_limiter_queued(&l), 0);
+}
+
+/* XSA-392: dribbling a little each window does not fool stall detection. */
+static void test_stall_dribble(void **state)
+{
+	struct nc2_limiter_config c;
+	struct nc2_limiter l;
+	uint64_t t = 0;
+
+	lim_up(&l, &c);
+	assert_false(nc2_limiter_stalled(&l, 50 * MS));
+	nc2_limiter_queue(&l, 5000);
+	for (int w = 0; w < 5; w++) {
+		nc2_limiter_progress(&l, 100); /* under the 1000-byte floor */
+		t += 100 * MS;
+		assert_true(nc2_limiter_stalled(&l, t));
+	}
+	assert_int_equal(l.stats.stalls, 1);
+	/* Real progress clears it. */
+	nc2_limiter_progress(&l, 5000);
+	t += 100 * MS;
+	assert_false(nc2_limiter_stalled(&l, t));
+	/* An idle peer holding nothing is never stalled. */
+	nc2_limiter_unqueue(&l, 5000);
+	t += 100 * MS;
+	assert_false(nc2_limiter_stalled(&l, t));
+	assert_false(nc2_limiter_stalled(&l, t - 1)); /* clock back */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_responses),
+		cmocka_unit_test(test_copy_bucket),
+		cmocka_unit_test(test_event_storm),
+		cmocka_unit_test(test_queue_cap),
+		cmocka_unit_test(test_stall_dribble),
+	};
+
+	return cmocka_run_group_tests_name("limiter", tests, NULL, NULL);
+}
