@@ -282,8 +282,14 @@ static bool serve(struct conn *c)
 	ssize_t r;
 
 	r = hv_msg_recv(c->fd, rbuf, sizeof(rbuf), fds, HV_MSG_MAX_FDS, &nfds);
+	if (r == -EMSGSIZE) {
+		/* Oversized: answer anyway so the sender does not hang. */
+		rsp.rc = -EMSGSIZE;
+		hv_msg_send(c->fd, &rsp, sizeof(rsp), NULL, 0, NULL, 0);
+		return true;
+	}
 	if (r <= 0)
-		return r == -EMSGSIZE || r == -EAGAIN;
+		return r == -EAGAIN;
 	if ((size_t)r < sizeof(rq)) {
 		rsp.rc = -EINVAL;
 	} else {
