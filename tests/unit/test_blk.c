@@ -70,22 +70,23 @@ static void test_block_protocol(void **state)
 	assert_memory_equal(got, buf, BLK_SECTOR);
 	assert_int_equal(blk_reap(&cl, &ids[2], &status, got), 1);
 	assert_int_equal(status, -22);
-	/* A forged response naming an id never sent fails the client. */
-	{
-		uint8_t body[12] = { 10, 0, 0, 0 };
-
-		nc2_link_send(&sl, BLK_MSG_RESPONSE, 0, body, sizeof(body));
-		nc2_link_push(&sl);
-		assert_int_equal(blk_reap(&cl, &id, &status, NULL),
-				 -NC2_EP_ID_UNKNOWN);
-	}
-	/* And a request beyond the server's declared limit fails it. */
+	/* A request beyond the server's declared limit fails it. */
 	{
 		uint8_t body[16] = { 16, 0, 0, 0, BLK_OP_READ };
 
 		nc2_link_send(&cl, BLK_MSG_REQUEST, 0, body, sizeof(body));
 		nc2_link_push(&cl);
 		assert_int_equal(blk_serve(&srv), -NC2_EP_ID_RANGE);
+	}
+	/* And a forged response naming an id never sent fails the client. */
+	{
+		uint8_t body[12] = { 10, 0, 0, 0 };
+
+		/* The server is failed already: forge below the link. */
+		traw(&sl.tx, BLK_MSG_RESPONSE, 0, 16, body, sizeof(body));
+		t.b2a.ctrl->prod = sl.tx.pvt;
+		assert_int_equal(blk_reap(&cl, &id, &status, NULL),
+				 -NC2_EP_ID_UNKNOWN);
 	}
 	tpair_free(&t);
 }
