@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "hv_harness.h"
+#include "hv_client_priv.h"
 #include "hv_proto.h"
 
 struct fx {
@@ -350,6 +351,31 @@ static void test_map(void **state)
 	g[2] = RC(&f->b, R_GRANT, C_ID, frames[2], 0, 0, 0, NULL);
 	assert_null(nc2_hv_map(f->a, B_ID, &g[2], 1, false, st));
 	assert_int_equal(st[0], GNTST_permission_denied);
+}
+
+/* A grantee that claims to unmap but keeps the page must not get away. */
+static void test_unmap_verified(void **state)
+{
+	struct fx *f = *state;
+	uint64_t frame = rpage(&f->b, true, 0xc0);
+	uint32_t g = RC(&f->b, R_GRANT, A_ID, frame, 0, 0, 0, NULL);
+	struct hv_req rq = { HV_OP_UNMAP, 1, 0, 0 };
+	struct hv_rsp rsp;
+	int16_t st = 0;
+	uint8_t *p;
+
+	p = nc2_hv_map(f->a, B_ID, &g, 1, false, &st);
+	assert_non_null(p);
+	assert_ptr_equal(f->a->maps->addr, p);
+	/* Ask for the unmap while the page is still mapped here. */
+	assert_int_equal(hv_call(f->a, &rq, f->a->maps->handles, 4, NULL, 0,
+				 &rsp, &st, sizeof(st), NULL, 0, NULL),
+			 0);
+	assert_int_equal(st, GNTST_general_error);
+	assert_int_equal(RC(&f->b, R_END, g, 0, 0, 0, 0, NULL), -EBUSY);
+	assert_int_equal(p[1024], 0xc1);
+	assert_int_equal(nc2_hv_unmap(f->a, p), 0);
+	assert_int_equal(RC(&f->b, R_END, g, 0, 0, 0, 0, NULL), 0);
 }
 
 static void test_evtchn(void **state)
@@ -722,6 +748,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_end_access_busy_copy,
 						fx_setup_slow, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_map, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_unmap_verified, fx_setup,
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_evtchn, fx_setup,
 						fx_teardown),
