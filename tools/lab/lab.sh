@@ -143,6 +143,7 @@ mkfifo "$FIFO"
 QT0=${EPOCHREALTIME/./}
 "${QEMU[@]}" </dev/null >"$FIFO" 2>&1 &
 QPID=$!
+KILLERS=
 while IFS= read -r line; do
 	line=${line%$'\r'}
 	now=${EPOCHREALTIME/./}
@@ -153,14 +154,18 @@ while IFS= read -r line; do
 		printf '   [%4d.%02d] %s\n' $((d / 100)) $((d % 100)) "${line#NC2LAB }" ;;
 	*"Kernel panic"*|*"Panic on CPU"*|*"FATAL TRAP"*|*"Hardware Dom0 crashed"*)
 		echo "   fatal: $line"
-		(sleep 2; kill $QPID 2>/dev/null) & ;;
+		(sleep 2; kill $QPID) >/dev/null 2>&1 &
+		KILLERS="$KILLERS $!" ;;
 	esac
 	case "$line" in
-	"NC2LAB END"*) (sleep 30; kill $QPID 2>/dev/null) & ;;
+	"NC2LAB END"*)
+		(sleep 30; kill $QPID) >/dev/null 2>&1 &
+		KILLERS="$KILLERS $!" ;;
 	esac
 done <"$FIFO"
 wait $QPID
 QRC=$?
+[ -n "$KILLERS" ] && kill $KILLERS 2>/dev/null
 rm -f "$FIFO"
 step "QEMU exited (rc $QRC)"
 
@@ -169,7 +174,7 @@ step "QEMU exited (rc $QRC)"
 sed 's/^\[ *[0-9.]*\] //' "$SERIAL" >"$OUT/.console"
 awk -v out="$OUT" '
 	/^NC2LAB F / {
-		s = substr($0, 11); i = index(s, "|")
+		s = substr($0, 10); i = index(s, "|")
 		f = substr(s, 1, i - 1)
 		if (f ~ /^[A-Za-z0-9._-]+$/) print substr(s, i + 1) > (out "/" f)
 	}' "$OUT/.console"
@@ -198,6 +203,7 @@ elif [ "$END_RC" != 0 ]; then
 fi
 
 if [ $SMOKE = 1 ]; then
+	[ "$FAIL" = 0 ] || echo "FAIL dom0-run ${END_RC:+rc=$END_RC}" >>"$OUT/checks.txt"
 	# A host-side check too: with no xenstore here, nc2ctl must say so.
 	if [ ! -e /dev/xen/xenbus ] && [ ! -S /run/xenstored/socket ]; then
 		if "$NC2CTL_BIN" list >"$OUT/host-nc2ctl.txt" 2>&1; then

@@ -41,6 +41,8 @@ base_root() {
 		"$r/lib/modules/$KV/"
 	depmod -b "$r" "$KV"
 	copy_bin "$r" /usr/bin/iperf3 /usr/bin/xenstore
+	# glibc dlopens libgcc_s for pthread_cancel (xl aborts without it)
+	copy_bin "$r" /lib/x86_64-linux-gnu/libgcc_s.so.1
 	for a in read write ls rm exists list chmod watch; do
 		ln -sf xenstore "$r/usr/bin/xenstore-$a"
 	done

@@ -25,7 +25,7 @@ xs_perm_is() {
 
 # nc2ctl_checks DOMID : DOMID is a running domU without vif2 devices.
 nc2ctl_checks() {
-	local d=$1 fe be fake=4000 ok
+	local d=$1 fe be fake ok
 	if ! command -v nc2ctl >/dev/null 2>&1; then
 		lab_check SKIP nc2ctl "nc2ctl not in the image"
 		return 0
@@ -80,12 +80,20 @@ nc2ctl_checks() {
 	lab_expect nc2ctl-list-unknown-domain 1 nc2ctl list 999
 	lab_expect nc2ctl-stats 0 nc2ctl stats "$d"
 
-	# Bypass requests, against a stand-in second guest: nc2ctl only
-	# needs its /local/domain entry.
-	xenstore-write /local/domain/$fake/name nc2lab-fake
+	# Bypass requests, against a second guest that is created paused
+	# and never runs: nc2ctl only needs it to exist.
+	printf 'name = "standin"\ntype = "pv"\nkernel = "/boot/vmlinuz"\nmemory = 128\n' \
+		>/etc/xen/standin.cfg
+	if ! xl create -p /etc/xen/standin.cfg >/tmp/standin.log 2>&1 ||
+	   ! fake=$(xl domid standin); then
+		sed 's/^/    | /' /tmp/standin.log
+		lab_check FAIL nc2ctl-standin "cannot create stand-in domain"
+		fake=4000
+	fi
 	lab_expect nc2ctl-bypass-no-vif2 1 nc2ctl bypass enable "$d" $fake
 	nc2ctl --no-wait attach $fake handle=0 >/dev/null
 	lab_expect nc2ctl-bypass-enable 0 nc2ctl bypass enable $fake "$d"
+	nc2ctl list | sed 's/^/    | /'
 	ok=PASS
 	xs_is x /local/domain/0/nc2/bypass/$d-$fake/domid-a "$d" || ok=FAIL
 	xs_is x /local/domain/0/nc2/bypass/$d-$fake/domid-b $fake || ok=FAIL
@@ -99,9 +107,8 @@ nc2ctl_checks() {
 		lab_check FAIL nc2ctl-bypass-disable-key
 	fi
 	lab_expect nc2ctl-bypass-self 2 nc2ctl bypass enable "$d" "$d"
-	nc2ctl list | sed 's/^/    | /'
 	nc2ctl --timeout 1 detach $fake 0 >/dev/null 2>&1
-	xenstore-rm /local/domain/$fake
+	xl destroy standin 2>/dev/null
 	xenstore-rm /local/domain/0/nc2/bypass/$d-$fake
 
 	if [ "$NC2" = 0 ]; then
