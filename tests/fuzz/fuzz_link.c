@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Completion and flow harness: an honest network link A against a peer B
+ * whose every message the input writes (HELLO, SET_MAX_OUTSTANDING,
+ * FINISH, CLOSE, SET_*, PACKET, anything), interleaved with A's own calls.
+ * B's rings are well formed; only what B says is hostile. A shadow of
+ * A's ids and of what B declared checks that A never exceeds what B
+ * allowed, never completes what it never sent, and fails for good.
+ */
+#include "fuzz.h"
+
+#define CAP 32u
+
+struct h {
+	struct nc2_wire_ctrl a2b_ctrl, b2a_ctrl;
+	uint8_t *a2b, *b2a;
+	struct nc2_net a;
+	struct nc2_prod bp;	/* B writes A's receive ring */
+	struct nc2_cons bc;	/* B drains and checks A's messages */
+	uint32_t pool[NC2_IDPOOL_WORDS(CAP)], set[NC2_IDSET_WORDS(CAP)];
+	uint8_t out[CAP];	/* A's ids in flight at B, as we saw them sent */
+	uint32_t nout;
+	uint8_t in[CAP];	/* ids B has in flight at A, per A */
+	uint32_t rcvd[CAP], nrcvd; /* of which A has not finished yet */
+	uint32_t b_max;		/* highest SET_MAX_OUTSTANDING value B sent */
+	bool a_closed;		/* A sent CLOSE: nothing may follow */
+	int err;
+};
+
+static struct nc2_link *A(struct h *h)
+{
+	return &h->a.link;
+}
+
+static void invariants(struct h *h)
+{
+	int e = nc2_link_error(A(h));
+	uint32_t i, n = 0;
+
+	if (h->err)
+		FUZZ_CHECK(e == h->err);
+	else if (e)
+		h->err = e;
+	if (nc2_is_protocol_error(e))
+		FUZZ_CHECK(nc2_link_state(A(h)) == NC2_LINK_ERROR);
+	/* Never more in flight than B allowed, nor than our storage. */
+	FUZZ_CHECK(A(h)->pool.limit <= h->b_max && A(h)->pool.limit <= CAP);
+	FUZZ_CHECK(nc2_idpool_inflight(&A(h)->pool) <= A(h)->pool.limit);
+	FUZZ_CHECK(nc2_idpool_inflight(&A(h)->pool) == h->nout);
+	for (i = 0; i < CAP; i++)
+		n += h->in[i];
+	FUZZ_CHECK(nc2_idset_inflight(&A(h)->set) == n);
+	/* What A believes B accepts, B really declared at some point. */
+	FUZZ_CHECK(h->a.peer.max_frags <= NC2_MAX_FRAGMENTS_LIMIT);
+	FUZZ_CHECK(h->a.peer.max_inline <= NC2_MAX_INLINE_LIMIT);
+}
+
+static void b_send(struct h *h, uint8_t type, const void *body, uint32_t len)
+{
+	if (!nc2_prod_send(&h->bp, type, 0, body, len))
+		nc2_prod_push(&h->bp);
+}
+
+/* B reads everything A sent: it must all be valid under B's rules. */
+static void b_drain(struct h *h)
+{
+	struct nc2_msg m;
+	struct nc2_pkt pkt;
+	struct nc2_finish_iter it;
+	int r;
+
+	while ((r = nc2_cons_peek(&h->bc, &m)) > 0) {
+		FUZZ_CHECK(!h->a_closed);
+		if (m.type == NC2_MSG_PACKET) {
+			struct nc2_net_limits wide = { NC2_MAX_FRAGMENTS_LIMIT,
+						       NC2_MAX_INLINE_LIMIT,
+						       NC2_OFFLOAD_ALL };
+
+			FUZZ_CHECK(nc2_pkt_decode(&m, &wide, &pkt) == 0);
+			if (pkt.type != NC2_PKT_SMALL) {
+				FUZZ_CHECK(pkt.id < h->b_max && pkt.id < CAP);
+				FUZZ_CHECK(h->out[pkt.id]);
+			}
+		} else if (m.type == NC2_MSG_FINISH) {
+			const struct nc2_msg_finish *f = (const void *)m.data;
+			uint32_t i, id;
+
+			it.count = f->count;
+			FUZZ_CHECK(it.count >= 1 &&
+				   m.size == ((8 + 4 * it.count + 7) & ~7u));
+			for (i = 0; i < it.count; i++) {
+				id = f->id[i];
+				/* Only what B sent and A has not yet finished. */
+				FUZZ_CHECK(id < CAP && h->in[id] == 2);
+				h->in[id] = 0;
+			}
+		} else if (m.type == NC2_MSG_CLOSE) {
+			h->a_closed = true;
+		}
+		nc2_cons_consume(&h->bc);
+	}
+	nc2_cons_release(&h->bc);
+}
+
+static void a_handle(struct h *h, const struct nc2_msg *m)
+{
+	struct nc2_finish_iter it;
+	struct nc2_pkt pkt;
+	uint32_t id;
+
+	if (m->type == NC2_MSG_FINISH) {
+		if (nc2_link_finish_begin(A(h), m, &it))
+			return;
+		while (nc2_link_finish_next(A(h), &it, &id) > 0) {
+			FUZZ_CHECK(id < CAP && h->out[id]);
+			h->out[id] = 0;
+			h->nout--;
+		}
+	} else if (m->type == NC2_MSG_PACKET) {
+		if (nc2_net_recv_packet(&h->a, m, &pkt))
+			return;
+		FUZZ_CHECK(nc2_pkt_check(&pkt, &h->a.local) == 0);
+		if (pkt.type != NC2_PKT_SMALL) {
+			FUZZ_CHECK(pkt.id < CAP && !h->in[pkt.id]);
+			h->in[pkt.id] = 1;
+			h->rcvd[h->nrcvd++] = pkt.id;
+		}
+	}
+}
+
+static void a_poll(struct h *h, uint8_t n)
+{
+	struct nc2_msg m;
+
+	while (n-- && nc2_net_poll(&h->a, &m) > 0) {
+		a_handle(h, &m);
+		nc2_link_consume(A(h));
+	}
+	nc2_link_release(A(h));
+}
+
+static void a_send(struct h *h, struct fin *in)
+{
+	uint8_t prefix[64] = { 0 }, k = fin_u8(in);
+	struct nc2_pkt pkt;
+
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.prefix = prefix;
+	pkt.prefix_size = 14 + (k & 31);
+	pkt.total_len = pkt.prefix_size;
+	if (k & 0x80) {
+		pkt.type = NC2_PKT_RECEIVER_COPY;
+		pkt.nr_frags = 1 + (k >> 5 & 1);
+		for (uint8_t i = 0; i < pkt.nr_frags; i++) {
+			pkt.frag[i].len = 64;
+			pkt.total_len += 64;
+		}
+	}
+	if (nc2_net_send_packet(&h->a, &pkt) == 0 && pkt.type) {
+		FUZZ_CHECK(pkt.id < CAP && !h->out[pkt.id]);
+		h->out[pkt.id] = 1;
+		h->nout++;
+	}
+}
+
+static void a_finish(struct h *h, uint8_t k)
+{
+	uint32_t n = h->nrcvd < k ? h->nrcvd : k, i;
+	int r;
+
+	if (!n)
+		return;
+	r = nc2_link_finish(A(h), h->rcvd, n);
+	if (r <= 0)
+		return;
+	for (i = 0; i < (uint32_t)r; i++)
+		h->in[h->rcvd[i]] = 2; /* sent in a FINISH, B has yet to see it */
+	memmove(h->rcvd, h->rcvd + r, (h->nrcvd - (uint32_t)r) * 4);
+	h->nrcvd -= (uint32_t)r;
+}
+
+static void b_finish(struct h *h, struct fin *in)
+{
+	uint8_t buf[8 + 4 * 16] = { 0 };
+	uint8_t k = fin_u8(in), cnt = k % 17, i;
+	uint16_t c;
+
+	/* Mostly well formed; bit 7 lets the count and size disagree. */
+	c = (k & 0x80) ? fin_u16(in) : cnt;
+	memcpy(buf, &c, 2);
+	for (i = 0; i < cnt; i++) {
+		uint8_t sel = fin_u8(in);
+		uint32_t id = sel % CAP;
+
+		/* Prefer ids really in flight, so real completions happen. */
+		if (!(sel & 0x80))
+			for (uint32_t j = 0; j < CAP; j++)
+				if (h->out[(id + j) % CAP]) {
+					id = (id + j) % CAP;
+					break;
+				}
+		if (sel & 0x40)
+			id = fin_u32(in);
+		memcpy(buf + 4 + 4 * i, &id, 4);
+	}
+	b_send(h, NC2_MSG_FINISH, buf, 4 + 4u * cnt);
+}
+
+static void step(struct h *h, struct fin *in)
+{
+	uint8_t op = fin_u8(in), buf[256];
+	uint32_t v;
+	uint16_t w[2];
+
+	switch (op % 16) {
+	case 0:
+		w[0] = fin_u8(in) & 3;
+		w[1] = (fin_u8(in) & 1) ? NC2_CLASS_NET : NC2_CLASS_BLOCK_EXAMPLE;
+		memcpy(buf, w, 4);
+		v = fin_u32(in);
+		memcpy(buf + 4, &v, 4);
+		memset(buf + 8, 0, 4);
+		b_send(h, NC2_MSG_HELLO, buf, 12);
+		break;
+	case 1:
+		v = fin_u32(in);
+		if (!(op & 0x80))
+			v %= CAP + 8;
+		if (v > h->b_max && v <= NC2_MAX_OUTSTANDING_LIMIT)
+			h->b_max = v;
+		b_send(h, NC2_MSG_SET_MAX_OUTSTANDING, &v, 4);
+		break;
+	case 2:
+		b_finish(h, in);
+		break;
+	case 3:
+		v = fin_u32(in);
+		b_send(h, NC2_MSG_CLOSE, &v, 4);
+		break;
+	case 4: { /* a PACKET as B chooses to write it */
+		struct nc2_pkt p;
+		uint32_t size;
+
+		memset(&p, 0, sizeof(p));
+		p.type = fin_u8(in) % 3;
+		p.id = fin_u8(in);
+		p.flags = fin_u8(in) & 0x1f;
+		p.nr_frags = fin_u8(in) % 3;
+		p.prefix_size = fin_u8(in);
+		p.prefix = buf;
+		p.frag[0].len = p.frag[1].len = fin_u16(in) & 0x1fff;
+		p.total_len = p.prefix_size + p.nr_frags * p.frag[0].len;
+		if (op & 0x80)
+			p.total_len = fin_u32(in);
+		size = nc2_pkt_msg_size(&p);
+		{
+			uint8_t *msg = calloc(1, size);
+
+			if (!msg)
+				break;
+			nc2_pkt_encode(msg, &p);
+			b_send(h, NC2_MSG_PACKET, msg + 4, size - 4);
+			free(msg);
+		}
+		break;
+	}
+	case 5:
+		v = fin_u32(in);
+		if (!(op & 0x80))
+			v %= 1100;
+		b_send(h, NC2_MSG_SET_OFFLOAD + fin_u8(in) % 3, &v, 4);
+		break;
+	case 6:
+		v = fin_u8(in);
+		b_send(h, fin_u8(in), buf, (uint32_t)fin_bytes(in, buf, v % 64));
+		break;
+	case 7:
+	case 8:
+		a_poll(h, fin_u8(in));
+		break;
+	case 9:
+		a_send(h, in);
+		break;
+	case 10:
+		a_finish(h, fin_u8(in));
+		break;
+	case 11:
+		nc2_net_start(&h->a);
+		break;
+	case 12:
+		nc2_link_close(A(h), 0);
+		break;
+	case 13:
+		nc2_link_push(A(h));
+		b_drain(h);
+		break;
+	case 14:
+		nc2_link_rearm(A(h));
+		break;
+	default: /* B stays quiet, A asks for room */
+		nc2_prod_want_space(&A(h)->tx, 8 + 8u * (fin_u8(in) % 64));
+		break;
+	}
+	invariants(h);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fin in = { data, size };
+	struct nc2_link_config cfg = { .device_class = NC2_CLASS_NET };
+	struct nc2_net_limits lim;
+	struct h *h = calloc(1, sizeof(*h));
+	uint8_t flags = fin_u8(&in);
+	unsigned steps = 0;
+
+	if (!h)
+		return 0;
+	h->a2b = calloc(1, NC2_PAGE_SIZE);
+	h->b2a = calloc(1, NC2_PAGE_SIZE);
+	if (!h->a2b || !h->b2a)
+		goto out;
+	nc2_ctrl_reset(&h->a2b_ctrl);
+	nc2_ctrl_reset(&h->b2a_ctrl);
+	cfg.features = flags & 1 ? NC2_FEAT_ALL : 0;
+	cfg.pool_words = h->pool;
+	cfg.pool_cap = CAP;
+	cfg.set_words = h->set;
+	cfg.set_limit = CAP;
+	nc2_net_limits_default(&lim);
+	lim.max_frags = 4;
+	lim.offloads = NC2_OFFLOAD_ALL;
+	FUZZ_CHECK(!nc2_net_init(&h->a, flags & 2 ? NC2_ROLE_BACKEND :
+						    NC2_ROLE_FRONTEND,
+				 &cfg, &lim, &h->a2b_ctrl, h->a2b, NC2_PAGE_SIZE,
+				 &h->b2a_ctrl, h->b2a, NC2_PAGE_SIZE));
+	FUZZ_CHECK(!nc2_prod_init(&h->bp, &h->b2a_ctrl, h->b2a, NC2_PAGE_SIZE));
+	FUZZ_CHECK(!nc2_cons_init(&h->bc, &h->a2b_ctrl, h->a2b, NC2_PAGE_SIZE));
+	while (fin_left(&in) && steps++ < 4096)
+		step(h, &in);
+out:
+	free(h->a2b);
+	free(h->b2a);
+	free(h);
+	return 0;
+}
