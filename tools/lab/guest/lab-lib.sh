@@ -93,12 +93,14 @@ lab_cpu_stop() {
 		LAB_XENTOP=
 		# skip the first sample (no previous one to diff against)
 		v=$(awk '$1 == "Domain-0" { n++; if (n > 1) { s += $4; k++ } }
-			END { if (k) printf "%.1f\n", s / k }' /tmp/xentop.out)
+			END { if (k) printf "%.1f %d\n", s / k, k }' /tmp/xentop.out)
 		if [ -n "$v" ]; then
-			echo "$v"
+			lab_log "dom0 cpu: xentop, ${v#* } samples" >&2
+			echo "${v% *}"
 			return 0
 		fi
 	fi
+	lab_log "dom0 cpu: /proc/stat (xentop gave nothing)" >&2
 	echo "$LAB_STAT0
 $stat1" | awk '{ idle = $5 + $6; tot = 0
 		for (i = 2; i <= NF; i++) tot += $i
