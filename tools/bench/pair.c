@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Two pinned threads released at once. The ring under test is shared
+ * between cores only if the two sides really run on different cores, so
+ * each thread pins itself before it reports ready.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bench.h"
+
+volatile bool bench_abort;
+
+struct side {
+	void (*fn)(void *);
+	void *arg;
+	int cpu;
+	double end;
+};
+
+static int ready;
+static int go;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void *side_main(void *p)
+{
+	struct side *s = p;
+
+	if (s->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(s->cpu, &set);
+		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	}
+	__atomic_add_fetch(&ready, 1, __ATOMIC_ACQ_REL);
+	while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE))
+		bench_relax();
+	s->fn(s->arg);
+	s->end = now();
+	return NULL;
+}
+
+/* The first two CPUs we may run on, or -1 (run unpinned) if fewer. */
+static void pick_cpus(int cpu[2])
+{
+	static int cached[2] = { -2, -2 };
+	cpu_set_t set;
+	int i, n = 0;
+
+	if (cached[0] == -2) {
+		cached[0] = cached[1] = -1;
+		if (sched_getaffinity(0, sizeof(set), &set) == 0)
+			for (i = 0; i < CPU_SETSIZE && n < 2; i++)
+				if (CPU_ISSET(i, &set))
+					cached[n++] = i;
+		if (n < 2) {
+			cached[0] = cached[1] = -1;
+			fprintf(stderr, "nc2-bench: fewer than 2 CPUs, "
+					"running unpinned\n");
+		}
+	}
+	cpu[0] = cached[0];
+	cpu[1] = cached[1];
+}
+
+double bench_pair(void (*a)(void *), void (*b)(void *), void *arg)
+{
+	struct side s[2] = { { a, arg, -1, 0 }, { b, arg, -1, 0 } };
+	int cpu[2];
+	pthread_t t[2];
+	double start;
+
+	pick_cpus(cpu);
+	s[0].cpu = cpu[0];
+	s[1].cpu = cpu[1];
+	bench_abort = false;
+	ready = 0;
+	go = 0;
+	for (int i = 0; i < 2; i++)
+		if (pthread_create(&t[i], NULL, side_main, &s[i])) {
+			perror("nc2-bench: pthread_create");
+			exit(2);
+		}
+	while (__atomic_load_n(&ready, __ATOMIC_ACQUIRE) < 2)
+		sched_yield();
+	start = now();
+	__atomic_store_n(&go, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	return (s[0].end > s[1].end ? s[0].end : s[1].end) - start;
+}
+
+void *bench_alloc(uint64_t bytes)
+{
+	void *p;
+
+	bytes = (bytes + 4095) & ~4095ull;
+	p = aligned_alloc(4096, bytes);
+	if (!p) {
+		fprintf(stderr, "nc2-bench: out of memory\n");
+		exit(2);
+	}
+	/* Fault every page in now, not inside the timed loop. */
+	memset(p, 0, bytes);
+	return p;
+}
