@@ -303,7 +303,7 @@ static void test_net_errors(void **state)
 	{
 		struct nfix f;
 		struct nc2_msg m;
-		uint32_t v = NC2_OFFLOAD_TSO4, w = 0, bad = 16;
+		uint32_t v = NC2_OFFLOAD_TSO4, w = 0, bad[2] = { 16, 0 };
 
 		nfix_up(&f, 0, 1);
 		nc2_prod_send(&f.a.link.tx, NC2_MSG_SET_OFFLOAD, 0, &v, 4);
@@ -312,7 +312,7 @@ static void test_net_errors(void **state)
 		assert_int_equal(nc2_net_poll(&f.b, &m), -NC2_EP_LIMIT);
 		tpair_free(&f.t);
 		nfix_up(&f, 0, 1);
-		nc2_prod_send(&f.a.link.tx, NC2_MSG_SET_OFFLOAD, 0, &bad, 8);
+		nc2_prod_send(&f.a.link.tx, NC2_MSG_SET_OFFLOAD, 0, bad, 8);
 		nc2_link_push(&f.a.link);
 		assert_int_equal(nc2_net_poll(&f.b, &m), -NC2_EP_MSG_LAYOUT);
 		tpair_free(&f.t);
