@@ -96,7 +96,8 @@ int nc2_bypass_decode(enum nc2_net_role role, const struct nc2_msg *m,
 		nc2_memcpy(b->mac, w.peer_mac, 6);
 		b->flags = w.flags;
 		b->ring_pages = nc2_le16_to_cpu(w.ring_pages);
-		if (b->ring_pages == 0 || b->ring_pages > NC2_BYPASS_MAX_PAGES ||
+		if (b->ring_pages == 0 ||
+		    b->ring_pages > NC2_BYPASS_MAX_PAGES ||
 		    (b->ring_pages & (b->ring_pages - 1)))
 			return -NC2_EP_BYPASS;
 		break;

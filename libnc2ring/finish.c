@@ -64,8 +64,7 @@ int nc2_link_finish_begin(struct nc2_link *l, const struct nc2_msg *m,
 	if (m->type != NC2_MSG_FINISH)
 		return -NC2_E_INVAL;
 	count = nc2_le16_to_cpu(nc2_load16(&f->count));
-	if (count == 0 ||
-	    m->size != ((sizeof(*f) + 4 * count + 7) & ~7u) ||
+	if (count == 0 || m->size != ((sizeof(*f) + 4 * count + 7) & ~7u) ||
 	    (count > 1 && !(l->features & NC2_FEAT_FINISH_BATCH))) {
 		nc2_link_fail(l, NC2_EP_MSG_LAYOUT);
 		return -NC2_EP_MSG_LAYOUT;

@@ -65,8 +65,8 @@ static int check(struct nc2_link *l, int err)
 
 int nc2_link_start(struct nc2_link *l)
 {
-	struct nc2_msg_hello h = { 0 };
-	struct nc2_msg_set_max s = { 0 };
+	struct nc2_msg_hello h = {0};
+	struct nc2_msg_set_max s = {0};
 	int err = nc2_link_error(l);
 
 	if (err)
@@ -245,7 +245,7 @@ int nc2_link_answered(struct nc2_link *l, uint32_t id)
 
 int nc2_link_close(struct nc2_link *l, uint32_t reason)
 {
-	struct nc2_msg_close c = { 0 };
+	struct nc2_msg_close c = {0};
 	int err = nc2_link_error(l);
 
 	if (err)

@@ -8,7 +8,8 @@
 
 static bool limits_valid(const struct nc2_net_limits *lim)
 {
-	return lim->max_frags >= 1 && lim->max_frags <= NC2_MAX_FRAGMENTS_LIMIT &&
+	return lim->max_frags >= 1 &&
+	       lim->max_frags <= NC2_MAX_FRAGMENTS_LIMIT &&
 	       lim->max_inline >= NC2_DEFAULT_MAX_INLINE &&
 	       lim->max_inline <= NC2_MAX_INLINE_LIMIT &&
 	       !(lim->offloads & ~NC2_OFFLOAD_ALL);
@@ -17,9 +18,9 @@ static bool limits_valid(const struct nc2_net_limits *lim)
 int nc2_net_init(struct nc2_net *n, enum nc2_net_role role,
 		 const struct nc2_link_config *cfg,
 		 const struct nc2_net_limits *local,
-		 struct nc2_wire_ctrl *tx_ctrl, void *tx_ring, uint32_t tx_bytes,
-		 struct nc2_wire_ctrl *rx_ctrl, const void *rx_ring,
-		 uint32_t rx_bytes)
+		 struct nc2_wire_ctrl *tx_ctrl, void *tx_ring,
+		 uint32_t tx_bytes, struct nc2_wire_ctrl *rx_ctrl,
+		 const void *rx_ring, uint32_t rx_bytes)
 {
 	int err;
 
@@ -55,7 +56,8 @@ int nc2_net_start(struct nc2_net *n)
 		err = send_u32(&n->link, NC2_MSG_SET_MAX_INLINE,
 			       n->local.max_inline);
 	if (!err)
-		err = send_u32(&n->link, NC2_MSG_SET_OFFLOAD, n->local.offloads);
+		err =
+		    send_u32(&n->link, NC2_MSG_SET_OFFLOAD, n->local.offloads);
 	return err;
 }
 

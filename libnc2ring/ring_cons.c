@@ -105,7 +105,8 @@ int nc2_cons_release(struct nc2_cons *c)
 		return c->err;
 	if (new == old)
 		return 0;
-	/* Our reads of the messages complete before the producer reuses them. */
+	/* Our reads of the messages complete before the producer reuses them.
+	 */
 	nc2_store_release32(&c->ctrl->cons, nc2_cpu_to_le32(new));
 	c->released = new;
 	/* Pairs with nc2_mb() in nc2_prod_want_space(). */

@@ -125,7 +125,8 @@ int nc2_prod_send(struct nc2_prod *p, uint8_t type, uint8_t flags,
 	if (err)
 		return err;
 	if (len)
-		nc2_memcpy((uint8_t *)m + sizeof(struct nc2_msg_hdr), body, len);
+		nc2_memcpy((uint8_t *)m + sizeof(struct nc2_msg_hdr), body,
+			   len);
 	nc2_prod_commit(p, type, flags, len + sizeof(struct nc2_msg_hdr));
 	return 0;
 }
@@ -145,7 +146,8 @@ int nc2_prod_push(struct nc2_prod *p)
 	/* Pairs with the consumer's acquire load of prod: data before index. */
 	nc2_store_release32(&p->ctrl->prod, nc2_cpu_to_le32(new));
 	p->pushed = new;
-	/* Pairs with nc2_mb() in nc2_cons_rearm(): prod store before event load. */
+	/* Pairs with nc2_mb() in nc2_cons_rearm(): prod store before event
+	 * load. */
 	nc2_mb();
 	ev = nc2_le32_to_cpu(nc2_load32(&p->ctrl->prod_event));
 	if ((uint32_t)(new - ev) < (uint32_t)(new - old)) {

@@ -4,7 +4,8 @@
 
 bool nc2_ring_size_ok(uint32_t ring_bytes)
 {
-	return ring_bytes >= NC2_PAGE_SIZE && ring_bytes <= NC2_RING_MAX_BYTES &&
+	return ring_bytes >= NC2_PAGE_SIZE &&
+	       ring_bytes <= NC2_RING_MAX_BYTES &&
 	       (ring_bytes & (ring_bytes - 1)) == 0;
 }
 

@@ -23,11 +23,11 @@
 
 /* Private-memory form of any bypass message; unused fields are zero. */
 struct nc2_bypass_msg {
-	uint8_t type;	 /* NC2_MSG_BYPASS_* or NC2_MSG_SUGGEST_BYPASS */
-	uint8_t flags;	 /* NC2_BYPASS_F_* */
+	uint8_t type;  /* NC2_MSG_BYPASS_* or NC2_MSG_SUGGEST_BYPASS */
+	uint8_t flags; /* NC2_BYPASS_F_* */
 	uint16_t peer_domid;
 	uint32_t handle;
-	uint8_t mac[6];	 /* peer MAC, or the suggested MAC */
+	uint8_t mac[6]; /* peer MAC, or the suggested MAC */
 	uint16_t ring_pages;
 	uint32_t evtchn;
 	uint32_t ctrl_gref;

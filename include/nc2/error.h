@@ -24,22 +24,22 @@ enum nc2_err {
 	NC2_EP_FIRST = 32,
 	NC2_EP_PROD_INDEX = 32, /* producer index out of range or unaligned */
 	NC2_EP_CONS_INDEX,	/* consumer index out of range or unaligned */
-	NC2_EP_MSG_SIZE,	/* header size bad, beyond prod or past ring end */
-	NC2_EP_MSG_TYPE,	/* unknown type, or not for this receiver */
-	NC2_EP_MSG_LAYOUT,	/* body does not match the header size */
-	NC2_EP_SEQUENCE,	/* message not allowed in this state */
-	NC2_EP_VERSION,		/* no common version or device class */
-	NC2_EP_LIMIT,		/* a declared limit out of range or shrinking */
-	NC2_EP_ID_RANGE,	/* id beyond the declared maximum */
-	NC2_EP_ID_DUP,		/* id already in flight */
-	NC2_EP_ID_UNKNOWN,	/* FINISH for an id not outstanding */
-	NC2_EP_PKT_FRAGS,	/* more fragments than negotiated */
-	NC2_EP_PKT_FRAG,	/* fragment empty or outside its page */
-	NC2_EP_PKT_LENGTH,	/* total length wrong or over 64 KiB */
-	NC2_EP_PKT_HEADER,	/* headers not inline, or bigger than packet */
-	NC2_EP_PKT_OFFLOAD,	/* offload not negotiated or inconsistent */
-	NC2_EP_PKT_FLAGS,	/* unknown packet type or flag */
-	NC2_EP_BYPASS,		/* bypass message from an untrusted end or bad */
+	NC2_EP_MSG_SIZE,    /* header size bad, beyond prod or past ring end */
+	NC2_EP_MSG_TYPE,    /* unknown type, or not for this receiver */
+	NC2_EP_MSG_LAYOUT,  /* body does not match the header size */
+	NC2_EP_SEQUENCE,    /* message not allowed in this state */
+	NC2_EP_VERSION,	    /* no common version or device class */
+	NC2_EP_LIMIT,	    /* a declared limit out of range or shrinking */
+	NC2_EP_ID_RANGE,    /* id beyond the declared maximum */
+	NC2_EP_ID_DUP,	    /* id already in flight */
+	NC2_EP_ID_UNKNOWN,  /* FINISH for an id not outstanding */
+	NC2_EP_PKT_FRAGS,   /* more fragments than negotiated */
+	NC2_EP_PKT_FRAG,    /* fragment empty or outside its page */
+	NC2_EP_PKT_LENGTH,  /* total length wrong or over 64 KiB */
+	NC2_EP_PKT_HEADER,  /* headers not inline, or bigger than packet */
+	NC2_EP_PKT_OFFLOAD, /* offload not negotiated or inconsistent */
+	NC2_EP_PKT_FLAGS,   /* unknown packet type or flag */
+	NC2_EP_BYPASS,	    /* bypass message from an untrusted end or bad */
 	NC2_EP_LAST
 };
 

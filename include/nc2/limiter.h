@@ -25,17 +25,17 @@
 #include <nc2/error.h>
 
 struct nc2_limiter_config {
-	uint32_t resp_per_msg_x16;    /* responses earned per peer msg, /16 */
-	uint32_t resp_burst;	      /* most responses banked */
-	uint64_t copy_bytes_per_sec;  /* 1 .. NC2_LIMITER_MAX_RATE */
-	uint32_t copy_burst_bytes;    /* bucket depth */
-	uint32_t spurious_max;	      /* spurious events in a row tolerated */
-	uint64_t spurious_delay_ns;   /* first delay after that */
+	uint32_t resp_per_msg_x16;   /* responses earned per peer msg, /16 */
+	uint32_t resp_burst;	     /* most responses banked */
+	uint64_t copy_bytes_per_sec; /* 1 .. NC2_LIMITER_MAX_RATE */
+	uint32_t copy_burst_bytes;   /* bucket depth */
+	uint32_t spurious_max;	     /* spurious events in a row tolerated */
+	uint64_t spurious_delay_ns;  /* first delay after that */
 	uint64_t spurious_delay_max_ns;
-	uint32_t queue_bytes_max;     /* bytes held for the peer */
-	uint32_t queue_pkts_max;      /* packets held for the peer */
-	uint64_t stall_window_ns;     /* progress is judged per window */
-	uint32_t stall_min_bytes;     /* less consumed in a window: stalled */
+	uint32_t queue_bytes_max; /* bytes held for the peer */
+	uint32_t queue_pkts_max;  /* packets held for the peer */
+	uint64_t stall_window_ns; /* progress is judged per window */
+	uint32_t stall_min_bytes; /* less consumed in a window: stalled */
 };
 
 #define NC2_LIMITER_MAX_RATE (16ull * 1000 * 1000 * 1000)
@@ -72,8 +72,8 @@ struct nc2_limiter {
 void nc2_limiter_config_default(struct nc2_limiter_config *cfg);
 
 /* Start a limiter at time now. -NC2_E_INVAL if cfg is out of range. */
-int nc2_limiter_init(struct nc2_limiter *l, const struct nc2_limiter_config *cfg,
-		     uint64_t now_ns);
+int nc2_limiter_init(struct nc2_limiter *l,
+		     const struct nc2_limiter_config *cfg, uint64_t now_ns);
 
 /* The peer sent n messages: they earn response credit. */
 void nc2_limiter_peer_msgs(struct nc2_limiter *l, uint32_t n);

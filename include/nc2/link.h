@@ -8,8 +8,8 @@
  * handed to the caller. Any protocol error, whichever layer finds it,
  * fails the whole link for good.
  *
- *	nc2_link_init(&l, &cfg, tx_ctrl, tx_ring, bytes, rx_ctrl, rx_ring, bytes);
- *	nc2_link_start(&l);            HELLO and SET_MAX_OUTSTANDING
+ *	nc2_link_init(&l, &cfg, tx_ctrl, tx_ring, bytes, rx_ctrl, rx_ring,
+ *bytes); nc2_link_start(&l);            HELLO and SET_MAX_OUTSTANDING
  *	nc2_link_push(&l);             then notify if it says so
  *	while (nc2_link_poll(&l, &m) > 0) {
  *		... FINISH or a class message ...
@@ -23,26 +23,26 @@
 #include <nc2/ids.h>
 
 struct nc2_link_config {
-	uint16_t device_class;	/* enum nc2_device_class */
-	uint32_t features;	/* NC2_FEAT_* offered */
-	uint32_t *pool_words;	/* NC2_IDPOOL_WORDS(pool_cap) words */
-	uint32_t pool_cap;	/* ids we can have in flight at the peer */
-	uint32_t *set_words;	/* NC2_IDSET_WORDS(set_limit) words */
-	uint32_t set_limit;	/* ids the peer may have in flight to us */
+	uint16_t device_class; /* enum nc2_device_class */
+	uint32_t features;     /* NC2_FEAT_* offered */
+	uint32_t *pool_words;  /* NC2_IDPOOL_WORDS(pool_cap) words */
+	uint32_t pool_cap;     /* ids we can have in flight at the peer */
+	uint32_t *set_words;   /* NC2_IDSET_WORDS(set_limit) words */
+	uint32_t set_limit;    /* ids the peer may have in flight to us */
 };
 
 enum nc2_link_state {
-	NC2_LINK_INIT,	   /* nothing sent yet */
-	NC2_LINK_WAIT,	   /* HELLO sent, the peer's not seen yet */
-	NC2_LINK_UP,	   /* both HELLOs done */
-	NC2_LINK_CLOSED,   /* we sent CLOSE, or the peer did */
-	NC2_LINK_ERROR,	   /* protocol error, sticky */
+	NC2_LINK_INIT,	 /* nothing sent yet */
+	NC2_LINK_WAIT,	 /* HELLO sent, the peer's not seen yet */
+	NC2_LINK_UP,	 /* both HELLOs done */
+	NC2_LINK_CLOSED, /* we sent CLOSE, or the peer did */
+	NC2_LINK_ERROR,	 /* protocol error, sticky */
 };
 
 struct nc2_link_stats {
-	uint64_t ctl_msgs;	 /* core control messages handled */
-	uint64_t finish_msgs;	 /* FINISH messages sent */
-	uint64_t finish_ids;	 /* ids completed by them */
+	uint64_t ctl_msgs;    /* core control messages handled */
+	uint64_t finish_msgs; /* FINISH messages sent */
+	uint64_t finish_ids;  /* ids completed by them */
 };
 
 /* Fields are private to the library. */
@@ -52,10 +52,10 @@ struct nc2_link {
 	struct nc2_idpool pool;
 	struct nc2_idset set;
 	uint16_t device_class;
-	uint16_t version;	 /* agreed once UP */
+	uint16_t version; /* agreed once UP */
 	uint32_t features_local;
-	uint32_t features;	 /* agreed once UP */
-	uint8_t state;		 /* enum nc2_link_state */
+	uint32_t features; /* agreed once UP */
+	uint8_t state;	   /* enum nc2_link_state */
 	uint8_t hello_rcvd;
 	uint8_t close_sent;
 	uint8_t close_rcvd;

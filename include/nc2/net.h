@@ -37,9 +37,9 @@ struct nc2_net {
 int nc2_net_init(struct nc2_net *n, enum nc2_net_role role,
 		 const struct nc2_link_config *cfg,
 		 const struct nc2_net_limits *local,
-		 struct nc2_wire_ctrl *tx_ctrl, void *tx_ring, uint32_t tx_bytes,
-		 struct nc2_wire_ctrl *rx_ctrl, const void *rx_ring,
-		 uint32_t rx_bytes);
+		 struct nc2_wire_ctrl *tx_ctrl, void *tx_ring,
+		 uint32_t tx_bytes, struct nc2_wire_ctrl *rx_ctrl,
+		 const void *rx_ring, uint32_t rx_bytes);
 
 /* Queue HELLO, SET_MAX_OUTSTANDING and our SET_* limits; push after. */
 int nc2_net_start(struct nc2_net *n);

@@ -21,9 +21,9 @@ struct nc2_pkt_frag {
 
 struct nc2_pkt {
 	uint32_t id;
-	uint8_t type;	     /* enum nc2_pkt_type */
-	uint8_t flags;	     /* NC2_PKT_F_* */
-	uint8_t gso_type;    /* enum nc2_gso_type */
+	uint8_t type;	  /* enum nc2_pkt_type */
+	uint8_t flags;	  /* NC2_PKT_F_* */
+	uint8_t gso_type; /* enum nc2_gso_type */
 	uint8_t nr_frags;
 	uint16_t prefix_size;
 	uint16_t gso_size;

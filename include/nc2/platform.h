@@ -21,25 +21,25 @@
 #define nc2_memcpy(d, s, n) memcpy((d), (s), (n))
 #define nc2_memset(d, c, n) memset((d), (c), (n))
 /* Forces a copy out of shared memory to really happen (no re-reads). */
-#define nc2_barrier()	    barrier()
+#define nc2_barrier() barrier()
 /* Full barrier between our shared-memory store and a later shared load. */
-#define nc2_mb()	    virt_mb()
+#define nc2_mb() virt_mb()
 /* Orders shared loads before later loads (consumer side). */
-#define nc2_rmb()	    virt_rmb()
+#define nc2_rmb() virt_rmb()
 /* Orders stores before the index store that publishes them. */
-#define nc2_wmb()	    virt_wmb()
-#define nc2_load32(p)	    READ_ONCE(*(p))
-#define nc2_load_acquire32(p) virt_load_acquire(p)
+#define nc2_wmb()		  virt_wmb()
+#define nc2_load32(p)		  READ_ONCE(*(p))
+#define nc2_load_acquire32(p)	  virt_load_acquire(p)
 #define nc2_store_release32(p, v) virt_store_release((p), (v))
-#define nc2_store32(p, v)   WRITE_ONCE(*(p), (v))
-#define nc2_load16(p)	    READ_ONCE(*(p))
-#define nc2_load8(p)	    READ_ONCE(*(p))
-#define nc2_cpu_to_le16(x)  ((__force uint16_t)cpu_to_le16(x))
-#define nc2_cpu_to_le32(x)  ((__force uint32_t)cpu_to_le32(x))
-#define nc2_le16_to_cpu(x)  ((uint16_t)le16_to_cpu((__force __le16)(x)))
-#define nc2_le32_to_cpu(x)  ((uint32_t)le32_to_cpu((__force __le32)(x)))
-#define nc2_unlikely(x)	    unlikely(x)
-#define nc2_likely(x)	    likely(x)
+#define nc2_store32(p, v)	  WRITE_ONCE(*(p), (v))
+#define nc2_load16(p)		  READ_ONCE(*(p))
+#define nc2_load8(p)		  READ_ONCE(*(p))
+#define nc2_cpu_to_le16(x)	  ((__force uint16_t)cpu_to_le16(x))
+#define nc2_cpu_to_le32(x)	  ((__force uint32_t)cpu_to_le32(x))
+#define nc2_le16_to_cpu(x)	  ((uint16_t)le16_to_cpu((__force __le16)(x)))
+#define nc2_le32_to_cpu(x)	  ((uint32_t)le32_to_cpu((__force __le32)(x)))
+#define nc2_unlikely(x)		  unlikely(x)
+#define nc2_likely(x)		  likely(x)
 
 #else /* !__KERNEL__ */
 
@@ -47,23 +47,23 @@
 #include <stddef.h>
 #include <stdbool.h>
 
-#define nc2_memcpy(d, s, n) __builtin_memcpy((d), (s), (n))
-#define nc2_memset(d, c, n) __builtin_memset((d), (c), (n))
+#define nc2_memcpy(d, s, n)	  __builtin_memcpy((d), (s), (n))
+#define nc2_memset(d, c, n)	  __builtin_memset((d), (c), (n))
 /* Forces a copy out of shared memory to really happen (no re-reads). */
-#define nc2_barrier()	    __asm__ __volatile__("" ::: "memory")
-#define nc2_mb()	    __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define nc2_rmb()	    __atomic_thread_fence(__ATOMIC_ACQUIRE)
-#define nc2_wmb()	    __atomic_thread_fence(__ATOMIC_RELEASE)
+#define nc2_barrier()		  __asm__ __volatile__("" ::: "memory")
+#define nc2_mb()		  __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define nc2_rmb()		  __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define nc2_wmb()		  __atomic_thread_fence(__ATOMIC_RELEASE)
 /*
  * Relaxed atomics give single-copy loads and stores the compiler may not
  * split, merge or repeat: exactly the "read once" the protocol relies on.
  */
-#define nc2_load32(p)	    __atomic_load_n((p), __ATOMIC_RELAXED)
-#define nc2_load_acquire32(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define nc2_load32(p)		  __atomic_load_n((p), __ATOMIC_RELAXED)
+#define nc2_load_acquire32(p)	  __atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define nc2_store_release32(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
-#define nc2_store32(p, v)   __atomic_store_n((p), (v), __ATOMIC_RELAXED)
-#define nc2_load16(p)	    __atomic_load_n((p), __ATOMIC_RELAXED)
-#define nc2_load8(p)	    __atomic_load_n((p), __ATOMIC_RELAXED)
+#define nc2_store32(p, v)	  __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#define nc2_load16(p)		  __atomic_load_n((p), __ATOMIC_RELAXED)
+#define nc2_load8(p)		  __atomic_load_n((p), __ATOMIC_RELAXED)
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define nc2_cpu_to_le16(x) ((uint16_t)(x))
 #define nc2_cpu_to_le32(x) ((uint32_t)(x))

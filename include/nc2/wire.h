@@ -16,11 +16,11 @@
 
 #include <nc2/platform.h>
 
-#define NC2_PAGE_SIZE	    4096u
-#define NC2_RING_MAX_PAGES  256u
-#define NC2_RING_MAX_BYTES  (NC2_RING_MAX_PAGES * NC2_PAGE_SIZE)
-#define NC2_MSG_ALIGN	    8u
-#define NC2_MSG_MAX_SIZE    65528u /* largest multiple of 8 in a u16 */
+#define NC2_PAGE_SIZE	     4096u
+#define NC2_RING_MAX_PAGES   256u
+#define NC2_RING_MAX_BYTES   (NC2_RING_MAX_PAGES * NC2_PAGE_SIZE)
+#define NC2_MSG_ALIGN	     8u
+#define NC2_MSG_MAX_SIZE     65528u /* largest multiple of 8 in a u16 */
 #define NC2_PROTOCOL_VERSION 1u
 
 /*
@@ -30,9 +30,9 @@
  * free-running byte offsets (mod 2^32), always multiples of 8.
  */
 struct nc2_wire_ctrl {
-	uint32_t prod;	     /* bytes ever published by the producer */
+	uint32_t prod; /* bytes ever published by the producer */
 	uint8_t pad0[60];
-	uint32_t cons;	     /* bytes ever released by the consumer */
+	uint32_t cons; /* bytes ever released by the consumer */
 	uint8_t pad1[60];
 	uint32_t prod_event; /* consumer: notify me when prod passes this */
 	uint8_t pad2[60];

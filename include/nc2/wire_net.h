@@ -17,7 +17,7 @@ enum nc2_net_msg_type {
 	NC2_MSG_SET_OFFLOAD = 0x41,
 	NC2_MSG_SET_MAX_FRAGMENTS = 0x42,
 	NC2_MSG_SET_MAX_INLINE = 0x43,
-	/* dom0 bypass (nc2/bypass.h); see docs/protocol.md for who sends what */
+	/* dom0 bypass (nc2/bypass.h): docs/protocol.md says who sends what */
 	NC2_MSG_BYPASS_FRONTEND = 0x50,
 	NC2_MSG_BYPASS_BACKEND = 0x51,
 	NC2_MSG_BYPASS_FRONTEND_READY = 0x52,
@@ -30,8 +30,8 @@ enum nc2_net_msg_type {
 };
 
 #define NC2_MAX_PACKET_BYTES	  65536u
-#define NC2_MIN_PREFIX		  14u	/* the Ethernet header is always inline */
-#define NC2_DEFAULT_MAX_INLINE	  256u	/* until SET_MAX_INLINE says otherwise */
+#define NC2_MIN_PREFIX		  14u /* the Ethernet header is always inline */
+#define NC2_DEFAULT_MAX_INLINE	  256u /* until SET_MAX_INLINE says otherwise */
 #define NC2_MAX_INLINE_LIMIT	  1024u /* keeps a packet under half a page */
 #define NC2_DEFAULT_MAX_FRAGMENTS 1u
 #define NC2_MAX_FRAGMENTS_LIMIT	  64u
@@ -97,7 +97,8 @@ _Static_assert(__builtin_offsetof(struct nc2_msg_packet, type) == 8, "type");
 _Static_assert(__builtin_offsetof(struct nc2_msg_packet, nr_frags) == 11, "nr");
 _Static_assert(__builtin_offsetof(struct nc2_msg_packet, prefix_size) == 12,
 	       "prefix_size");
-_Static_assert(__builtin_offsetof(struct nc2_msg_packet, gso_size) == 14, "gso");
+_Static_assert(__builtin_offsetof(struct nc2_msg_packet, gso_size) == 14,
+	       "gso");
 _Static_assert(__builtin_offsetof(struct nc2_msg_packet, csum_start) == 16,
 	       "csum_start");
 _Static_assert(__builtin_offsetof(struct nc2_msg_packet, csum_offset) == 18,
@@ -108,17 +109,17 @@ _Static_assert(__builtin_offsetof(struct nc2_msg_packet, total_len) == 24,
 _Static_assert(__builtin_offsetof(struct nc2_msg_packet, frag) == 32, "frag");
 
 /* SET_OFFLOAD.value: what the sender of the message accepts. */
-#define NC2_OFFLOAD_CSUM   (1u << 0) /* NC2_PKT_F_CSUM_BLANK packets */
-#define NC2_OFFLOAD_TSO4   (1u << 1)
-#define NC2_OFFLOAD_TSO6   (1u << 2)
-#define NC2_OFFLOAD_USO	   (1u << 3)
-#define NC2_OFFLOAD_ALL	   0x0fu
+#define NC2_OFFLOAD_CSUM (1u << 0) /* NC2_PKT_F_CSUM_BLANK packets */
+#define NC2_OFFLOAD_TSO4 (1u << 1)
+#define NC2_OFFLOAD_TSO6 (1u << 2)
+#define NC2_OFFLOAD_USO	 (1u << 3)
+#define NC2_OFFLOAD_ALL	 0x0fu
 
-/* SET_OFFLOAD, SET_MAX_FRAGMENTS and SET_MAX_INLINE use struct nc2_msg_set_max. */
+/* SET_OFFLOAD, SET_MAX_FRAGMENTS, SET_MAX_INLINE: struct nc2_msg_set_max. */
 
 /* BYPASS_*.flags */
 #define NC2_BYPASS_F_LOCAL_TRUSTED  (1u << 0) /* we may send any source MAC */
-#define NC2_BYPASS_F_REMOTE_TRUSTED (1u << 1) /* peer may send any source MAC */
+#define NC2_BYPASS_F_REMOTE_TRUSTED (1u << 1) /* peer may send any src MAC */
 #define NC2_BYPASS_F_ALL	    0x03u
 
 #define NC2_BYPASS_MAX_PAGES 16u /* per ring of a bypass */
@@ -137,10 +138,10 @@ struct nc2_msg_bypass_frontend {
 
 _Static_assert(sizeof(struct nc2_msg_bypass_frontend) == 24, "bpf size");
 _Static_assert(__builtin_offsetof(struct nc2_msg_bypass_frontend, peer_mac) ==
-		       10,
+		   10,
 	       "bpf.mac");
 _Static_assert(__builtin_offsetof(struct nc2_msg_bypass_frontend, ring_pages) ==
-		       18,
+		   18,
 	       "bpf.pages");
 
 /*
@@ -165,8 +166,8 @@ struct nc2_msg_bypass_frontend_ready {
 };
 
 _Static_assert(sizeof(struct nc2_msg_bypass_frontend_ready) == 20, "bpfr");
-_Static_assert(__builtin_offsetof(struct nc2_msg_bypass_frontend_ready, rings) ==
-		       8,
+_Static_assert(__builtin_offsetof(struct nc2_msg_bypass_frontend_ready,
+				  rings) == 8,
 	       "bpfr.rings");
 
 /* BYPASS_BACKEND (backend to frontend B): map A's rings and connect. */
