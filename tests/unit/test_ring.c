@@ -328,6 +328,26 @@ static void test_commit_shorter(void **state)
 	tring_free(&f.t);
 }
 
+/* Free-running indices wrap at 2^32 without a hiccup. */
+static void test_index_wrap(void **state)
+{
+	struct rfix f;
+	const uint32_t start = 0u - 3 * 4096 - 8; /* 8-aligned, near 2^32 */
+
+	rfix_init(&f, 1);
+	f.p.pvt = f.p.pushed = f.p.cons = start;
+	f.c.pvt = f.c.released = f.c.prod = start;
+	f.t.ctrl->prod = f.t.ctrl->cons = start;
+	f.t.ctrl->prod_event = start + 1;
+	for (uint32_t i = 0; i < 200; i++)
+		round_trip(&f, 40 + (i * 56) % 1900, i);
+	assert_true(f.p.pvt < start); /* it did wrap */
+	assert_int_equal(f.c.pvt, f.p.pvt);
+	assert_int_equal(nc2_cons_error(&f.c), 0);
+	assert_int_equal(nc2_prod_error(&f.p), 0);
+	tring_free(&f.t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,6 +360,7 @@ int main(void)
 		cmocka_unit_test(test_bad_headers),
 		cmocka_unit_test(test_bad_cons),
 		cmocka_unit_test(test_commit_shorter),
+		cmocka_unit_test(test_index_wrap),
 	};
 
 	return cmocka_run_group_tests_name("ring", tests, NULL, NULL);
