@@ -55,12 +55,19 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 
-# The whole run, host steps included, lives under one hard time limit.
+OUT=${OUT:-${NC2_LAB_OUT:-/tmp/nc2-lab/$(date +%Y%m%d-%H%M%S)}}
+# The whole run, host steps included, lives under one hard time limit
+# (timeout signals its whole process group, QEMU included).
 if [ -z "${NC2_LAB_INNER:-}" ]; then
-	NC2_LAB_INNER=1 exec timeout --foreground -k 10 "$TMO" "$0" "${ARGS[@]}"
+	NC2_LAB_INNER=1 NC2_LAB_OUT=$OUT timeout -k 10 "$TMO" "$0" "${ARGS[@]}"
+	rc=$?
+	if [ $rc = 124 ] || [ $rc = 137 ]; then
+		echo "lab.sh: hard time limit of $TMO s reached; logs in $OUT" >&2
+		[ $SMOKE = 1 ] && echo "lab smoke: 0 passed, 1 failed (timeout)"
+	fi
+	exit $rc
 fi
 
-OUT=${OUT:-/tmp/nc2-lab/$(date +%Y%m%d-%H%M%S)}
 CACHE=${NC2_LAB_CACHE:-/var/tmp/nc2-lab-cache}
 mkdir -p "$OUT" "$CACHE" || exit 1
 OUT=$(cd "$OUT" && pwd)
