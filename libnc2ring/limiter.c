@@ -45,11 +45,14 @@ int nc2_limiter_init(struct nc2_limiter *l, const struct nc2_limiter_config *cfg
 void nc2_limiter_peer_msgs(struct nc2_limiter *l, uint32_t n)
 {
 	uint64_t cap = (uint64_t)l->cfg.resp_burst * 16;
+	uint64_t add = (uint64_t)n * l->cfg.resp_per_msg_x16;
 
 	l->stats.peer_msgs += n;
-	l->resp_credit_x16 += (uint64_t)n * l->cfg.resp_per_msg_x16;
-	if (l->resp_credit_x16 > cap)
+	/* Saturate: n * rate alone can come within 2^33 of 2^64. */
+	if (add > cap - l->resp_credit_x16)
 		l->resp_credit_x16 = cap;
+	else
+		l->resp_credit_x16 += add;
 }
 
 int nc2_limiter_charge_resp(struct nc2_limiter *l, uint32_t n)
@@ -108,8 +111,8 @@ uint64_t nc2_limiter_charge_copy(struct nc2_limiter *l, uint32_t bytes,
 
 uint64_t nc2_limiter_event(struct nc2_limiter *l, bool had_work)
 {
+	uint64_t d, max = l->cfg.spurious_delay_max_ns;
 	uint32_t shift;
-	uint64_t d;
 
 	l->stats.events++;
 	if (had_work) {
@@ -122,10 +125,15 @@ uint64_t nc2_limiter_event(struct nc2_limiter *l, bool had_work)
 	l->stats.events_delayed++;
 	shift = l->spurious_run - l->cfg.spurious_max - 1;
 	d = l->cfg.spurious_delay_ns;
-	while (shift-- && d < l->cfg.spurious_delay_max_ns)
-		d <<= 1;
-	return d < l->cfg.spurious_delay_max_ns ? d :
-						  l->cfg.spurious_delay_max_ns;
+	/*
+	 * Double once per event past the limit, in O(1): a loop costs a storm
+	 * of n events O(n^2) when d is 0, and d << 1 wraps to 0 past 2^63.
+	 */
+	if (!d)
+		return 0;
+	if (d >= max || shift >= 64 || d > (max >> shift))
+		return max;
+	return d << shift;
 }
 
 int nc2_limiter_queue(struct nc2_limiter *l, uint32_t bytes)
