@@ -73,7 +73,9 @@ int nc2_pkt_check(const struct nc2_pkt *pkt, const struct nc2_net_limits *lim)
 	} else if (pkt->nr_frags == 0) {
 		return NC2_EP_PKT_FLAGS;
 	}
-	if (pkt->nr_frags > lim->max_frags)
+	/* The second bound keeps frag[] in range whatever limits we get. */
+	if (pkt->nr_frags > lim->max_frags ||
+	    pkt->nr_frags > NC2_MAX_FRAGMENTS_LIMIT)
 		return NC2_EP_PKT_FRAGS;
 	if (pkt->prefix_size > lim->max_inline)
 		return NC2_EP_PKT_LENGTH;
@@ -149,7 +151,8 @@ int nc2_pkt_decode(const struct nc2_msg *m, const struct nc2_net_limits *lim,
 	pkt->csum_offset = nc2_le16_to_cpu(w.csum_offset);
 	pkt->hdr_len = nc2_le16_to_cpu(w.hdr_len);
 	pkt->total_len = nc2_le32_to_cpu(w.total_len);
-	if (pkt->nr_frags > lim->max_frags)
+	if (pkt->nr_frags > lim->max_frags ||
+	    pkt->nr_frags > NC2_MAX_FRAGMENTS_LIMIT)
 		return -NC2_EP_PKT_FRAGS;
 	if (nc2_pkt_msg_size(pkt) != m->size)
 		return -NC2_EP_MSG_LAYOUT;
