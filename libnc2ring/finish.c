@@ -29,24 +29,31 @@ int nc2_link_finish(struct nc2_link *l, const uint32_t *ids, uint32_t n)
 		uint32_t k = n - done < per ? n - done : per, i;
 		void *m;
 
-		/* Refuse ids we never received before writing anything. */
+		/*
+		 * Take the ids out of the set as we check them, so that one
+		 * named twice is refused rather than finished twice; put them
+		 * back if this message cannot go out.
+		 */
 		for (i = 0; i < k; i++)
-			if (ids[done + i] >= l->set.limit ||
-			    !(l->set.busy[ids[done + i] / 32] &
-			      (1u << (ids[done + i] % 32))))
-				return done ? (int)done : -NC2_E_INVAL;
-		err = nc2_prod_reserve(&l->tx, sizeof(*f) + 4 * k, &m);
-		if (err == -NC2_E_AGAIN)
-			break;
-		if (err)
-			return err;
+			if (nc2_idset_del(&l->set, ids[done + i]))
+				break;
+		if (i == k)
+			err = nc2_prod_reserve(&l->tx, sizeof(*f) + 4 * k, &m);
+		else
+			err = -NC2_E_INVAL;
+		if (err) {
+			while (i--)
+				nc2_idset_add(&l->set, ids[done + i]);
+			if (err == -NC2_E_AGAIN ||
+			    (done && err == -NC2_E_INVAL))
+				break;
+			return nc2_link_check(l, err);
+		}
 		f = m;
 		f->count = nc2_cpu_to_le16((uint16_t)k);
 		f->reserved = 0;
-		for (i = 0; i < k; i++) {
+		for (i = 0; i < k; i++)
 			f->id[i] = nc2_cpu_to_le32(ids[done + i]);
-			nc2_idset_del(&l->set, ids[done + i]);
-		}
 		nc2_prod_commit(&l->tx, NC2_MSG_FINISH, 0, sizeof(*f) + 4 * k);
 		l->stats.finish_msgs++;
 		l->stats.finish_ids += k;

@@ -25,10 +25,11 @@ int nc2_idpool_set_limit(struct nc2_idpool *p, uint32_t peer_max)
 
 	if (peer_max == 0 || peer_max > NC2_MAX_OUTSTANDING_LIMIT)
 		return -NC2_EP_LIMIT;
-	lim = peer_max < p->cap ? peer_max : p->cap;
 	/* Shrinking could strand ids already in flight above the new limit. */
-	if (lim < p->limit)
+	if (peer_max < p->declared)
 		return -NC2_EP_LIMIT;
+	lim = peer_max < p->cap ? peer_max : p->cap;
+	p->declared = peer_max;
 	p->limit = lim;
 	return 0;
 }

@@ -56,7 +56,7 @@ void nc2_link_fail(struct nc2_link *l, int err)
 }
 
 /* Protocol errors fail the link; local errors just pass through. */
-static int check(struct nc2_link *l, int err)
+int nc2_link_check(struct nc2_link *l, int err)
 {
 	if (err < 0 && nc2_is_protocol_error(err))
 		nc2_link_fail(l, err);
@@ -84,7 +84,7 @@ int nc2_link_start(struct nc2_link *l)
 				    &s.value, sizeof(s) - sizeof(s.hdr));
 	}
 	if (err)
-		return err;
+		return nc2_link_check(l, err);
 	l->state = l->hello_rcvd ? NC2_LINK_UP : NC2_LINK_WAIT;
 	return 0;
 }
@@ -114,14 +114,20 @@ static int on_hello(struct nc2_link *l, const struct nc2_msg *m)
 static int on_set_max(struct nc2_link *l, const struct nc2_msg *m)
 {
 	struct nc2_msg_set_max s;
+	uint32_t v;
 
 	if (m->size != sizeof(s))
 		return -NC2_EP_MSG_LAYOUT;
 	nc2_msg_copy(m, &s, sizeof(s));
+	v = nc2_le32_to_cpu(s.value);
+	/* Judge the value the peer declared, not what our pool keeps of it. */
+	if (v == 0 || v > NC2_MAX_OUTSTANDING_LIMIT || v < l->peer_max)
+		return -NC2_EP_LIMIT;
+	l->peer_max = v;
 	/* A link that never asks for completions needs no pool. */
 	if (!l->pool.cap)
 		return 0;
-	return nc2_idpool_set_limit(&l->pool, nc2_le32_to_cpu(s.value));
+	return nc2_idpool_set_limit(&l->pool, v);
 }
 
 static int on_close(struct nc2_link *l, const struct nc2_msg *m)
@@ -152,18 +158,22 @@ static bool type_is_ours(const struct nc2_link *l, uint8_t type)
 int nc2_link_poll(struct nc2_link *l, struct nc2_msg *m)
 {
 	uint32_t budget = CTL_BUDGET;
-	int ret;
+	int ret = nc2_link_error(l);
+
+	/* A failure seen while sending stops receiving too. */
+	if (ret)
+		return nc2_link_check(l, ret);
 
 	while (budget--) {
 		ret = nc2_cons_peek(&l->rx, m);
 		if (ret == 0 && l->close_rcvd)
 			return -NC2_E_CLOSED;
 		if (ret <= 0)
-			return check(l, ret);
+			return nc2_link_check(l, ret);
 		if (l->close_rcvd)
-			return check(l, -NC2_EP_SEQUENCE);
+			return nc2_link_check(l, -NC2_EP_SEQUENCE);
 		if (!l->hello_rcvd && m->type != NC2_MSG_HELLO)
-			return check(l, -NC2_EP_SEQUENCE);
+			return nc2_link_check(l, -NC2_EP_SEQUENCE);
 		switch (m->type) {
 		case NC2_MSG_HELLO:
 			ret = on_hello(l, m);
@@ -176,11 +186,11 @@ int nc2_link_poll(struct nc2_link *l, struct nc2_msg *m)
 			break;
 		default:
 			if (!type_is_ours(l, m->type))
-				return check(l, -NC2_EP_MSG_TYPE);
+				return nc2_link_check(l, -NC2_EP_MSG_TYPE);
 			return 1;
 		}
 		if (ret)
-			return check(l, ret);
+			return nc2_link_check(l, ret);
 		l->stats.ctl_msgs++;
 		nc2_cons_consume(&l->rx);
 		if (l->close_rcvd)
@@ -196,7 +206,7 @@ void nc2_link_consume(struct nc2_link *l)
 
 int nc2_link_push(struct nc2_link *l)
 {
-	return nc2_prod_push(&l->tx);
+	return nc2_link_check(l, nc2_prod_push(&l->tx));
 }
 
 int nc2_link_release(struct nc2_link *l)
@@ -206,7 +216,7 @@ int nc2_link_release(struct nc2_link *l)
 
 int nc2_link_rearm(struct nc2_link *l)
 {
-	return check(l, nc2_cons_rearm(&l->rx, 0));
+	return nc2_link_check(l, nc2_cons_rearm(&l->rx, 0));
 }
 
 int nc2_link_get_id(struct nc2_link *l, uint32_t *id)
@@ -225,8 +235,8 @@ int nc2_link_get_id(struct nc2_link *l, uint32_t *id)
 int nc2_link_recv_id(struct nc2_link *l, uint32_t id)
 {
 	if (!l->set.limit)
-		return check(l, -NC2_EP_ID_RANGE);
-	return check(l, nc2_idset_add(&l->set, id));
+		return nc2_link_check(l, -NC2_EP_ID_RANGE);
+	return nc2_link_check(l, nc2_idset_add(&l->set, id));
 }
 
 int nc2_link_complete(struct nc2_link *l, uint32_t id)
@@ -235,7 +245,7 @@ int nc2_link_complete(struct nc2_link *l, uint32_t id)
 
 	if (err)
 		return err;
-	return check(l, nc2_idpool_put(&l->pool, id));
+	return nc2_link_check(l, nc2_idpool_put(&l->pool, id));
 }
 
 int nc2_link_answered(struct nc2_link *l, uint32_t id)
@@ -250,13 +260,14 @@ int nc2_link_close(struct nc2_link *l, uint32_t reason)
 
 	if (err)
 		return err;
-	if (l->close_sent)
+	/* CLOSE before our HELLO would be a protocol error at the peer. */
+	if (l->close_sent || l->state == NC2_LINK_INIT)
 		return -NC2_E_STATE;
 	c.reason = nc2_cpu_to_le32(reason);
 	err = nc2_prod_send(&l->tx, NC2_MSG_CLOSE, 0, &c.reason,
 			    sizeof(c) - sizeof(c.hdr));
 	if (err)
-		return err;
+		return nc2_link_check(l, err);
 	l->close_sent = 1;
 	l->state = NC2_LINK_CLOSED;
 	return 0;
@@ -273,5 +284,5 @@ int nc2_link_send(struct nc2_link *l, uint8_t type, uint8_t flags,
 		return -NC2_E_STATE;
 	if (!type_is_ours(l, type) || type == NC2_MSG_FINISH)
 		return -NC2_E_INVAL;
-	return nc2_prod_send(&l->tx, type, flags, body, len);
+	return nc2_link_check(l, nc2_prod_send(&l->tx, type, flags, body, len));
 }

@@ -166,7 +166,7 @@ int nc2_net_send_packet(struct nc2_net *n, struct nc2_pkt *pkt)
 	/* Room first, id second: a full ring must not leak an id. */
 	err = nc2_prod_reserve(&l->tx, size, &msg);
 	if (err)
-		return err;
+		return nc2_link_check(l, err);
 	if (pkt->type != NC2_PKT_SMALL) {
 		err = nc2_link_get_id(l, &id);
 		if (err)
@@ -180,4 +180,10 @@ int nc2_net_send_packet(struct nc2_net *n, struct nc2_pkt *pkt)
 	if (pkt->type == NC2_PKT_SMALL)
 		n->stats.tx_small++;
 	return 0;
+}
+
+int nc2_net_recv_bypass(struct nc2_net *n, const struct nc2_msg *m,
+			struct nc2_bypass_msg *b)
+{
+	return nc2_link_check(&n->link, nc2_bypass_decode(n->role, m, b));
 }

@@ -25,13 +25,16 @@ void nc2_cons_fail(struct nc2_cons *c, int err)
 	c->peeked = 0;
 }
 
-/* prod may only move forward, by at most the free space, in 8-byte steps. */
+/*
+ * prod may only move forward, in 8-byte steps, and never more than a ring
+ * ahead of what we released (the producer cannot have overwritten it).
+ */
 static int refresh_prod(struct nc2_cons *c)
 {
 	uint32_t prod = nc2_le32_to_cpu(nc2_load_acquire32(&c->ctrl->prod));
 
-	if (nc2_unlikely((prod - c->pvt) > c->size ||
-			 (prod - c->pvt) < (c->prod - c->pvt) ||
+	if (nc2_unlikely((prod - c->released) > c->size ||
+			 (prod - c->released) < (c->prod - c->released) ||
 			 (prod & (NC2_MSG_ALIGN - 1)))) {
 		nc2_cons_fail(c, NC2_EP_PROD_INDEX);
 		return c->err;

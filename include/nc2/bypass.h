@@ -44,6 +44,10 @@ int nc2_bypass_allowed(enum nc2_net_role role, uint8_t type);
 int nc2_bypass_decode(enum nc2_net_role role, const struct nc2_msg *m,
 		      struct nc2_bypass_msg *b);
 
+/* Decode the bypass message m received on n; a bad one fails the link. */
+int nc2_net_recv_bypass(struct nc2_net *n, const struct nc2_msg *m,
+			struct nc2_bypass_msg *b);
+
 /* Queue the bypass message b; -NC2_E_INVAL if our role may not send it. */
 int nc2_bypass_send(struct nc2_net *n, const struct nc2_bypass_msg *b);
 

@@ -22,12 +22,13 @@
 
 /* Ids this side has in flight at the peer. Fields are private. */
 struct nc2_idpool {
-	uint32_t *stack; /* free ids, cap entries */
-	uint32_t *busy;	 /* bit per id: in flight */
-	uint32_t cap;	 /* ids the storage can track */
-	uint32_t limit;	 /* min(cap, the peer's declared maximum) */
-	uint32_t nfree;	 /* ids on the stack */
-	uint32_t fresh;	 /* ids [fresh, limit) never handed out */
+	uint32_t *stack;   /* free ids, cap entries */
+	uint32_t *busy;	   /* bit per id: in flight */
+	uint32_t cap;	   /* ids the storage can track */
+	uint32_t limit;	   /* min(cap, the peer's declared maximum) */
+	uint32_t declared; /* the peer's declared maximum itself */
+	uint32_t nfree;	   /* ids on the stack */
+	uint32_t fresh;	   /* ids [fresh, limit) never handed out */
 	uint32_t inflight;
 };
 

@@ -60,6 +60,7 @@ struct nc2_link {
 	uint8_t close_sent;
 	uint8_t close_rcvd;
 	uint32_t peer_close_reason;
+	uint32_t peer_max; /* latest SET_MAX_OUTSTANDING from the peer */
 	struct nc2_link_stats stats;
 };
 
@@ -80,6 +81,9 @@ int nc2_link_error(const struct nc2_link *l);
 
 /* Fail the link with err (negated or not): both rings stop for good. */
 void nc2_link_fail(struct nc2_link *l, int err);
+
+/* Pass err through, failing the link first if it is a protocol error. */
+int nc2_link_check(struct nc2_link *l, int err);
 
 /*
  * Next message for the caller: FINISH or a device-class message. Core

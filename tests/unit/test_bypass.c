@@ -123,6 +123,16 @@ static void test_untrusted_sender(void **state)
 	assert_int_equal(nc2_net_poll(&f.be, &m), -NC2_EP_BYPASS);
 	tpair_free(&f.t);
 
+	/* A malformed bypass message fails the link that received it. */
+	bfix_up(&f, NC2_ROLE_FRONTEND, NC2_ROLE_BACKEND);
+	nc2_prod_send(&f.be.link.tx, NC2_MSG_BYPASS_DETACH, 0, "abcdefghijkl",
+		      12);
+	nc2_link_push(&f.be.link);
+	assert_int_equal(nc2_net_poll(&f.fe, &m), 1);
+	assert_int_equal(nc2_net_recv_bypass(&f.fe, &m, &b), -NC2_EP_MSG_LAYOUT);
+	assert_int_equal(nc2_link_error(&f.fe.link), -NC2_EP_MSG_LAYOUT);
+	tpair_free(&f.t);
+
 	/* Unknown net type. */
 	bfix_up(&f, NC2_ROLE_FRONTEND, NC2_ROLE_BACKEND);
 	nc2_prod_send(&f.fe.link.tx, 0x60, 0, "abcd", 4);

@@ -346,6 +346,64 @@ static void test_control_flood_bounded(void **state)
 	tpair_free(&f.t);
 }
 
+/* Fixes from the spec review: each of these once slipped through. */
+static void test_review_regressions(void **state)
+{
+	struct lfix f;
+	struct nc2_msg m;
+	uint32_t ids[2], v;
+
+	/* A bad consumer index seen while sending fails the whole link. */
+	lfix_init(&f, 1);
+	lfix_up(&f);
+	f.t.a2b.ctrl->cons = 0x100000;
+	nc2_link_send(&f.a, 0x80, 0, "abcd", 4);
+	while (nc2_link_send(&f.a, 0x80, 0, "abcd", 4) == 0)
+		;
+	assert_int_equal(nc2_link_state(&f.a), NC2_LINK_ERROR);
+	assert_int_equal(nc2_link_poll(&f.a, &m), -NC2_EP_CONS_INDEX);
+	tpair_free(&f.t);
+
+	/* An id named twice in one batch is refused, nothing is sent. */
+	lfix_init(&f, 1);
+	lfix_up(&f);
+	nc2_link_get_id(&f.a, &ids[0]);
+	nc2_link_recv_id(&f.b, ids[0]);
+	ids[1] = ids[0];
+	assert_int_equal(nc2_link_finish(&f.b, ids, 2), -NC2_E_INVAL);
+	assert_int_equal(nc2_idset_inflight(&f.b.set), 1);
+	assert_int_equal(f.b.stats.finish_msgs, 0);
+	assert_int_equal(nc2_link_finish(&f.b, ids, 1), 1);
+	tpair_free(&f.t);
+
+	/* Lowering SET_MAX_OUTSTANDING is caught above our pool's cap. */
+	lfix_init(&f, 1);
+	lfix_up(&f);
+	v = 1000;
+	nc2_prod_send(&f.b.tx, NC2_MSG_SET_MAX_OUTSTANDING, 0, &v, 4);
+	v = 500;
+	nc2_prod_send(&f.b.tx, NC2_MSG_SET_MAX_OUTSTANDING, 0, &v, 4);
+	nc2_prod_push(&f.b.tx);
+	assert_int_equal(nc2_link_poll(&f.a, &m), -NC2_EP_LIMIT);
+	tpair_free(&f.t);
+
+	/* ... and checked even by a link that keeps no pool. */
+	lfix_init(&f, 1);
+	f.ca.pool_cap = 0;
+	lfix_up(&f);
+	v = 0;
+	nc2_prod_send(&f.b.tx, NC2_MSG_SET_MAX_OUTSTANDING, 0, &v, 4);
+	nc2_prod_push(&f.b.tx);
+	assert_int_equal(nc2_link_poll(&f.a, &m), -NC2_EP_LIMIT);
+	tpair_free(&f.t);
+
+	/* CLOSE before our own HELLO is refused locally. */
+	lfix_init(&f, 1);
+	lfix_attach(&f);
+	assert_int_equal(nc2_link_close(&f.a, 0), -NC2_E_STATE);
+	tpair_free(&f.t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +416,7 @@ int main(void)
 		cmocka_unit_test(test_credit_and_state),
 		cmocka_unit_test(test_close),
 		cmocka_unit_test(test_control_flood_bounded),
+		cmocka_unit_test(test_review_regressions),
 	};
 
 	return cmocka_run_group_tests_name("link", tests, NULL, NULL);
