@@ -34,9 +34,9 @@ static int check_offload(const struct nc2_pkt *pkt,
 			 const struct nc2_net_limits *lim)
 {
 	static const uint32_t need[] = {
-		[NC2_GSO_TCPV4] = NC2_OFFLOAD_TSO4,
-		[NC2_GSO_TCPV6] = NC2_OFFLOAD_TSO6,
-		[NC2_GSO_UDP_L4] = NC2_OFFLOAD_USO,
+	    [NC2_GSO_TCPV4] = NC2_OFFLOAD_TSO4,
+	    [NC2_GSO_TCPV6] = NC2_OFFLOAD_TSO6,
+	    [NC2_GSO_UDP_L4] = NC2_OFFLOAD_USO,
 	};
 
 	if (pkt->flags & NC2_PKT_F_CSUM_BLANK) {
@@ -46,6 +46,9 @@ static int check_offload(const struct nc2_pkt *pkt,
 		if ((uint32_t)pkt->csum_start + pkt->csum_offset + 2 >
 		    pkt->prefix_size)
 			return NC2_EP_PKT_HEADER;
+	} else if (pkt->csum_start || pkt->csum_offset) {
+		/* Stale offsets would be a trap for a receiver that trusts them. */
+		return NC2_EP_PKT_OFFLOAD;
 	}
 	if (pkt->gso_type == NC2_GSO_NONE)
 		return pkt->gso_size || pkt->hdr_len ? NC2_EP_PKT_OFFLOAD : 0;
@@ -53,9 +56,13 @@ static int check_offload(const struct nc2_pkt *pkt,
 	    !(lim->offloads & need[pkt->gso_type]) ||
 	    !(pkt->flags & NC2_PKT_F_CSUM_BLANK) || pkt->gso_size == 0)
 		return NC2_EP_PKT_OFFLOAD;
-	/* Segmentation needs every header inline and payload after them. */
-	if (pkt->hdr_len == 0 || pkt->hdr_len > pkt->prefix_size ||
-	    pkt->hdr_len >= pkt->total_len)
+	/*
+	 * Segmentation needs every header inline, the checksum field inside
+	 * them, and payload after them.
+	 */
+	if (pkt->hdr_len < NC2_MIN_PREFIX ||
+	    pkt->hdr_len < (uint32_t)pkt->csum_start + pkt->csum_offset + 2 ||
+	    pkt->hdr_len > pkt->prefix_size || pkt->hdr_len >= pkt->total_len)
 		return NC2_EP_PKT_HEADER;
 	return 0;
 }
@@ -103,7 +110,8 @@ uint32_t nc2_pkt_msg_size(const struct nc2_pkt *pkt)
 void nc2_pkt_encode(void *msg, const struct nc2_pkt *pkt)
 {
 	struct nc2_msg_packet *w = msg;
-	uint32_t i;
+	uint32_t i, pad;
+	uint8_t *end;
 
 	w->id = nc2_cpu_to_le32(pkt->id);
 	w->type = pkt->type;
@@ -123,9 +131,14 @@ void nc2_pkt_encode(void *msg, const struct nc2_pkt *pkt)
 		w->frag[i].off = nc2_cpu_to_le16(pkt->frag[i].off);
 		w->frag[i].len = nc2_cpu_to_le16(pkt->frag[i].len);
 	}
+	end = (uint8_t *)&w->frag[pkt->nr_frags];
 	if (pkt->prefix_size)
-		nc2_memcpy(&w->frag[pkt->nr_frags], pkt->prefix,
-			   pkt->prefix_size);
+		nc2_memcpy(end, pkt->prefix, pkt->prefix_size);
+	/* Padding goes out as zeros, never as stale ring bytes. */
+	pad = nc2_pkt_msg_size(pkt) - (uint32_t)(end + pkt->prefix_size -
+						 (uint8_t *)msg);
+	if (pad)
+		nc2_memset(end + pkt->prefix_size, 0, pad);
 }
 
 int nc2_pkt_decode(const struct nc2_msg *m, const struct nc2_net_limits *lim,

@@ -252,6 +252,35 @@ static void test_rules(void **state)
 	}
 }
 
+static void test_review_rules(void **state)
+{
+	struct nc2_net_limits lim = { 17, 512, NC2_OFFLOAD_ALL };
+	uint8_t hdr[70] = { 0 }, buf[256];
+	struct nc2_pkt p;
+
+	tcp_pkt(&p, hdr, 1);
+	p.hdr_len = 10; /* shorter than an Ethernet header */
+	assert_int_equal(nc2_pkt_check(&p, &lim), NC2_EP_PKT_HEADER);
+	tcp_pkt(&p, hdr, 1);
+	p.hdr_len = 40; /* ends before the TCP checksum field */
+	assert_int_equal(nc2_pkt_check(&p, &lim), NC2_EP_PKT_HEADER);
+	tcp_pkt(&p, hdr, 1);
+	p.gso_type = NC2_GSO_NONE;
+	p.gso_size = p.hdr_len = 0;
+	p.flags = 0; /* checksum offsets without CSUM_BLANK */
+	assert_int_equal(nc2_pkt_check(&p, &lim), NC2_EP_PKT_OFFLOAD);
+	/* Encoding pads with zeros whatever the buffer held. */
+	tcp_pkt(&p, hdr, 1);
+	p.prefix_size = 67;
+	p.total_len++;
+	memset(buf, 0xa5, sizeof(buf));
+	nc2_pkt_encode(buf, &p);
+	assert_int_equal(nc2_pkt_msg_size(&p), 32 + 8 + 72);
+	for (int i = 32 + 8 + 67; i < 32 + 8 + 72; i++)
+		assert_int_equal(buf[i], 0);
+	assert_int_equal(buf[32 + 8 + 72], 0xa5);
+}
+
 static void test_decode_layout(void **state)
 {
 	struct nc2_net_limits lim = { 17, 512, NC2_OFFLOAD_ALL };
@@ -384,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_sender_limits),
 		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_review_rules),
 		cmocka_unit_test(test_decode_layout),
 		cmocka_unit_test(test_net_errors),
 		cmocka_unit_test(test_init_checks),
