@@ -21,7 +21,8 @@ struct h {
 	uint8_t out[CAP];	/* A's ids in flight at B, as we saw them sent */
 	uint32_t nout;
 	uint8_t in[CAP];	/* ids B has in flight at A, per A */
-	uint32_t rcvd[CAP], nrcvd; /* of which A has not finished yet */
+	uint32_t rcvd[CAP], nrcvd; /* the same, in arrival order */
+	uint32_t fpend[CAP];	/* FINISHes A sent for an id, B not yet read */
 	uint32_t b_max;		/* highest SET_MAX_OUTSTANDING value B sent */
 	bool a_closed;		/* A sent CLOSE: nothing may follow */
 	int err;
@@ -79,7 +80,6 @@ static void b_drain(struct h *h)
 			FUZZ_CHECK(nc2_pkt_decode(&m, &wide, &pkt) == 0);
 			if (pkt.type != NC2_PKT_SMALL) {
 				FUZZ_CHECK(pkt.id < h->b_max && pkt.id < CAP);
-				FUZZ_CHECK(h->out[pkt.id]);
 			}
 		} else if (m.type == NC2_MSG_FINISH) {
 			const struct nc2_msg_finish *f = (const void *)m.data;
@@ -91,8 +91,8 @@ static void b_drain(struct h *h)
 			for (i = 0; i < it.count; i++) {
 				id = f->id[i];
 				/* Only what B sent and A has not yet finished. */
-				FUZZ_CHECK(id < CAP && h->in[id] == 2);
-				h->in[id] = 0;
+				FUZZ_CHECK(id < CAP && h->fpend[id]);
+				h->fpend[id]--;
 			}
 		} else if (m.type == NC2_MSG_CLOSE) {
 			h->a_closed = true;
@@ -122,6 +122,7 @@ static void a_handle(struct h *h, const struct nc2_msg *m)
 		FUZZ_CHECK(nc2_pkt_check(&pkt, &h->a.local) == 0);
 		if (pkt.type != NC2_PKT_SMALL) {
 			FUZZ_CHECK(pkt.id < CAP && !h->in[pkt.id]);
+			FUZZ_CHECK(h->nrcvd < CAP);
 			h->in[pkt.id] = 1;
 			h->rcvd[h->nrcvd++] = pkt.id;
 		}
@@ -173,8 +174,10 @@ static void a_finish(struct h *h, uint8_t k)
 	r = nc2_link_finish(A(h), h->rcvd, n);
 	if (r <= 0)
 		return;
-	for (i = 0; i < (uint32_t)r; i++)
-		h->in[h->rcvd[i]] = 2; /* sent in a FINISH, B has yet to see it */
+	for (i = 0; i < (uint32_t)r; i++) {
+		h->in[h->rcvd[i]] = 0;
+		h->fpend[h->rcvd[i]]++;
+	}
 	memmove(h->rcvd, h->rcvd + r, (h->nrcvd - (uint32_t)r) * 4);
 	h->nrcvd -= (uint32_t)r;
 }
@@ -212,10 +215,14 @@ static void step(struct h *h, struct fin *in)
 	uint32_t v;
 	uint16_t w[2];
 
+#ifdef FUZZ_TRACE
+	fprintf(stderr, "op %u b_max %u limit %u\n", op % 16, h->b_max,
+		A(h)->pool.limit);
+#endif
 	switch (op % 16) {
 	case 0:
 		w[0] = fin_u8(in) & 3;
-		w[1] = (fin_u8(in) & 1) ? NC2_CLASS_NET : NC2_CLASS_BLOCK_EXAMPLE;
+		w[1] = (fin_u8(in) & 7) ? NC2_CLASS_NET : NC2_CLASS_BLOCK_EXAMPLE;
 		memcpy(buf, w, 4);
 		v = fin_u32(in);
 		memcpy(buf + 4, &v, 4);
@@ -270,10 +277,23 @@ static void step(struct h *h, struct fin *in)
 			v %= 1100;
 		b_send(h, NC2_MSG_SET_OFFLOAD + fin_u8(in) % 3, &v, 4);
 		break;
-	case 6:
+	case 6: {
+		uint8_t type;
+
 		v = fin_u8(in);
-		b_send(h, fin_u8(in), buf, (uint32_t)fin_bytes(in, buf, v % 64));
+		type = fin_u8(in);
+		v = (uint32_t)fin_bytes(in, buf, v % 64);
+		/* The commit pads a short body with zeros: the value is that. */
+		if (type == NC2_MSG_SET_MAX_OUTSTANDING && v <= 4) {
+			uint32_t val = 0;
+
+			memcpy(&val, buf, v);
+			if (val > h->b_max && val <= NC2_MAX_OUTSTANDING_LIMIT)
+				h->b_max = val;
+		}
+		b_send(h, type, buf, v);
 		break;
+	}
 	case 7:
 	case 8:
 		a_poll(h, fin_u8(in));

@@ -116,7 +116,7 @@ static void encode_one(struct fin *in, uint8_t sel)
 {
 	struct nc2_net_limits lim;
 	struct nc2_pkt pkt, back;
-	uint8_t prefix[NC2_MAX_INLINE_LIMIT];
+	uint8_t prefix[NC2_MAX_INLINE_LIMIT + 8];
 	struct nc2_msg m;
 	uint32_t size, i;
 	uint8_t *buf;
