@@ -15,7 +15,7 @@ void nc2_limiter_config_default(struct nc2_limiter_config *cfg)
 	cfg->copy_bytes_per_sec = 4000ull * 1000 * 1000; /* 32 Gbit/s */
 	cfg->copy_burst_bytes = 1u << 20;
 	cfg->spurious_max = 64;
-	cfg->spurious_delay_ns = 10 * 1000;	   /* 10 us */
+	cfg->spurious_delay_ns = 10 * 1000;	       /* 10 us */
 	cfg->spurious_delay_max_ns = 10 * 1000 * 1000; /* 10 ms */
 	cfg->queue_bytes_max = 4u << 20;
 	cfg->queue_pkts_max = 1024;
@@ -23,15 +23,15 @@ void nc2_limiter_config_default(struct nc2_limiter_config *cfg)
 	cfg->stall_min_bytes = 64u << 10;
 }
 
-int nc2_limiter_init(struct nc2_limiter *l, const struct nc2_limiter_config *cfg,
-		     uint64_t now_ns)
+int nc2_limiter_init(struct nc2_limiter *l,
+		     const struct nc2_limiter_config *cfg, uint64_t now_ns)
 {
 	nc2_memset(l, 0, sizeof(*l));
 	if (!cfg || cfg->copy_bytes_per_sec == 0 ||
 	    cfg->copy_bytes_per_sec > NC2_LIMITER_MAX_RATE ||
 	    cfg->copy_burst_bytes == 0 || cfg->resp_burst == 0 ||
-	    cfg->stall_window_ns == 0 || cfg->queue_pkts_max == 0 ||
-	    cfg->queue_bytes_max == 0 ||
+	    cfg->resp_per_msg_x16 == 0 || cfg->stall_window_ns == 0 ||
+	    cfg->queue_pkts_max == 0 || cfg->queue_bytes_max == 0 ||
 	    cfg->spurious_delay_max_ns < cfg->spurious_delay_ns)
 		return -NC2_E_INVAL;
 	l->cfg = *cfg;
@@ -70,19 +70,24 @@ int nc2_limiter_charge_resp(struct nc2_limiter *l, uint32_t n)
 
 static void refill(struct nc2_limiter *l, uint64_t now_ns)
 {
-	uint64_t dt;
+	uint64_t dt, earned;
 
 	/* A clock going backwards earns nothing rather than a fortune. */
 	if (now_ns <= l->copy_last_ns)
 		return;
 	dt = now_ns - l->copy_last_ns;
 	l->copy_last_ns = now_ns;
-	if (dt >= NS_PER_SEC) {
-		l->copy_tokens = l->cfg.copy_burst_bytes;
-		return;
-	}
-	/* dt < 1e9 and rate <= 1.6e10 keep the product below 2^64. */
-	l->copy_tokens += (int64_t)(dt * l->cfg.copy_bytes_per_sec / NS_PER_SEC);
+	/* A second refills any bucket we allow; longer earns no more. */
+	if (dt > NS_PER_SEC)
+		dt = NS_PER_SEC;
+	/*
+	 * Keep the sub-byte remainder, or a caller asking every few
+	 * nanoseconds at a low rate would never earn a byte. dt <= 1e9 and
+	 * rate <= 1.6e10 keep the sum below 2^64.
+	 */
+	earned = dt * l->cfg.copy_bytes_per_sec + l->copy_frac;
+	l->copy_frac = earned % NS_PER_SEC;
+	l->copy_tokens += (int64_t)(earned / NS_PER_SEC);
 	if (l->copy_tokens > (int64_t)l->cfg.copy_burst_bytes)
 		l->copy_tokens = l->cfg.copy_burst_bytes;
 }
@@ -162,11 +167,21 @@ void nc2_limiter_progress(struct nc2_limiter *l, uint32_t bytes)
 
 bool nc2_limiter_stalled(struct nc2_limiter *l, uint64_t now_ns)
 {
+	uint64_t windows;
+
 	if (now_ns < l->window_start_ns ||
 	    now_ns - l->window_start_ns < l->cfg.stall_window_ns)
 		return l->stalled;
-	/* Judge the window just ended, then open the next one. */
-	if (l->queue_bytes && l->window_progress < l->cfg.stall_min_bytes) {
+	/*
+	 * Judge the time just ended, then open the next window. Asked late,
+	 * the floor grows with the windows that passed: a peer does not get
+	 * several windows for the price of one.
+	 */
+	windows = (now_ns - l->window_start_ns) / l->cfg.stall_window_ns;
+	if (windows > 0xffffffffu)
+		windows = 0xffffffffu;
+	if (l->queue_bytes &&
+	    l->window_progress < windows * l->cfg.stall_min_bytes) {
 		if (!l->stalled)
 			l->stats.stalls++;
 		l->stalled = true;

@@ -59,6 +59,7 @@ struct nc2_limiter {
 	uint64_t resp_credit_x16;
 	int64_t copy_tokens;
 	uint64_t copy_last_ns;
+	uint64_t copy_frac; /* earned fractions of a byte, in ns*bytes/s */
 	uint32_t spurious_run;
 	uint32_t queue_bytes;
 	uint32_t queue_pkts;

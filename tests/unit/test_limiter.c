@@ -159,6 +159,35 @@ static void test_stall_dribble(void **state)
 	assert_false(nc2_limiter_stalled(&l, t - 1)); /* clock back */
 }
 
+/* From the spec review: fractions of bytes add up; late judgement. */
+static void test_review(void **state)
+{
+	struct nc2_limiter_config c;
+	struct nc2_limiter l;
+	uint64_t t = 0;
+	int passed = 0;
+
+	lim_up(&l, &c);
+	c.resp_per_msg_x16 = 0;
+	assert_int_equal(nc2_limiter_init(&l, &c, 0), -NC2_E_INVAL);
+	/* 1 byte/us asked every 100 ns: 2 ms of asking earns 2000 bytes. */
+	lim_up(&l, &c);
+	nc2_limiter_charge_copy(&l, 10001, 0); /* empty the bucket */
+	for (int i = 0; i < 20000; i++) {
+		t += 100;
+		if (nc2_limiter_charge_copy(&l, 1, t) == 0)
+			passed++;
+	}
+	assert_true(passed >= 1990 && passed <= 2000);
+	/* Judged three windows late, the floor is three windows' worth. */
+	lim_up(&l, &c);
+	nc2_limiter_queue(&l, 5000);
+	nc2_limiter_progress(&l, 2500);
+	assert_true(nc2_limiter_stalled(&l, 300 * MS));
+	nc2_limiter_progress(&l, 3500);
+	assert_false(nc2_limiter_stalled(&l, 600 * MS));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +197,7 @@ int main(void)
 		cmocka_unit_test(test_event_storm),
 		cmocka_unit_test(test_queue_cap),
 		cmocka_unit_test(test_stall_dribble),
+		cmocka_unit_test(test_review),
 	};
 
 	return cmocka_run_group_tests_name("limiter", tests, NULL, NULL);
