@@ -58,6 +58,16 @@ bool bench_cacheline(const struct bench_cfg *cfg, struct bench_res *res);
  */
 double bench_pair(void (*a)(void *), void (*b)(void *), void *arg);
 
+/*
+ * Run the two sides SCHED_FIFO: on a shared machine, the only way a
+ * polling pair keeps its cores for a whole run. Opt-in, as it starves
+ * everything else on those cores meanwhile.
+ */
+extern bool bench_rt;
+
+/* Involuntary context switches the two threads of the last pair took. */
+extern unsigned long bench_preempted;
+
 /* Set by a side that hit an error; the other side's wait loops give up. */
 extern volatile bool bench_abort;
 

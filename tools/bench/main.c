@@ -37,6 +37,7 @@ struct row {
 	const char *impl;
 	unsigned int batch;
 	double msgs_per_s, bytes_per_s, rtt_ns, bytes_per_msg;
+	unsigned int runs, preempted;
 };
 
 static struct row rows[64];
@@ -112,58 +113,117 @@ static void emit_json(const struct row *r)
 		printf("\"rtt_ns\":%.1f,", r->rtt_ns);
 	else
 		printf("\"rtt_ns\":null,");
-	printf("\"ring_bytes_per_msg\":%.1f}\n", r->bytes_per_msg);
+	printf("\"ring_bytes_per_msg\":%.1f,\"runs\":%u,\"preempted_runs\":%u}\n",
+	       r->bytes_per_msg, r->runs, r->preempted);
 	fflush(stdout);
 }
 
-static void measure(const struct opts *o, const char *name,
-		    const struct bench_impl *impl, enum bench_wl wl,
-		    unsigned int batch)
-{
-	struct bench_cfg cfg = { wl, batch, 0, o->ring_kib };
-	double rate[MAX_REPS];
+/* One implementation's runs of the configuration being measured. */
+struct part {
+	const char *name;
+	const struct bench_impl *impl; /* NULL: the cache-line ping-pong */
+	struct bench_cfg cfg;
 	struct bench_res res;
-	struct row *r;
-	unsigned int reps = o->smoke ? 1 : o->reps;
+	double rate[3 * MAX_REPS], clean_rate[3 * MAX_REPS];
+	unsigned int total, clean;
+	bool dead;
+};
 
-	if (o->msgs) {
-		cfg.msgs = o->msgs;
-	} else if (o->smoke) {
-		cfg.msgs = wl == WL_RTT ? 5000 : 50000;
-	} else {
-		/* Calibrate on a short run, which also warms caches and TLB. */
-		cfg.msgs = wl == WL_RTT ? 20000 : 200000;
-		if (!run_once(o, name, impl, &cfg, &res))
-			return;
-		cfg.msgs = (uint64_t)(o->secs * (double)cfg.msgs / res.secs);
-		if (cfg.msgs < 10000)
-			cfg.msgs = 10000;
-	}
-	for (unsigned int i = 0; i < reps; i++) {
-		if (!run_once(o, name, impl, &cfg, &res))
-			return;
-		rate[i] = (double)cfg.msgs / (o->single ? 1 : res.secs);
-	}
-	if (nrows == sizeof(rows) / sizeof(rows[0]))
+static bool part_done(const struct part *p, unsigned int reps)
+{
+	return p->dead || (p->total >= reps &&
+			   (p->clean >= reps || p->total >= 3 * reps));
+}
+
+static void part_row(const struct opts *o, struct part *p, unsigned int reps)
+{
+	enum bench_wl wl = p->cfg.wl;
+	struct row *r;
+
+	if (p->dead || nrows == sizeof(rows) / sizeof(rows[0]))
 		return;
 	r = &rows[nrows++];
 	r->wl = wl;
-	r->impl = name;
-	r->batch = batch;
-	r->msgs_per_s = median(rate, reps);
+	r->impl = p->name;
+	r->batch = p->cfg.batch;
+	r->runs = p->total;
+	r->preempted = p->total - p->clean;
+	if (p->clean >= (reps + 1) / 2)
+		r->msgs_per_s = median(p->clean_rate, p->clean);
+	else
+		r->msgs_per_s = median(p->rate, p->total);
 	r->bytes_per_s = wl == WL_RTT ? 0 :
 			 r->msgs_per_s *
-				 (double)payload_bytes(wl, cfg.msgs) /
-				 (double)cfg.msgs;
+				 (double)payload_bytes(wl, p->cfg.msgs) /
+				 (double)p->cfg.msgs;
 	r->rtt_ns = wl == WL_RTT ? 1e9 / r->msgs_per_s : 0;
-	r->bytes_per_msg = res.max_inflight ?
-				   (double)res.ring_bytes / res.max_inflight :
+	r->bytes_per_msg = p->res.max_inflight ?
+				   (double)p->res.ring_bytes /
+					   p->res.max_inflight :
 				   0;
 	if (o->json)
 		emit_json(r);
 	else
-		fprintf(stderr, "  %-8s %-6s batch %-3u done\n", name,
-			wl_names[wl], batch);
+		fprintf(stderr, "  %-9s %-6s batch %-3u %u runs, %u preempted\n",
+			p->name, wl_names[wl], r->batch, r->runs,
+			r->preempted);
+}
+
+/*
+ * Measure every selected implementation on one workload and batch. The
+ * implementations take turns, one run each, so that whatever else the
+ * machine is doing falls on all of them alike. Other work also preempts
+ * a polling thread now and then, and its peer then spins for a whole
+ * time slice: such runs are retried (up to 3x the repetitions) and the
+ * median taken over the clean ones if there are enough, else over all.
+ */
+static void measure(const struct opts *o, struct part *parts, unsigned int n)
+{
+	unsigned int reps = o->smoke ? 1 : o->reps;
+	bool more = true;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct part *p = &parts[i];
+
+		if (o->msgs) {
+			p->cfg.msgs = o->msgs;
+		} else if (o->smoke) {
+			p->cfg.msgs = p->cfg.wl == WL_RTT ? 5000 : 50000;
+		} else {
+			/* A short run to size the real ones; warms up too. */
+			p->cfg.msgs = p->cfg.wl == WL_RTT ? 20000 : 200000;
+			if (!run_once(o, p->name, p->impl, &p->cfg, &p->res)) {
+				p->dead = true;
+				continue;
+			}
+			p->cfg.msgs = (uint64_t)(o->secs * (double)p->cfg.msgs /
+						 p->res.secs);
+			if (p->cfg.msgs < 10000)
+				p->cfg.msgs = 10000;
+		}
+	}
+	while (more) {
+		more = false;
+		for (unsigned int i = 0; i < n; i++) {
+			struct part *p = &parts[i];
+
+			if (part_done(p, reps))
+				continue;
+			bench_preempted = 0;
+			if (!run_once(o, p->name, p->impl, &p->cfg, &p->res)) {
+				p->dead = true;
+				continue;
+			}
+			p->rate[p->total++] = (double)p->cfg.msgs /
+					      (o->single ? 1 : p->res.secs);
+			if (!bench_preempted)
+				p->clean_rate[p->clean++] =
+					p->rate[p->total - 1];
+			more |= !part_done(p, reps);
+		}
+	}
+	for (unsigned int i = 0; i < n; i++)
+		part_row(o, &parts[i], reps);
 }
 
 static const struct row *find(enum bench_wl wl, const char *impl,
@@ -297,6 +357,8 @@ static void usage(FILE *f)
 		"  --workload LIST   64,256,1500,mixed,rtt (default all)\n"
 		"  --impl LIST       nc2,xen_ring,rte_ring,cacheline (default all)\n"
 		"  --batch LIST      e.g. 1,32 (default 1,32; 1..256)\n"
+		"  --rt              run both sides SCHED_FIFO (root; starves\n"
+		"                    other work on the two cores meanwhile)\n"
 		"  --single          one thread alternating producer and consumer\n"
 		"                    (for callgrind; rates are meaningless)\n");
 }
@@ -317,6 +379,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "impl", required_argument, NULL, 'i' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "single", no_argument, NULL, '1' },
+		{ "rt", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -333,6 +396,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'j': o->json = true; break;
 		case 's': o->smoke = true; break;
 		case '1': o->single = true; break;
+		case 'R': bench_rt = true; break;
 		case 'r': o->reps = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 't': o->secs = strtod(optarg, NULL); break;
 		case 'n': o->msgs = strtoull(optarg, NULL, 0); break;
@@ -381,16 +445,27 @@ int main(int argc, char **argv)
 			continue;
 		for (unsigned int b = 0; b < o.nbatch; b++) {
 			/* A round trip has one message in flight: batch 1. */
+			unsigned int batch = wl == WL_RTT ? 1 : o.batches[b];
+			static struct part parts[NIMPL + 1];
+			unsigned int n = 0;
+
 			if (wl == WL_RTT && b)
 				break;
-			for (int i = 0; i < NIMPL; i++)
-				if (o.impl_mask & (1u << i))
-					measure(&o, impls[i]->name, impls[i],
-						wl, wl == WL_RTT ? 1 :
-							o.batches[b]);
-			if (wl == WL_RTT && !o.single &&
-			    (o.impl_mask & (1u << NIMPL)))
-				measure(&o, "cacheline", NULL, wl, 1);
+			for (int i = 0; i <= NIMPL; i++) {
+				if (!(o.impl_mask & (1u << i)))
+					continue;
+				if (i == NIMPL && (wl != WL_RTT || o.single))
+					continue;
+				memset(&parts[n], 0, sizeof(parts[n]));
+				parts[n].name = i < NIMPL ? impls[i]->name :
+							    "cacheline";
+				parts[n].impl = i < NIMPL ? impls[i] : NULL;
+				parts[n].cfg = (struct bench_cfg){
+					wl, batch, 0, o.ring_kib
+				};
+				n++;
+			}
+			measure(&o, parts, n);
 		}
 	}
 	if (!o.json && !o.single)

@@ -10,20 +10,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "bench.h"
 
 volatile bool bench_abort;
+unsigned long bench_preempted;
+bool bench_rt;
 
 struct side {
 	void (*fn)(void *);
 	void *arg;
 	int cpu;
 	double end;
+	long nivcsw;
 };
 
+static long nivcsw(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_THREAD, &ru) ? 0 : ru.ru_nivcsw;
+}
+
 static int ready;
+static int rt_warned;
 static int go;
 
 static double now(void)
@@ -45,11 +57,25 @@ static void *side_main(void *p)
 		CPU_SET(s->cpu, &set);
 		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	}
+	if (bench_rt) {
+		struct sched_param sp = { .sched_priority = 1 };
+
+		if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) &&
+		    !__atomic_exchange_n(&rt_warned, 1, __ATOMIC_RELAXED))
+			fprintf(stderr, "nc2-bench: no SCHED_FIFO, running "
+					"at normal priority\n");
+	}
 	__atomic_add_fetch(&ready, 1, __ATOMIC_ACQ_REL);
 	while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE))
 		bench_relax();
+	/*
+	 * A polling side that loses its core stalls the other one too: such
+	 * runs measure the scheduler, and main sets them aside.
+	 */
+	s->nivcsw = nivcsw();
 	s->fn(s->arg);
 	s->end = now();
+	s->nivcsw = nivcsw() - s->nivcsw;
 	return NULL;
 }
 
@@ -78,7 +104,7 @@ static void pick_cpus(int cpu[2])
 
 double bench_pair(void (*a)(void *), void (*b)(void *), void *arg)
 {
-	struct side s[2] = { { a, arg, -1, 0 }, { b, arg, -1, 0 } };
+	struct side s[2] = { { a, arg, -1, 0, 0 }, { b, arg, -1, 0, 0 } };
 	int cpu[2];
 	pthread_t t[2];
 	double start;
@@ -100,6 +126,7 @@ double bench_pair(void (*a)(void *), void (*b)(void *), void *arg)
 	__atomic_store_n(&go, 1, __ATOMIC_RELEASE);
 	for (int i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
+	bench_preempted = (unsigned long)(s[0].nivcsw + s[1].nivcsw);
 	return (s[0].end > s[1].end ? s[0].end : s[1].end) - start;
 }
 

@@ -63,7 +63,9 @@ static inline void payload_fill(void *dst, uint32_t len, uint64_t seq)
 	memcpy(d, &seq, 8);
 	for (i = 8; i + 8 <= len; i += 8)
 		memcpy(d + i, &w, 8);
-	memcpy(d + i, &w, len - i);
+	/* Bytewise: a variable-length memcpy would be a libc call. */
+	for (; i < len; i++)
+		d[i] = (uint8_t)(w >> (8 * (i & 7)));
 }
 
 /* True if src holds exactly what payload_fill(src, len, seq) wrote. */
@@ -77,10 +79,13 @@ static inline bool payload_check(const void *src, uint32_t len, uint64_t seq)
 		memcpy(&v, s + i, 8);
 		sum += v;
 	}
-	memcpy(&tail, s + i, len - i);
+	for (; i < len; i++)
+		tail |= (uint64_t)s[i] << (8 * (i & 7));
 	sum += tail;
-	tail = 0;
-	memcpy(&tail, &w, len - i);
+	if (len & 7)
+		tail = w & ((1ull << (8 * (len & 7))) - 1);
+	else
+		tail = 0;
 	want = seq + (uint64_t)(len / 8 - 1) * w + tail;
 	return sum == want;
 }
