@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The vif2 handshake, backend side. One watch on /local/domain shows us
+ * every frontend's device/vif2/0 changing; when one reaches Initialised we
+ * map what it granted, bind its event channel and answer in our own
+ * backend/vif2/<domid>/0 directory (readable by that frontend only).
+ * A frontend that closes, dies (@releaseDomain, closed port) or breaks
+ * the protocol is removed without disturbing the others.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "back.h"
+#include "util.h"
+#include "xs.h"
+
+enum { XB_INITIALISED = 3, XB_CONNECTED = 4, XB_CLOSING = 5, XB_CLOSED = 6 };
+
+static uint32_t next_gen = 1;
+
+void back_xenbus_init(void)
+{
+	if (nc2_hv_store_watch(B->hv, "/local/domain", "dom") ||
+	    nc2_hv_store_watch(B->hv, "@releaseDomain", "rel"))
+		die("cannot watch the store");
+}
+
+static struct vif *vif_find(uint16_t domid)
+{
+	for (int i = 0; i < BACK_VIFS; i++)
+		if (B->vif[i].used && B->vif[i].domid == domid)
+			return &B->vif[i];
+	return NULL;
+}
+
+static int read_share(struct vif *v, struct chan_share *sh)
+{
+	char refs[2 * CHAN_MAX_PAGES * 12], mac[32], *p = refs, *end;
+	uint32_t pages;
+	int err;
+
+	memset(sh, 0, sizeof(*sh));
+	err = xs_read_u32(B->hv, v->fdir, "ring-pages", &pages);
+	err = err ?: xs_read_u32(B->hv, v->fdir, "ctrl-ring-ref", &sh->ctrl_gref);
+	err = err ?: xs_read_u32(B->hv, v->fdir, "event-channel", &sh->evtchn);
+	err = err ?: xs_read_str(B->hv, v->fdir, "ring-ref", refs, sizeof(refs));
+	err = err ?: xs_read_str(B->hv, v->fdir, "mac", mac, sizeof(mac));
+	if (err)
+		return err;
+	if (pages == 0 || pages > CHAN_MAX_PAGES || !xs_parse_mac(mac, v->mac))
+		return -EINVAL;
+	sh->ring_pages = (uint16_t)pages;
+	for (unsigned int i = 0; i < 2 * pages; i++) {
+		unsigned long g = strtoul(p, &end, 10);
+
+		if (end == p || g > UINT32_MAX)
+			return -EINVAL;
+		sh->gref[i] = (uint32_t)g;
+		p = end;
+	}
+	return 0;
+}
+
+static void vif_connect(uint16_t domid)
+{
+	struct nc2_hv_perm perms[2] = { { 0, NC2_HV_PERM_NONE },
+					{ domid, NC2_HV_PERM_READ } };
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct chan_share sh;
+	struct vif *v = NULL;
+	int err;
+
+	for (int i = 0; i < BACK_VIFS && !v; i++)
+		if (!B->vif[i].used)
+			v = &B->vif[i];
+	if (!v) {
+		logi("dom%u: no free vif slot", domid);
+		return;
+	}
+	memset(v, 0, sizeof(*v));
+	v->domid = domid;
+	v->gen = next_gen++;
+	snprintf(v->fdir, sizeof(v->fdir), "/local/domain/%u/device/vif2/0",
+		 domid);
+	snprintf(v->bdir, sizeof(v->bdir), "/local/domain/0/backend/vif2/%u/0",
+		 domid);
+	err = read_share(v, &sh);
+	err = err ?: chan_map(&v->ch, B->hv, domid, &sh, NC2_ROLE_BACKEND);
+	if (err) {
+		logi("dom%u: connect failed: %s", domid, strerror(-err));
+		chan_destroy(&v->ch);
+		return;
+	}
+	v->used = true;
+	v->carrier = true;
+	for (unsigned int i = 0; i < CHAN_IDS; i++)
+		v->inflight[i] = -1;
+	nc2_limiter_init(&v->lim, &B->limcfg, now_ns());
+	nc2_hv_store_mkdir(B->hv, NC2_HV_TX_NONE, v->bdir);
+	nc2_hv_store_set_perms(B->hv, NC2_HV_TX_NONE, v->bdir, perms, 2);
+	xs_printf(B->hv, v->bdir, "frontend-id", "%u", domid);
+	xs_printf(B->hv, v->bdir, "frontend", "%s", v->fdir);
+	xs_printf(B->hv, v->bdir, "carrier", "1");
+	xs_printf(B->hv, v->bdir, "state", "%d", XB_CONNECTED);
+	ev.data.u32 = 1 + (uint32_t)vif_index(v);
+	epoll_ctl(B->epfd, EPOLL_CTL_ADD, v->ch.evfd, &ev);
+	chan_kick(&v->ch);
+	logi("dom%u connected: vif %d, ring %u pages, mac %s", domid,
+	     vif_index(v), sh.ring_pages, "");
+}
+
+void vif_remove(struct vif *v, const char *why)
+{
+	char path[128];
+
+	if (!v->used)
+		return;
+	logi("dom%u removed (%s): rx %llu tx %llu drops %llu copy errors %llu",
+	     v->domid, why, (unsigned long long)v->st.rx_pkts,
+	     (unsigned long long)v->st.tx_pkts,
+	     (unsigned long long)v->st.drops,
+	     (unsigned long long)v->st.copy_errors);
+	if (v->ch.evfd > 0)
+		epoll_ctl(B->epfd, EPOLL_CTL_DEL, v->ch.evfd, NULL);
+	back_vif_release_all(v);
+	sw_forget(vif_index(v));
+	chan_destroy(&v->ch);
+	v->used = false;
+	v->failed = false;
+	snprintf(path, sizeof(path), "/local/domain/0/backend/vif2/%u",
+		 v->domid);
+	nc2_hv_store_rm(B->hv, NC2_HV_TX_NONE, path);
+}
+
+void vif_fail(struct vif *v, int err)
+{
+	if (!v->used || v->failed)
+		return;
+	logi("dom%u: protocol error: %s; frontend marked failed", v->domid,
+	     nc2_strerror(err));
+	v->failed = true;
+	xs_printf(B->hv, v->bdir, "state", "%d", XB_CLOSING);
+	vif_remove(v, "failed");
+}
+
+void back_xenbus_scan(void)
+{
+	unsigned int n = 0;
+	char **doms = nc2_hv_store_directory(B->hv, NC2_HV_TX_NONE,
+					     "/local/domain", &n);
+
+	for (int i = 0; i < BACK_VIFS; i++) {
+		struct vif *v = &B->vif[i];
+		uint32_t st;
+
+		if (!v->used)
+			continue;
+		if (chan_peer_gone(&v->ch))
+			vif_remove(v, "domain died");
+		else if (xs_read_u32(B->hv, v->fdir, "state", &st))
+			vif_remove(v, "device gone");
+		else if (st >= XB_CLOSING)
+			vif_remove(v, "frontend closing");
+	}
+	for (unsigned int i = 0; doms && i < n; i++) {
+		char dir[96];
+		unsigned long d = strtoul(doms[i], NULL, 10);
+		uint32_t st;
+
+		if (d == 0 || d >= NC2_DOMID_SELF || vif_find((uint16_t)d))
+			continue;
+		snprintf(dir, sizeof(dir), "/local/domain/%lu/device/vif2/0", d);
+		if (xs_read_u32(B->hv, dir, "state", &st) == 0 &&
+		    st == XB_INITIALISED)
+			vif_connect((uint16_t)d);
+	}
+	free(doms);
+}

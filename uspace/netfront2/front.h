@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nc2-front: a netfront2 in userspace. One process is one domU: it owns a
+ * TAP device (its "NIC" as the guest kernel sees it) and translates
+ * between TAP frames and nc2 PACKETs on its parent channel to the backend,
+ * or on a bypass channel straight to a peer domU.
+ */
+#ifndef NC2U_FRONT_H
+#define NC2U_FRONT_H
+
+#include <linux/virtio_net.h>
+
+#include "chan.h"
+#include "pbuf.h"
+
+#define FRONT_SLOTS 128u      /* TX packets in flight */
+#define FRONT_RXB 32u	      /* RX packets copied per batch */
+#define FRONT_MAX_BYPASS 8u
+
+enum evil {
+	EVIL_NONE,
+	EVIL_STALL,	    /* stop consuming: XSA-392 */
+	EVIL_REVOKE,	    /* end TX grants while the backend uses them: 396/405 */
+	EVIL_SPLIT_HEADER,  /* headers not inline: 423 */
+	EVIL_SHORT,	    /* max fragments, fewer bytes than the headers: 432 */
+	EVIL_ZERO_FRAG,	    /* zero-length fragments: 448 */
+	EVIL_EVENT_STORM,   /* notify with no work: 332/391 */
+};
+
+struct txslot {
+	struct pbuf buf;
+	struct nc2_pkt pkt;   /* frags hold our grefs while in flight */
+	struct virtio_net_hdr vh;
+	struct chan *ch;
+	int *ids;	      /* ch's id -> slot table */
+	uint32_t len;
+	bool granted;
+	int next;	      /* free list */
+};
+
+/* A bypass: a private channel to one peer domU (see front_bypass.c). */
+struct bypass {
+	bool used;
+	uint32_t handle;
+	uint8_t mac[6];	      /* the peer's */
+	uint16_t peer;
+	int state;	      /* enum bypass_state */
+	struct chan ch;
+	int txslot_id[CHAN_IDS];
+};
+
+struct front {
+	struct nc2_hv *hv;
+	int tapfd;
+	int epfd;
+	char dir[96];	      /* our device dir in the store */
+	char bdir[96];	      /* the backend's */
+	uint8_t mac[6];
+	uint16_t ring_pages;
+	enum evil evil;
+	bool connected;
+	bool tap_blocked;
+	struct chan parent;
+	int slot_of_id[CHAN_IDS]; /* parent ids -> slot */
+	struct txslot slot[FRONT_SLOTS];
+	int free_slot;
+	int pending;	      /* slot read but not yet sent, or -1 */
+	int zombies;	      /* slots whose grants are still busy */
+	struct pbuf rxbuf[FRONT_RXB];
+	struct bypass byp[FRONT_MAX_BYPASS];
+	struct {
+		uint64_t tx_pkts, tx_bytes, tx_drops;
+		uint64_t rx_pkts, rx_bytes, rx_drops, copy_errors;
+		uint64_t revoked, revoke_busy;
+	} st;
+};
+
+int front_connect(struct front *f);
+void front_connected(struct front *f);
+void front_disconnect(struct front *f);
+
+/* Read frames from the TAP and send them while there is room. */
+void front_tx(struct front *f);
+/* A FINISH for id arrived on ch: release its slot. */
+void front_tx_done(struct front *f, struct chan *ch, int *slot_of_id,
+		   uint32_t id);
+/* Retry ending grants that were busy. */
+void front_tx_reap(struct front *f);
+
+/* Consume ch: FINISHes, PACKETs (copied into our buffers), bypass msgs. */
+int front_rx(struct front *f, struct chan *ch, int *slot_of_id);
+
+/* Hostile modes, for the XSA regression tests. */
+bool front_evil_tick(struct front *f);
+
+/* Bypass messages from the backend on the parent ring. */
+int front_bypass_msg(struct front *f, const struct nc2_msg *m);
+/* The channel to use for a frame to mac (a bypass or the parent). */
+struct chan *front_route(struct front *f, const uint8_t *mac, int **ids);
+/* Poll every bypass channel; progress teardown. */
+void front_bypass_poll(struct front *f);
+/* An event arrived on bypass i. */
+void front_bypass_event(struct front *f, unsigned int i);
+
+#endif

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: MIT
+/*
+ * TX: TAP frame -> PACKET. The frame lands in a slot's pages; its headers
+ * go inline and the rest is granted as sub-page grants covering exactly
+ * the packet bytes, so the receiver can see nothing else of our memory.
+ */
+#include <errno.h>
+#include <sys/epoll.h>
+#include <sys/uio.h>
+
+#include "front.h"
+#include "util.h"
+#include "vnet.h"
+
+static int slot_get(struct front *f)
+{
+	int s = f->free_slot;
+
+	if (s >= 0)
+		f->free_slot = f->slot[s].next;
+	return s;
+}
+
+static void slot_put(struct front *f, int s)
+{
+	f->slot[s].next = f->free_slot;
+	f->free_slot = s;
+}
+
+static void tap_block(struct front *f, bool block)
+{
+	struct epoll_event ev = { .events = block ? 0 : EPOLLIN,
+				  .data.fd = f->tapfd };
+
+	if (f->tap_blocked == block)
+		return;
+	f->tap_blocked = block;
+	epoll_ctl(f->epfd, EPOLL_CTL_MOD, f->tapfd, &ev);
+}
+
+/* Read one frame into slot s; 1 if read, 0 if none, -1 to drop. */
+static int tap_read(struct front *f, int s)
+{
+	struct txslot *t = &f->slot[s];
+	struct iovec iov[1 + PBUF_PAGES];
+	ssize_t n;
+
+	iov[0].iov_base = &t->vh;
+	iov[0].iov_len = sizeof(t->vh);
+	pbuf_iov(&t->buf, PBUF_BYTES, iov + 1);
+	n = readv(f->tapfd, iov, 1 + PBUF_PAGES);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	if ((size_t)n <= sizeof(t->vh) + 14 ||
+	    (size_t)n - sizeof(t->vh) > NC2_MAX_PACKET_BYTES)
+		return -1;
+	t->len = (uint32_t)(n - sizeof(t->vh));
+	t->granted = false;
+	if (vnet_to_pkt(&t->vh, t->buf.page[0], t->len, CHAN_INLINE, &t->pkt))
+		return -1;
+	t->pkt.prefix = t->buf.page[0];
+	return 1;
+}
+
+/* 0 sent, -NC2_E_AGAIN to retry later, other <0: dropped. */
+static int tx_send(struct front *f, int s)
+{
+	struct txslot *t = &f->slot[s];
+	struct chan *ch;
+	int err;
+
+	if (!t->ch)
+		t->ch = front_route(f, t->buf.page[0], &t->ids);
+	ch = t->ch;
+	if (!ch || !ch->live)
+		return -NC2_E_STATE;
+	if (t->pkt.type != NC2_PKT_SMALL && !t->granted) {
+		err = pbuf_grant(f->hv, &t->buf, ch->peer, t->pkt.prefix_size,
+				 t->len, &t->pkt);
+		if (err)
+			return -NC2_E_AGAIN;
+		t->granted = true;
+	}
+	err = nc2_net_send_packet(&ch->net, &t->pkt);
+	if (err)
+		return err;
+	ch->dirty = true;
+	if (t->pkt.type != NC2_PKT_SMALL) {
+		t->ids[t->pkt.id] = s;
+		if (f->evil == EVIL_REVOKE) {
+			int busy = pbuf_ungrant(f->hv, &t->pkt);
+
+			f->st.revoked += t->pkt.nr_frags - busy;
+			f->st.revoke_busy += busy;
+		}
+	}
+	return 0;
+}
+
+static void tx_drop(struct front *f, int s)
+{
+	struct txslot *t = &f->slot[s];
+
+	if (t->granted)
+		pbuf_ungrant(f->hv, &t->pkt);
+	t->granted = false;
+	t->ch = NULL;
+	f->st.tx_drops++;
+	slot_put(f, s);
+}
+
+void front_tx(struct front *f)
+{
+	while (f->connected) {
+		int s = f->pending, err;
+
+		f->pending = -1;
+		if (s < 0) {
+			s = slot_get(f);
+			if (s < 0) {
+				tap_block(f, true);
+				return;
+			}
+			f->slot[s].ch = NULL;
+			err = tap_read(f, s);
+			if (err == 0) {
+				slot_put(f, s);
+				tap_block(f, false);
+				return;
+			}
+			if (err < 0) {
+				tx_drop(f, s);
+				continue;
+			}
+		}
+		err = tx_send(f, s);
+		if (err == -NC2_E_AGAIN) {
+			struct chan *ch = f->slot[s].ch;
+
+			f->pending = s;
+			tap_block(f, true);
+			/* Ask for an event when ring space frees up. */
+			if (ch && nc2_prod_want_space(&ch->net.link.tx, 1024) > 0)
+				continue;
+			return;
+		}
+		if (err) {
+			tx_drop(f, s);
+			continue;
+		}
+		f->st.tx_pkts++;
+		f->st.tx_bytes += f->slot[s].len;
+		if (f->slot[s].pkt.type == NC2_PKT_SMALL) {
+			f->slot[s].ch = NULL;
+			slot_put(f, s);
+		}
+	}
+}
+
+void front_tx_done(struct front *f, struct chan *ch, int *slot_of_id,
+		   uint32_t id)
+{
+	int s = slot_of_id[id];
+	struct txslot *t;
+
+	(void)ch;
+	if (s < 0)
+		return;
+	slot_of_id[id] = -1;
+	t = &f->slot[s];
+	/* Still busy means the peer finished before its copy ended. */
+	if (t->granted && pbuf_ungrant(f->hv, &t->pkt)) {
+		f->zombies++;
+		t->next = -2;
+		return;
+	}
+	t->granted = false;
+	t->ch = NULL;
+	slot_put(f, s);
+	tap_block(f, false);
+}
+
+void front_tx_reap(struct front *f)
+{
+	for (unsigned int s = 0; f->zombies && s < FRONT_SLOTS; s++) {
+		struct txslot *t = &f->slot[s];
+
+		if (t->next != -2 || pbuf_ungrant(f->hv, &t->pkt))
+			continue;
+		f->zombies--;
+		t->granted = false;
+		t->ch = NULL;
+		slot_put(f, (int)s);
+	}
+}

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The vif2 handshake, frontend side. We grant a control page and both
+ * rings to the backend (dom0), allocate an event channel and publish them
+ * under device/vif2/0; writing state = 3 (Initialised) last tells the
+ * backend everything is in place. docs/userspace.md lists the keys.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "front.h"
+#include "util.h"
+#include "xs.h"
+
+enum { XB_INITIALISING = 1, XB_INITIALISED = 3, XB_CONNECTED = 4,
+       XB_CLOSING = 5, XB_CLOSED = 6 };
+
+int front_connect(struct front *f)
+{
+	uint16_t me = nc2_hv_domid(f->hv);
+	struct chan *c = &f->parent;
+	char refs[2 * CHAN_MAX_PAGES * 8 + 1] = "";
+	int err;
+
+	snprintf(f->dir, sizeof(f->dir), "/local/domain/%u/device/vif2/0", me);
+	snprintf(f->bdir, sizeof(f->bdir), "/local/domain/0/backend/vif2/%u/0",
+		 me);
+	xs_printf(f->hv, f->dir, "state", "%d", XB_INITIALISING);
+	err = chan_grant(c, f->hv, 0, f->ring_pages, NC2_ROLE_FRONTEND);
+	if (err)
+		return err;
+	for (unsigned int i = 0; i < 2u * f->ring_pages; i++)
+		snprintf(refs + strlen(refs), sizeof(refs) - strlen(refs),
+			 "%s%u", i ? " " : "", c->sh.gref[i]);
+	err = xs_printf(f->hv, f->dir, "backend-id", "0");
+	err = err ?: xs_printf(f->hv, f->dir, "backend", "%s", f->bdir);
+	err = err ?: xs_printf(f->hv, f->dir, "mac",
+			       "%02x:%02x:%02x:%02x:%02x:%02x", f->mac[0],
+			       f->mac[1], f->mac[2], f->mac[3], f->mac[4],
+			       f->mac[5]);
+	err = err ?: xs_printf(f->hv, f->dir, "ring-pages", "%u", f->ring_pages);
+	err = err ?: xs_printf(f->hv, f->dir, "ctrl-ring-ref", "%u",
+			       c->sh.ctrl_gref);
+	err = err ?: xs_printf(f->hv, f->dir, "ring-ref", "%s", refs);
+	err = err ?: xs_printf(f->hv, f->dir, "event-channel", "%u", c->port);
+	err = err ?: xs_printf(f->hv, f->dir, "feature-bypass", "1");
+	err = err ?: xs_printf(f->hv, f->dir, "state", "%d", XB_INITIALISED);
+	return err;
+}
+
+void front_connected(struct front *f)
+{
+	f->connected = true;
+	xs_printf(f->hv, f->dir, "state", "%d", XB_CONNECTED);
+	logi("connected to dom0 (ring %u pages, port %u)", f->ring_pages,
+	     f->parent.port);
+}
+
+void front_disconnect(struct front *f)
+{
+	xs_printf(f->hv, f->dir, "state", "%d", XB_CLOSING);
+	if (f->parent.live) {
+		nc2_link_close(nc2_net_link(&f->parent.net), 0);
+		f->parent.dirty = true;
+		chan_kick(&f->parent);
+	}
+	xs_printf(f->hv, f->dir, "state", "%d", XB_CLOSED);
+}
