@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * nc2k.h - glue between libnc2ring and a Linux net_device, shared by
+ * netfront2 and netback2.
+ *
+ * A channel is one nc2 network link (a parent ring pair, or a bypass ring
+ * pair) attached to a net_device. Sending and receiving are the same in
+ * both modules: the sender puts headers inline and grants the rest
+ * read-only, the receiver copies the fragments with GNTTABOP_copy and
+ * FINISHes the ids. Which grants the sender uses depends on what the
+ * kernel can create (nc2k_grant_*), never on who is the backend.
+ */
+#ifndef NC2K_H
+#define NC2K_H
+
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+#include <linux/spinlock.h>
+#include <linux/interrupt.h>
+#include <linux/hrtimer.h>
+#include <xen/grant_table.h>
+
+#include <nc2/nc2.h>
+
+#define NC2K_VERSION "0.1.0"
+
+/* Ids in flight per direction; the peer is told with SET_MAX_OUTSTANDING. */
+#define NC2K_IDS		256u
+/* Most fragments we ever put in one PACKET (64 KiB densely packed is 16). */
+#define NC2K_MAX_SEND_FRAGS	32u
+/* Largest ring we map: xenbus_map_ring_valloc() maps at most 16 grants. */
+#define NC2K_MAX_RING_ORDER	4u
+#define NC2K_MAX_RING_PAGES	(1u << NC2K_MAX_RING_ORDER)
+/* Grant copies gathered before one GNTTABOP_copy batch. */
+#define NC2K_COPY_BATCH		256u
+/* Bytes a sender puts inline beyond the headers it must (cf. netback's 128). */
+#define NC2K_TX_PREFIX		128u
+
+/* Counters of the glue itself; the library's own are read in place. */
+struct nc2k_counters {
+	u64 tx_drop_state;	/* link not up, or in error */
+	u64 tx_drop_limit;	/* packet the peer's limits forbid */
+	u64 tx_drop_queue;	/* limiter queue cap reached (XSA-392) */
+	u64 tx_drop_stalled;	/* peer judged stalled */
+	u64 tx_busy;		/* ring, ids or bounce pages ran out */
+	u64 tx_bounce_pages;	/* bounce pages filled */
+	u64 tx_subpage_grants;	/* sub-page grants created */
+	u64 tx_deferred_end;	/* grants the peer still held at FINISH */
+	u64 rx_drop_nomem;
+	u64 rx_drop_copy;	/* GNTTABOP_copy failed: bad grant from peer */
+	u64 rx_drop_csum;	/* checksum/GSO metadata refused by the stack */
+	u64 rx_copy_ops;
+	u64 rx_copy_bytes;
+	u64 rx_throttled;	/* polls cut short by the copy budget */
+	u64 events;
+	u64 events_late_eoi_delayed;
+	u64 finish_deferred;	/* FINISHes postponed for ring room */
+	u64 protocol_errors;
+};
+
+struct nc2k_bounce {
+	struct page *page;
+	grant_ref_t gref;
+	u16 next;		/* free list */
+};
+
+#define NC2K_BOUNCE_NONE 0xffffu
+
+/* A packet in flight at the peer, by id. */
+struct nc2k_slot {
+	struct sk_buff *skb;	/* held for its sub-page grants, else NULL */
+	u32 len;		/* bytes charged to the limiter queue */
+	u32 subpage;		/* bit i: ref[i] is a grant ref, else bounce */
+	u8 nr;			/* entries in ref[] */
+	u32 ref[NC2K_MAX_SEND_FRAGS];
+};
+
+struct nc2k_chan;
+
+/* What a module does with the messages the glue does not handle. */
+struct nc2k_ops {
+	/* A bypass message arrived; called with the channel lock held. */
+	void (*bypass_msg)(struct nc2k_chan *ch, const struct nc2_msg *m);
+	/* The link failed: the module tears down what it owns. */
+	void (*link_failed)(struct nc2k_chan *ch, int err);
+};
+
+struct nc2k_chan {
+	struct net_device *dev;
+	struct napi_struct napi;
+	const struct nc2k_ops *ops;
+	const char *name;	/* for messages: "parent", "bypass" */
+	domid_t peer;		/* receives our grants, owns the ones we copy */
+	enum nc2_net_role role;
+	bool attached;		/* rings set up, napi registered */
+	bool up;		/* link up: xmit allowed */
+	bool stopped;		/* we stopped the queue for want of room */
+	bool subpage;		/* send fragments through sub-page grants */
+	/*
+	 * Serialises everything that touches the producer ring, the id pool,
+	 * the peer's limits and the limiter: xmit, NAPI poll, timers.
+	 */
+	spinlock_t lock;
+	struct nc2_net net;
+	u32 pool_words[NC2_IDPOOL_WORDS(NC2K_IDS)];
+	u32 set_words[NC2_IDSET_WORDS(NC2K_IDS)];
+	struct nc2_limiter *lim; /* backend only: the asymmetry limiter */
+
+	unsigned int irq;
+	atomic_t eoi_pending;	/* an event waits for xen_irq_lateeoi() */
+	bool had_work;		/* since the last EOI */
+	struct hrtimer eoi_timer; /* delayed EOI for event storms */
+	struct hrtimer resume_timer; /* copy budget refilled: poll again */
+
+	/* sending */
+	struct nc2k_slot *slots;	/* NC2K_IDS */
+	struct nc2k_bounce *bounce;
+	unsigned int nr_bounce;
+	unsigned int bounce_avail;
+	u16 bounce_free;
+	grant_ref_t gref_head;		/* refs for sub-page grants */
+	bool have_gref_head;
+	u8 inl[NC2_MAX_INLINE_LIMIT];	/* inline bytes being encoded */
+	struct nc2_pkt txpkt;
+
+	/* receiving (NAPI context only) */
+	struct nc2_pkt rxpkt;
+	struct gnttab_copy copy[NC2K_COPY_BATCH];
+	struct sk_buff *pending[NAPI_POLL_WEIGHT];
+	u16 pending_ops[NAPI_POLL_WEIGHT]; /* first copy op of each */
+	u32 pending_id[NAPI_POLL_WEIGHT];
+	bool pending_has_id[NAPI_POLL_WEIGHT];
+	unsigned int nr_pending, nr_copy;
+	u32 done_ids[NC2K_IDS];		/* received ids awaiting FINISH */
+	unsigned int nr_done;
+
+	u32 bypass_state;		/* the module's, for ethtool -S */
+	u32 bypass_count;
+	u32 last_offloads;		/* peer's, as last applied to features */
+	u32 last_max_frags;
+	struct work_struct features_work;
+	struct nc2k_counters cnt;
+};
+
+/* Rings as the module set them up (granted by us, or mapped from the peer). */
+struct nc2k_rings {
+	struct nc2_wire_ctrl *tx_ctrl;
+	void *tx_ring;
+	struct nc2_wire_ctrl *rx_ctrl;
+	const void *rx_ring;
+	u32 ring_bytes;
+};
+
+/* Grants we can create, probed once at module load. */
+struct nc2k_grant_caps {
+	bool subpage;		/* v2 sub-page grants (needs the kernel patch) */
+	bool transitive;	/* v2 transitive grants (needs the kernel patch) */
+};
+
+extern struct nc2k_grant_caps nc2k_caps;
+void nc2k_grant_probe(void);
+int nc2k_grant_subpage(grant_ref_t ref, domid_t domid, struct page *page,
+		       unsigned int off, unsigned int len);
+int nc2k_grant_transitive(grant_ref_t ref, domid_t domid, domid_t trans_domid,
+			  grant_ref_t trans_gref);
+
+/*
+ * Channel life cycle. init prepares a zeroed channel; attach binds the
+ * rings and queues the handshake (the caller then binds the irq and calls
+ * nc2k_chan_kick); stop and detach undo attach and may sleep.
+ */
+void nc2k_chan_init(struct nc2k_chan *ch, struct net_device *dev,
+		    const struct nc2k_ops *ops, const char *name);
+int nc2k_chan_attach(struct nc2k_chan *ch, enum nc2_net_role role,
+		     domid_t peer, const struct nc2k_rings *r,
+		     bool peer_copy_only, unsigned int nr_bounce);
+void nc2k_chan_kick(struct nc2k_chan *ch);
+/* Quiesce (NAPI off, timers off) before unbinding the irq. */
+void nc2k_chan_stop(struct nc2k_chan *ch);
+/* Stop if needed, then end every grant and free every page. */
+void nc2k_chan_detach(struct nc2k_chan *ch);
+irqreturn_t nc2k_chan_interrupt(int irq, void *dev_id);
+
+/* Send skb (consumed unless NETDEV_TX_BUSY). */
+netdev_tx_t nc2k_chan_xmit(struct nc2k_chan *ch, struct sk_buff *skb);
+
+/* Stop the channel after a protocol error: carrier off, counters. */
+void nc2k_chan_failed(struct nc2k_chan *ch, int err);
+
+/* Common net_device and ethtool glue; the chan is first in netdev_priv. */
+netdev_features_t nc2k_fix_features(struct net_device *dev,
+				    netdev_features_t features);
+netdev_features_t nc2k_features_check(struct sk_buff *skb,
+				      struct net_device *dev,
+				      netdev_features_t features);
+void nc2k_setup_netdev(struct net_device *dev);
+extern const struct ethtool_ops nc2k_ethtool_ops;
+
+#endif /* NC2K_H */

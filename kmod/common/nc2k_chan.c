@@ -1,0 +1,988 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * nc2k_chan.c - one nc2 network link on a net_device: send, receive,
+ * complete. Every protocol rule is libnc2ring's; this file only turns
+ * skbs into struct nc2_pkt and back, and grants or copies the bytes.
+ */
+#include <linux/etherdevice.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <linux/ktime.h>
+#include <linux/rtnetlink.h>
+#include <linux/vmalloc.h>
+#include <xen/events.h>
+#include <xen/page.h>
+
+#include "nc2k.h"
+
+/* Refs reserved per channel for sub-page grants of skb fragments. */
+#define NC2K_SUBPAGE_REFS 1024u
+
+/* ---- bounce pages: hold nothing but packet data for this peer (XSA-403) */
+
+static int bounce_alloc(struct nc2k_chan *ch, unsigned int nr)
+{
+	unsigned int i;
+	int ref;
+
+	ch->bounce = kvcalloc(nr, sizeof(*ch->bounce), GFP_KERNEL);
+	if (!ch->bounce)
+		return -ENOMEM;
+	ch->bounce_free = NC2K_BOUNCE_NONE;
+	for (i = 0; i < nr; i++) {
+		struct nc2k_bounce *b = &ch->bounce[i];
+
+		/* Zeroed: a fresh page must not carry our old kernel data. */
+		b->page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!b->page)
+			return -ENOMEM;
+		/*
+		 * Granted once for the channel's life: the page only ever
+		 * holds packets for this very peer, so a stale tail shows it
+		 * nothing it was not sent already.
+		 */
+		ref = gnttab_grant_foreign_access(ch->peer,
+						  xen_page_to_gfn(b->page), 1);
+		if (ref < 0) {
+			__free_page(b->page);
+			b->page = NULL;
+			return ref;
+		}
+		b->gref = ref;
+		b->next = ch->bounce_free;
+		ch->bounce_free = i;
+		ch->nr_bounce = i + 1;
+		ch->bounce_avail++;
+	}
+	return 0;
+}
+
+static void bounce_free_all(struct nc2k_chan *ch)
+{
+	unsigned int i;
+
+	for (i = 0; i < ch->nr_bounce; i++)
+		/* Frees the page now, or once the peer lets go of it (XSA-396). */
+		gnttab_end_foreign_access(ch->bounce[i].gref,
+					  ch->bounce[i].page);
+	kvfree(ch->bounce);
+	ch->bounce = NULL;
+	ch->nr_bounce = 0;
+	ch->bounce_avail = 0;
+}
+
+static int bounce_get(struct nc2k_chan *ch)
+{
+	u16 i = ch->bounce_free;
+
+	if (i == NC2K_BOUNCE_NONE)
+		return -1;
+	ch->bounce_free = ch->bounce[i].next;
+	ch->bounce_avail--;
+	return i;
+}
+
+static void bounce_put(struct nc2k_chan *ch, u16 i)
+{
+	ch->bounce[i].next = ch->bounce_free;
+	ch->bounce_free = i;
+	ch->bounce_avail++;
+}
+
+/* ---- completion of what we sent */
+
+static void end_subpage(struct nc2k_chan *ch, grant_ref_t ref)
+{
+	if (gnttab_end_foreign_access_ref(ref)) {
+		gnttab_release_grant_reference(&ch->gref_head, ref);
+		return;
+	}
+	/*
+	 * The peer is still copying although it finished the id: let the
+	 * grant table keep the page until it stops (XSA-396).
+	 */
+	ch->cnt.tx_deferred_end++;
+	gnttab_end_foreign_access(ref, NULL);
+}
+
+static void slot_release(struct nc2k_chan *ch, struct nc2k_slot *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nr; i++) {
+		if (s->subpage & BIT(i))
+			end_subpage(ch, s->ref[i]);
+		else
+			bounce_put(ch, s->ref[i]);
+	}
+	if (s->skb)
+		dev_consume_skb_any(s->skb);
+	if (ch->lim && s->len) {
+		nc2_limiter_unqueue(ch->lim, s->len);
+		nc2_limiter_progress(ch->lim, s->len);
+	}
+	s->skb = NULL;
+	s->nr = 0;
+	s->subpage = 0;
+	s->len = 0;
+}
+
+/* ---- sending */
+
+/* Inline bytes the receiver needs without touching a grant. */
+static int tx_headers(struct sk_buff *skb, struct nc2_pkt *pkt, u32 offloads)
+{
+	unsigned int need = ETH_HLEN;
+	unsigned int gso = skb_is_gso(skb) ? skb_shinfo(skb)->gso_type : 0;
+
+	if (skb->ip_summed == CHECKSUM_PARTIAL) {
+		if (!(offloads & NC2_OFFLOAD_CSUM))
+			return -EOPNOTSUPP;
+		pkt->flags |= NC2_PKT_F_CSUM_BLANK;
+		pkt->csum_start = skb_checksum_start_offset(skb);
+		pkt->csum_offset = skb->csum_offset;
+		need = max_t(unsigned int, need,
+			     pkt->csum_start + pkt->csum_offset + 2);
+	} else if (skb->ip_summed == CHECKSUM_UNNECESSARY) {
+		pkt->flags |= NC2_PKT_F_DATA_VALIDATED;
+	}
+	if (!gso)
+		return need;
+	if (gso & SKB_GSO_TCPV4)
+		pkt->gso_type = NC2_GSO_TCPV4;
+	else if (gso & SKB_GSO_TCPV6)
+		pkt->gso_type = NC2_GSO_TCPV6;
+	else if (gso & SKB_GSO_UDP_L4)
+		pkt->gso_type = NC2_GSO_UDP_L4;
+	else
+		return -EOPNOTSUPP;
+	if (pkt->gso_type == NC2_GSO_UDP_L4)
+		pkt->hdr_len = skb_transport_offset(skb) + sizeof(struct udphdr);
+	else
+		pkt->hdr_len = skb_tcp_all_headers(skb);
+	pkt->gso_size = skb_shinfo(skb)->gso_size;
+	return max_t(unsigned int, need, pkt->hdr_len);
+}
+
+static int tx_add_bounce(struct nc2k_chan *ch, struct sk_buff *skb,
+			 struct nc2_pkt *pkt, struct nc2k_slot *s,
+			 unsigned int off)
+{
+	while (off < skb->len) {
+		unsigned int len = min_t(unsigned int, skb->len - off,
+					 PAGE_SIZE);
+		struct nc2_pkt_frag *f = &pkt->frag[pkt->nr_frags];
+		int i = bounce_get(ch);
+
+		if (i < 0)
+			return -EAGAIN;
+		s->ref[s->nr++] = i;
+		if (skb_copy_bits(skb, off, page_address(ch->bounce[i].page),
+				  len))
+			return -EINVAL;
+		f->gref = ch->bounce[i].gref;
+		f->off = 0;
+		f->len = len;
+		pkt->nr_frags++;
+		off += len;
+		ch->cnt.tx_bounce_pages++;
+	}
+	return 0;
+}
+
+/* Grant [off, off + len) of page read-only, one grant per 4 KiB page. */
+static int tx_grant_range(struct nc2k_chan *ch, struct nc2_pkt *pkt,
+			  struct nc2k_slot *s, struct page *page,
+			  unsigned int off, unsigned int len, unsigned int max)
+{
+	while (len) {
+		struct page *pg = nth_page(page, off >> PAGE_SHIFT);
+		unsigned int poff = offset_in_page(off);
+		unsigned int n = min_t(unsigned int, len, PAGE_SIZE - poff);
+		struct nc2_pkt_frag *f;
+		int ref;
+
+		if (pkt->nr_frags >= max)
+			return -E2BIG;
+		ref = gnttab_claim_grant_reference(&ch->gref_head);
+		if (ref < 0)
+			return -EAGAIN;
+		if (nc2k_grant_subpage(ref, ch->peer, pg, poff, n)) {
+			gnttab_release_grant_reference(&ch->gref_head, ref);
+			return -EIO;
+		}
+		s->subpage |= BIT(s->nr);
+		s->ref[s->nr++] = ref;
+		f = &pkt->frag[pkt->nr_frags++];
+		f->gref = ref;
+		f->off = poff;
+		f->len = n;
+		ch->cnt.tx_subpage_grants++;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * Sub-page grants straight onto the skb's page fragments: the peer can
+ * read exactly the packet bytes and nothing around them. The linear area
+ * may sit in slab memory shared with other objects, so its bytes past the
+ * prefix go through a bounce page instead.
+ */
+static int tx_add_subpage(struct nc2k_chan *ch, struct sk_buff *skb,
+			  struct nc2_pkt *pkt, struct nc2k_slot *s,
+			  unsigned int off, unsigned int max)
+{
+	struct skb_shared_info *sh = skb_shinfo(skb);
+	unsigned int pos = skb_headlen(skb), i;
+	int err;
+
+	if (skb_has_frag_list(skb))
+		return -E2BIG;
+	if (off < pos) {
+		unsigned int head = pos - off;
+
+		while (head) {
+			unsigned int len = min_t(unsigned int, head, PAGE_SIZE);
+			struct nc2_pkt_frag *f = &pkt->frag[pkt->nr_frags];
+			int b;
+
+			if (pkt->nr_frags >= max)
+				return -E2BIG;
+			b = bounce_get(ch);
+			if (b < 0)
+				return -EAGAIN;
+			s->ref[s->nr++] = b;
+			memcpy(page_address(ch->bounce[b].page),
+			       skb->data + off, len);
+			f->gref = ch->bounce[b].gref;
+			f->off = 0;
+			f->len = len;
+			pkt->nr_frags++;
+			off += len;
+			head -= len;
+		}
+	}
+	for (i = 0; i < sh->nr_frags; i++) {
+		const skb_frag_t *fr = &sh->frags[i];
+		unsigned int len = skb_frag_size(fr);
+		unsigned int start = 0;
+
+		if (off >= pos + len) {
+			pos += len;
+			continue;
+		}
+		if (off > pos)
+			start = off - pos;
+		err = tx_grant_range(ch, pkt, s, skb_frag_page(fr),
+				     skb_frag_off(fr) + start, len - start, max);
+		if (err)
+			return err;
+		pos += len;
+		off = pos;
+	}
+	return 0;
+}
+
+static void tx_undo(struct nc2k_chan *ch, struct nc2k_slot *s)
+{
+	s->skb = NULL;
+	s->len = 0;
+	slot_release(ch, s);
+}
+
+static void tx_stop(struct nc2k_chan *ch, u32 msg_len)
+{
+	struct nc2_prod *p = &ch->net.link.tx;
+
+	ch->stopped = true;
+	netif_stop_queue(ch->dev);
+	ch->cnt.tx_busy++;
+	/* Ask for an event when a message of this size fits again. */
+	if (msg_len && nc2_prod_want_space(p, msg_len) == 1) {
+		ch->stopped = false;
+		netif_wake_queue(ch->dev);
+	}
+}
+
+static void tx_notify(struct nc2k_chan *ch)
+{
+	if (nc2_link_push(nc2_net_link(&ch->net)) > 0)
+		notify_remote_via_irq(ch->irq);
+}
+
+/* Called with ch->lock held. */
+static netdev_tx_t __tx(struct nc2k_chan *ch, struct sk_buff *skb)
+{
+	struct nc2_net *n = &ch->net;
+	struct nc2_pkt *pkt = &ch->txpkt;
+	struct nc2k_slot scratch = { };
+	unsigned int max_frags = min(n->peer.max_frags, NC2K_MAX_SEND_FRAGS);
+	int need, err;
+
+	memset(pkt, 0, offsetof(struct nc2_pkt, frag));
+	need = tx_headers(skb, pkt, n->peer.offloads);
+	if (need < 0 || need > n->peer.max_inline)
+		goto drop_limit;
+	pkt->total_len = skb->len;
+	pkt->prefix = ch->inl;
+	if (nc2_net_fits_inline(n, skb->len)) {
+		pkt->type = NC2_PKT_SMALL;
+		pkt->prefix_size = skb->len;
+	} else {
+		pkt->type = NC2_PKT_RECEIVER_COPY;
+		pkt->prefix_size = max_t(unsigned int, need, NC2K_TX_PREFIX);
+		if (DIV_ROUND_UP(skb->len - pkt->prefix_size, PAGE_SIZE) >
+		    max_frags)
+			goto drop_limit;
+	}
+	if (skb_copy_bits(skb, 0, ch->inl, pkt->prefix_size))
+		goto drop_limit;
+
+	if (pkt->type != NC2_PKT_SMALL) {
+		err = -E2BIG;
+		if (ch->subpage)
+			err = tx_add_subpage(ch, skb, pkt, &scratch,
+					     pkt->prefix_size, max_frags);
+		if (err == -E2BIG || err == -EIO) {
+			/* Too scattered or refused: densely packed bounce. */
+			tx_undo(ch, &scratch);
+			pkt->nr_frags = 0;
+			err = tx_add_bounce(ch, skb, pkt, &scratch,
+					    pkt->prefix_size);
+		}
+		if (err == -EAGAIN) {
+			tx_undo(ch, &scratch);
+			tx_stop(ch, 0);
+			return NETDEV_TX_BUSY;
+		}
+		if (err) {
+			tx_undo(ch, &scratch);
+			goto drop_limit;
+		}
+		if (ch->lim && nc2_limiter_queue(ch->lim, skb->len)) {
+			tx_undo(ch, &scratch);
+			ch->cnt.tx_drop_queue++;
+			goto drop;
+		}
+	}
+
+	err = nc2_net_send_packet(n, pkt);
+	if (err) {
+		if (ch->lim && pkt->type != NC2_PKT_SMALL)
+			nc2_limiter_unqueue(ch->lim, skb->len);
+		tx_undo(ch, &scratch);
+		if (err == -NC2_E_AGAIN) {
+			tx_stop(ch, nc2_pkt_msg_size(pkt));
+			return NETDEV_TX_BUSY;
+		}
+		if (err == -NC2_E_LIMIT)
+			goto drop_limit;
+		ch->cnt.tx_drop_state++;
+		goto drop;
+	}
+	if (pkt->type != NC2_PKT_SMALL) {
+		struct nc2k_slot *s = &ch->slots[pkt->id];
+
+		*s = scratch;
+		s->len = ch->lim ? skb->len : 0;
+		/* Sub-page grants point into the skb: keep it until FINISH. */
+		if (s->subpage) {
+			s->skb = skb;
+			skb = NULL;
+		}
+	}
+	ch->dev->stats.tx_packets++;
+	ch->dev->stats.tx_bytes += pkt->total_len;
+	tx_notify(ch);
+	if (skb)
+		dev_consume_skb_any(skb);
+	return NETDEV_TX_OK;
+
+drop_limit:
+	ch->cnt.tx_drop_limit++;
+drop:
+	ch->dev->stats.tx_dropped++;
+	dev_kfree_skb_any(skb);
+	return NETDEV_TX_OK;
+}
+
+netdev_tx_t nc2k_chan_xmit(struct nc2k_chan *ch, struct sk_buff *skb)
+{
+	netdev_tx_t ret;
+
+	spin_lock_bh(&ch->lock);
+	if (!ch->up || skb->len > NC2_MAX_PACKET_BYTES || skb->len < ETH_HLEN) {
+		ch->cnt.tx_drop_state++;
+		ch->dev->stats.tx_dropped++;
+		spin_unlock_bh(&ch->lock);
+		dev_kfree_skb_any(skb);
+		return NETDEV_TX_OK;
+	}
+	ret = __tx(ch, skb);
+	spin_unlock_bh(&ch->lock);
+	return ret;
+}
+
+/* ---- receiving */
+
+/* Copy ops a packet can need: each fragment may straddle a page of ours. */
+static unsigned int rx_ops_max(unsigned int nr_frags)
+{
+	return 2 * nr_frags;
+}
+
+/*
+ * Build the skb for pkt: the prefix is copied out of the ring now (read
+ * once), the fragments are queued as grant copies into fresh pages.
+ * Called with ch->lock held, before the message is consumed.
+ */
+static int rx_start(struct nc2k_chan *ch, const struct nc2_pkt *pkt)
+{
+	unsigned int rest = pkt->total_len - pkt->prefix_size;
+	unsigned int i, j = 0, doff = 0, first = ch->nr_copy;
+	struct sk_buff *skb;
+
+	/* eth_type_trans() needs a whole Ethernet header. */
+	if (pkt->total_len < ETH_HLEN)
+		return -EINVAL;
+	skb = napi_alloc_skb(&ch->napi, pkt->prefix_size);
+	if (!skb)
+		return -ENOMEM;
+	skb_put_data(skb, pkt->prefix, pkt->prefix_size);
+	for (i = 0; rest; i++) {
+		unsigned int len = min_t(unsigned int, rest, PAGE_SIZE);
+		struct page *page = alloc_page(GFP_ATOMIC);
+
+		if (!page) {
+			kfree_skb(skb);
+			ch->nr_copy = first;
+			return -ENOMEM;
+		}
+		skb_add_rx_frag(skb, i, page, 0, len, PAGE_SIZE);
+		rest -= len;
+	}
+	for (i = 0; i < pkt->nr_frags; i++) {
+		const struct nc2_pkt_frag *f = &pkt->frag[i];
+		unsigned int done = 0;
+
+		while (done < f->len) {
+			struct gnttab_copy *op = &ch->copy[ch->nr_copy++];
+			skb_frag_t *sf = &skb_shinfo(skb)->frags[j];
+			unsigned int n = min_t(unsigned int, f->len - done,
+					       PAGE_SIZE - doff);
+
+			op->source.u.ref = f->gref;
+			op->source.domid = ch->peer;
+			op->source.offset = f->off + done;
+			op->dest.u.gmfn = xen_page_to_gfn(skb_frag_page(sf));
+			op->dest.domid = DOMID_SELF;
+			op->dest.offset = doff;
+			op->len = n;
+			op->flags = GNTCOPY_source_gref;
+			done += n;
+			doff += n;
+			if (doff == PAGE_SIZE) {
+				doff = 0;
+				j++;
+			}
+		}
+	}
+	ch->pending[ch->nr_pending] = skb;
+	ch->pending_ops[ch->nr_pending] = first;
+	ch->pending_id[ch->nr_pending] = pkt->id;
+	ch->pending_has_id[ch->nr_pending] = pkt->type != NC2_PKT_SMALL;
+	ch->nr_pending++;
+	return 0;
+}
+
+/* Checksum and GSO metadata from the peer, checked by the stack's parser. */
+static int rx_offload(struct sk_buff *skb, const struct nc2_pkt *pkt)
+{
+	if (pkt->flags & NC2_PKT_F_CSUM_BLANK) {
+		if (!skb_partial_csum_set(skb, pkt->csum_start,
+					  pkt->csum_offset))
+			return -EINVAL;
+		skb_reset_network_header(skb);
+		if (skb_checksum_setup(skb, false))
+			return -EINVAL;
+	} else if (pkt->flags & NC2_PKT_F_DATA_VALIDATED) {
+		skb->ip_summed = CHECKSUM_UNNECESSARY;
+	}
+	if (pkt->gso_type == NC2_GSO_NONE)
+		return 0;
+	switch (pkt->gso_type) {
+	case NC2_GSO_TCPV4:
+		skb_shinfo(skb)->gso_type = SKB_GSO_TCPV4;
+		break;
+	case NC2_GSO_TCPV6:
+		skb_shinfo(skb)->gso_type = SKB_GSO_TCPV6;
+		break;
+	default:
+		skb_shinfo(skb)->gso_type = SKB_GSO_UDP_L4;
+		break;
+	}
+	/* The peer is not trusted: the stack recounts the segments. */
+	skb_shinfo(skb)->gso_type |= SKB_GSO_DODGY;
+	skb_shinfo(skb)->gso_size = pkt->gso_size;
+	skb_shinfo(skb)->gso_segs = 0;
+	return 0;
+}
+
+/* Metadata of each pending packet, kept beside it until delivery. */
+struct nc2k_rxmeta {
+	u8 flags, gso_type;
+	u16 csum_start, csum_offset, gso_size;
+};
+
+static void rx_meta_save(struct sk_buff *skb, const struct nc2_pkt *pkt)
+{
+	struct nc2k_rxmeta *m = (void *)skb->cb;
+
+	BUILD_BUG_ON(sizeof(*m) > sizeof(skb->cb));
+	m->flags = pkt->flags;
+	m->gso_type = pkt->gso_type;
+	m->csum_start = pkt->csum_start;
+	m->csum_offset = pkt->csum_offset;
+	m->gso_size = pkt->gso_size;
+}
+
+/* Run the queued copies, hand the good skbs up, note ids to FINISH. */
+static void rx_flush(struct nc2k_chan *ch)
+{
+	unsigned int i, k;
+
+	if (ch->nr_copy)
+		gnttab_batch_copy(ch->copy, ch->nr_copy);
+	for (i = 0; i < ch->nr_pending; i++) {
+		struct sk_buff *skb = ch->pending[i];
+		unsigned int end = i + 1 < ch->nr_pending ?
+				   ch->pending_ops[i + 1] : ch->nr_copy;
+		struct nc2k_rxmeta m = *(struct nc2k_rxmeta *)skb->cb;
+		struct nc2_pkt meta = {
+			.flags = m.flags,
+			.gso_type = m.gso_type,
+			.csum_start = m.csum_start,
+			.csum_offset = m.csum_offset,
+			.gso_size = m.gso_size,
+		};
+		bool bad = false;
+
+		if (ch->pending_has_id[i])
+			ch->done_ids[ch->nr_done++] = ch->pending_id[i];
+		for (k = ch->pending_ops[i]; k < end; k++) {
+			if (ch->copy[k].status != GNTST_okay)
+				bad = true;
+			ch->cnt.rx_copy_bytes += ch->copy[k].len;
+		}
+		ch->cnt.rx_copy_ops += end - ch->pending_ops[i];
+		if (bad) {
+			ch->cnt.rx_drop_copy++;
+			ch->dev->stats.rx_errors++;
+			kfree_skb(skb);
+			continue;
+		}
+		memset(skb->cb, 0, sizeof(skb->cb));
+		skb->protocol = eth_type_trans(skb, ch->dev);
+		if (rx_offload(skb, &meta)) {
+			ch->cnt.rx_drop_csum++;
+			ch->dev->stats.rx_errors++;
+			kfree_skb(skb);
+			continue;
+		}
+		ch->dev->stats.rx_packets++;
+		ch->dev->stats.rx_bytes += skb->len + ETH_HLEN;
+		napi_gro_receive(&ch->napi, skb);
+	}
+	ch->nr_pending = 0;
+	ch->nr_copy = 0;
+}
+
+static void rx_finish(struct nc2k_chan *ch)
+{
+	struct nc2_link *l = nc2_net_link(&ch->net);
+	int done;
+
+	if (!ch->nr_done)
+		return;
+	/* FINISHes answer the peer's packets: the limiter pays for them. */
+	if (ch->lim && nc2_limiter_charge_resp(ch->lim, ch->nr_done)) {
+		ch->cnt.finish_deferred++;
+		return;
+	}
+	done = nc2_link_finish(l, ch->done_ids, ch->nr_done);
+	if (done < 0)
+		return;
+	if (done < ch->nr_done) {
+		ch->cnt.finish_deferred++;
+		memmove(ch->done_ids, ch->done_ids + done,
+			(ch->nr_done - done) * sizeof(u32));
+	}
+	ch->nr_done -= done;
+}
+
+static void on_finish(struct nc2k_chan *ch, const struct nc2_msg *m)
+{
+	struct nc2_link *l = nc2_net_link(&ch->net);
+	struct nc2_finish_iter it;
+	u32 id;
+
+	if (nc2_link_finish_begin(l, m, &it))
+		return;
+	while (nc2_link_finish_next(l, &it, &id) > 0)
+		slot_release(ch, &ch->slots[id]);
+}
+
+void nc2k_chan_failed(struct nc2k_chan *ch, int err)
+{
+	if (!ch->up && ch->cnt.protocol_errors)
+		return;
+	ch->up = false;
+	ch->cnt.protocol_errors++;
+	netif_carrier_off(ch->dev);
+	netdev_err(ch->dev, "%s link failed: %s (%d)\n", ch->name,
+		   nc2_strerror(err), err);
+	if (ch->ops && ch->ops->link_failed)
+		ch->ops->link_failed(ch, err);
+}
+
+static void link_up(struct nc2k_chan *ch)
+{
+	struct nc2_link *l = nc2_net_link(&ch->net);
+
+	if (!ch->up && nc2_link_state(l) == NC2_LINK_UP) {
+		ch->up = true;
+		netif_carrier_on(ch->dev);
+		netif_wake_queue(ch->dev);
+	}
+	/* The peer's limits only grow; follow them with our features. */
+	if (ch->up && (ch->net.peer.offloads != ch->last_offloads ||
+		       ch->net.peer.max_frags != ch->last_max_frags)) {
+		ch->last_offloads = ch->net.peer.offloads;
+		ch->last_max_frags = ch->net.peer.max_frags;
+		schedule_work(&ch->features_work);
+	}
+}
+
+/*
+ * Pull messages until budget, the pending array or the copy batch is
+ * full. 1 if it stopped for room (call again), 0 if the ring is dry or
+ * the copy budget ran out, <0 on link error. Called with ch->lock held.
+ */
+static int rx_pull(struct nc2k_chan *ch, int budget, int *work, bool *throttled)
+{
+	struct nc2_msg m;
+	u32 msgs = 0;
+	int ret;
+
+	for (;;) {
+		if (*work >= budget || ch->nr_pending == NAPI_POLL_WEIGHT ||
+		    ch->nr_copy + rx_ops_max(NC2_MAX_FRAGMENTS_LIMIT) >
+		    NC2K_COPY_BATCH) {
+			ret = 1;
+			break;
+		}
+		ret = nc2_net_poll(&ch->net, &m);
+		if (ret <= 0)
+			break;
+		if (m.type == NC2_MSG_PACKET) {
+			u64 now = ktime_get_ns();
+			u64 wait = 0;
+
+			if (ch->lim)
+				wait = nc2_limiter_charge_copy(ch->lim, 0, now);
+			if (wait) {
+				ch->cnt.rx_throttled++;
+				hrtimer_start(&ch->resume_timer, ns_to_ktime(wait),
+					      HRTIMER_MODE_REL_SOFT);
+				*throttled = true;
+				ret = 0;
+				break;
+			}
+			ret = nc2_net_recv_packet(&ch->net, &m, &ch->rxpkt);
+			if (ret)
+				break;
+			if (ch->lim)
+				nc2_limiter_charge_copy(ch->lim,
+							ch->rxpkt.total_len -
+							ch->rxpkt.prefix_size,
+							now);
+			if (rx_start(ch, &ch->rxpkt)) {
+				ch->cnt.rx_drop_nomem++;
+				ch->dev->stats.rx_dropped++;
+				if (ch->rxpkt.type != NC2_PKT_SMALL)
+					ch->done_ids[ch->nr_done++] =
+						ch->rxpkt.id;
+			} else {
+				rx_meta_save(ch->pending[ch->nr_pending - 1],
+					     &ch->rxpkt);
+			}
+			(*work)++;
+		} else if (m.type == NC2_MSG_FINISH) {
+			on_finish(ch, &m);
+		} else if (ch->ops && ch->ops->bypass_msg) {
+			ch->ops->bypass_msg(ch, &m);
+		}
+		nc2_link_consume(nc2_net_link(&ch->net));
+		msgs++;
+		ret = nc2_link_error(nc2_net_link(&ch->net));
+		if (ret)
+			break;
+	}
+	if (msgs) {
+		ch->had_work = true;
+		if (ch->lim)
+			nc2_limiter_peer_msgs(ch->lim, msgs);
+	}
+	return ret;
+}
+
+static void wake_if_room(struct nc2k_chan *ch)
+{
+	if (!ch->stopped || !ch->up)
+		return;
+	if (ch->subpage || ch->bounce_avail >= NC2K_MAX_SEND_FRAGS) {
+		ch->stopped = false;
+		netif_wake_queue(ch->dev);
+	}
+}
+
+static void eoi(struct nc2k_chan *ch)
+{
+	u64 delay = 0;
+	bool work;
+
+	if (!atomic_xchg(&ch->eoi_pending, 0))
+		return;
+	spin_lock_bh(&ch->lock);
+	work = ch->had_work;
+	ch->had_work = false;
+	if (ch->lim)
+		delay = nc2_limiter_event(ch->lim, work);
+	spin_unlock_bh(&ch->lock);
+	if (delay) {
+		/* An event storm: keep the channel masked a while (XSA-332). */
+		ch->cnt.events_late_eoi_delayed++;
+		atomic_set(&ch->eoi_pending, 1);
+		hrtimer_start(&ch->eoi_timer, ns_to_ktime(delay),
+			      HRTIMER_MODE_REL_SOFT);
+		return;
+	}
+	xen_irq_lateeoi(ch->irq, work ? 0 : XEN_EOI_FLAG_SPURIOUS);
+}
+
+static int nc2k_poll(struct napi_struct *napi, int budget)
+{
+	struct nc2k_chan *ch = container_of(napi, struct nc2k_chan, napi);
+	struct nc2_link *l = nc2_net_link(&ch->net);
+	bool throttled = false;
+	int work = 0, ret, err = 0;
+
+	do {
+		spin_lock(&ch->lock);
+		ret = rx_pull(ch, budget, &work, &throttled);
+		if (ret < 0 && ret != -NC2_E_AGAIN)
+			err = ret;
+		link_up(ch);
+		spin_unlock(&ch->lock);
+
+		rx_flush(ch);
+
+		spin_lock(&ch->lock);
+		rx_finish(ch);
+		if (nc2_link_release(l) > 0 || nc2_link_push(l) > 0)
+			notify_remote_via_irq(ch->irq);
+		wake_if_room(ch);
+		spin_unlock(&ch->lock);
+	} while (ret == 1 && work < budget);
+
+	if (err) {
+		if (err == -NC2_E_CLOSED)
+			netif_carrier_off(ch->dev);
+		else if (nc2_is_protocol_error(err))
+			nc2k_chan_failed(ch, err);
+	}
+	if (work >= budget)
+		return budget;
+	if (!napi_complete_done(napi, work))
+		return work;
+	if (!err && !throttled) {
+		spin_lock(&ch->lock);
+		ret = nc2_link_rearm(l);
+		if (ret > 0 || ch->nr_done)
+			napi_schedule(napi);
+		spin_unlock(&ch->lock);
+	}
+	/* Throttled: the event stays masked until resume_timer polls again. */
+	if (!throttled)
+		eoi(ch);
+	return work;
+}
+
+irqreturn_t nc2k_chan_interrupt(int irq, void *dev_id)
+{
+	struct nc2k_chan *ch = dev_id;
+
+	ch->cnt.events++;
+	atomic_set(&ch->eoi_pending, 1);
+	if (ch->attached)
+		napi_schedule(&ch->napi);
+	else
+		xen_irq_lateeoi(irq, XEN_EOI_FLAG_SPURIOUS);
+	return IRQ_HANDLED;
+}
+
+static enum hrtimer_restart eoi_timer_fn(struct hrtimer *t)
+{
+	struct nc2k_chan *ch = container_of(t, struct nc2k_chan, eoi_timer);
+
+	if (atomic_xchg(&ch->eoi_pending, 0))
+		xen_irq_lateeoi(ch->irq, 0);
+	return HRTIMER_NORESTART;
+}
+
+static enum hrtimer_restart resume_timer_fn(struct hrtimer *t)
+{
+	struct nc2k_chan *ch = container_of(t, struct nc2k_chan, resume_timer);
+
+	if (ch->attached)
+		napi_schedule(&ch->napi);
+	return HRTIMER_NORESTART;
+}
+
+static void features_work_fn(struct work_struct *w)
+{
+	struct nc2k_chan *ch = container_of(w, struct nc2k_chan, features_work);
+
+	rtnl_lock();
+	netdev_update_features(ch->dev);
+	rtnl_unlock();
+}
+
+/* ---- life cycle */
+
+void nc2k_chan_init(struct nc2k_chan *ch, struct net_device *dev,
+		    const struct nc2k_ops *ops, const char *name)
+{
+	ch->dev = dev;
+	ch->ops = ops;
+	ch->name = name;
+	spin_lock_init(&ch->lock);
+	atomic_set(&ch->eoi_pending, 0);
+	hrtimer_init(&ch->eoi_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+	ch->eoi_timer.function = eoi_timer_fn;
+	hrtimer_init(&ch->resume_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+	ch->resume_timer.function = resume_timer_fn;
+	INIT_WORK(&ch->features_work, features_work_fn);
+}
+
+int nc2k_chan_attach(struct nc2k_chan *ch, enum nc2_net_role role,
+		     domid_t peer, const struct nc2k_rings *r,
+		     bool peer_copy_only, unsigned int nr_bounce)
+{
+	struct nc2_link_config cfg = {
+		.device_class = NC2_CLASS_NET,
+		.features = NC2_FEAT_ALL,
+		.pool_words = ch->pool_words,
+		.pool_cap = NC2K_IDS,
+		.set_words = ch->set_words,
+		.set_limit = NC2K_IDS,
+	};
+	struct nc2_net_limits local = {
+		.max_frags = NC2_MAX_FRAGMENTS_LIMIT,
+		.max_inline = NC2_MAX_INLINE_LIMIT,
+		.offloads = NC2_OFFLOAD_CSUM | NC2_OFFLOAD_TSO4 |
+			    NC2_OFFLOAD_TSO6,
+	};
+	int err;
+
+	ch->role = role;
+	ch->peer = peer;
+	ch->up = false;
+	ch->stopped = false;
+	ch->last_offloads = U32_MAX;
+	ch->last_max_frags = 0;
+	ch->nr_done = 0;
+	ch->nr_pending = 0;
+	ch->nr_copy = 0;
+	ch->slots = kvcalloc(NC2K_IDS, sizeof(*ch->slots), GFP_KERNEL);
+	if (!ch->slots)
+		return -ENOMEM;
+	/* Sub-page grants only towards a peer that promised to copy. */
+	ch->subpage = peer_copy_only && nc2k_caps.subpage;
+	if (ch->subpage &&
+	    gnttab_alloc_grant_references(NC2K_SUBPAGE_REFS, &ch->gref_head))
+		ch->subpage = false;
+	ch->have_gref_head = ch->subpage;
+	err = bounce_alloc(ch, nr_bounce);
+	if (err)
+		goto fail;
+	err = nc2_net_init(&ch->net, role, &cfg, &local, r->tx_ctrl,
+			   r->tx_ring, r->ring_bytes, r->rx_ctrl, r->rx_ring,
+			   r->ring_bytes);
+	if (!err)
+		err = nc2_net_start(&ch->net);
+	if (err) {
+		netdev_err(ch->dev, "nc2 %s link: %s\n", ch->name,
+			   nc2_strerror(err));
+		err = -EINVAL;
+		goto fail;
+	}
+	netif_napi_add(ch->dev, &ch->napi, nc2k_poll);
+	napi_enable(&ch->napi);
+	ch->attached = true;
+	return 0;
+
+fail:
+	bounce_free_all(ch);
+	if (ch->have_gref_head)
+		gnttab_free_grant_references(ch->gref_head);
+	ch->have_gref_head = false;
+	kvfree(ch->slots);
+	ch->slots = NULL;
+	return err;
+}
+
+void nc2k_chan_kick(struct nc2k_chan *ch)
+{
+	spin_lock_bh(&ch->lock);
+	tx_notify(ch);
+	spin_unlock_bh(&ch->lock);
+	/* The peer may have written before our event channel was bound. */
+	napi_schedule(&ch->napi);
+}
+
+void nc2k_chan_stop(struct nc2k_chan *ch)
+{
+	if (!ch->attached)
+		return;
+	spin_lock_bh(&ch->lock);
+	ch->up = false;
+	spin_unlock_bh(&ch->lock);
+	napi_disable(&ch->napi);
+	netif_napi_del(&ch->napi);
+	hrtimer_cancel(&ch->resume_timer);
+	hrtimer_cancel(&ch->eoi_timer);
+	cancel_work_sync(&ch->features_work);
+	ch->attached = false;
+}
+
+void nc2k_chan_detach(struct nc2k_chan *ch)
+{
+	unsigned int id;
+
+	nc2k_chan_stop(ch);
+	if (!ch->slots)
+		return;
+	for (id = 0; id < NC2K_IDS; id++)
+		slot_release(ch, &ch->slots[id]);
+	bounce_free_all(ch);
+	if (ch->have_gref_head)
+		gnttab_free_grant_references(ch->gref_head);
+	ch->have_gref_head = false;
+	kvfree(ch->slots);
+	ch->slots = NULL;
+}

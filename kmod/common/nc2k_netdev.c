@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * nc2k_netdev.c - net_device features and ethtool glue shared by
+ * netfront2 and netback2. Offloads follow what the peer declared in
+ * band (SET_OFFLOAD, SET_MAX_FRAGMENTS), so a feature is only switched
+ * on once the peer said it accepts it.
+ */
+#include <linux/ethtool.h>
+#include <linux/netdevice.h>
+#include <linux/etherdevice.h>
+#include <linux/if_vlan.h>
+
+#include "nc2k.h"
+
+/* Wire fragments a 64 KiB GSO packet needs when densely packed. */
+#define NC2K_GSO_FRAGS (NC2_MAX_PACKET_BYTES / PAGE_SIZE)
+
+static netdev_features_t peer_features(const struct nc2k_chan *ch,
+				       netdev_features_t f)
+{
+	u32 off = READ_ONCE(ch->net.peer.offloads);
+	u32 frags = READ_ONCE(ch->net.peer.max_frags);
+
+	if (!READ_ONCE(ch->up))
+		off = 0;
+	if (!(off & NC2_OFFLOAD_CSUM))
+		f &= ~(NETIF_F_CSUM_MASK | NETIF_F_GSO_MASK);
+	if (!(off & NC2_OFFLOAD_TSO4))
+		f &= ~NETIF_F_TSO;
+	if (!(off & NC2_OFFLOAD_TSO6))
+		f &= ~NETIF_F_TSO6;
+	if (frags < NC2K_GSO_FRAGS)
+		f &= ~NETIF_F_GSO_MASK;
+	return f;
+}
+
+netdev_features_t nc2k_fix_features(struct net_device *dev,
+				    netdev_features_t features)
+{
+	return peer_features(netdev_priv(dev), features);
+}
+
+netdev_features_t nc2k_features_check(struct sk_buff *skb,
+				      struct net_device *dev,
+				      netdev_features_t features)
+{
+	/* Covers the window before nc2k_fix_features() is re-run. */
+	return peer_features(netdev_priv(dev), features);
+}
+
+void nc2k_setup_netdev(struct net_device *dev)
+{
+	dev->hw_features = NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM |
+			   NETIF_F_TSO | NETIF_F_TSO6 | NETIF_F_RXCSUM;
+	dev->features = dev->hw_features | NETIF_F_GRO;
+	dev->ethtool_ops = &nc2k_ethtool_ops;
+	dev->min_mtu = ETH_MIN_MTU;
+	dev->max_mtu = NC2_MAX_PACKET_BYTES - VLAN_ETH_HLEN;
+	netif_set_tso_max_size(dev, NC2_MAX_PACKET_BYTES);
+	netif_set_tso_max_segs(dev, NC2_MAX_PACKET_BYTES / ETH_MIN_MTU);
+}
+
+struct nc2k_stat {
+	char name[ETH_GSTRING_LEN];
+	size_t off;
+};
+
+#define CH(n, f) { n, offsetof(struct nc2k_chan, f) }
+
+/* u64 counters kept in the channel, the library's included. */
+static const struct nc2k_stat chan_stats[] = {
+	CH("ring_tx_msgs", net.link.tx.stats.msgs),
+	CH("ring_tx_bytes", net.link.tx.stats.bytes),
+	CH("ring_tx_pads", net.link.tx.stats.pads),
+	CH("ring_tx_notifies", net.link.tx.stats.notifies),
+	CH("ring_tx_full", net.link.tx.stats.full),
+	CH("ring_rx_msgs", net.link.rx.stats.msgs),
+	CH("ring_rx_bytes", net.link.rx.stats.bytes),
+	CH("ring_rx_pads", net.link.rx.stats.pads),
+	CH("ring_rx_notifies", net.link.rx.stats.notifies),
+	CH("link_ctl_msgs", net.link.stats.ctl_msgs),
+	CH("link_finish_msgs", net.link.stats.finish_msgs),
+	CH("link_finish_ids", net.link.stats.finish_ids),
+	CH("net_tx_packets", net.stats.tx_packets),
+	CH("net_tx_small", net.stats.tx_small),
+	CH("net_tx_bytes", net.stats.tx_bytes),
+	CH("net_rx_packets", net.stats.rx_packets),
+	CH("net_rx_small", net.stats.rx_small),
+	CH("net_rx_bytes", net.stats.rx_bytes),
+	CH("tx_drop_state", cnt.tx_drop_state),
+	CH("tx_drop_limit", cnt.tx_drop_limit),
+	CH("tx_drop_queue", cnt.tx_drop_queue),
+	CH("tx_drop_stalled", cnt.tx_drop_stalled),
+	CH("tx_busy", cnt.tx_busy),
+	CH("tx_bounce_pages", cnt.tx_bounce_pages),
+	CH("tx_subpage_grants", cnt.tx_subpage_grants),
+	CH("tx_deferred_end", cnt.tx_deferred_end),
+	CH("rx_drop_nomem", cnt.rx_drop_nomem),
+	CH("rx_drop_copy", cnt.rx_drop_copy),
+	CH("rx_drop_csum", cnt.rx_drop_csum),
+	CH("rx_copy_ops", cnt.rx_copy_ops),
+	CH("rx_copy_bytes", cnt.rx_copy_bytes),
+	CH("rx_throttled", cnt.rx_throttled),
+	CH("events", cnt.events),
+	CH("events_eoi_delayed", cnt.events_late_eoi_delayed),
+	CH("finish_deferred", cnt.finish_deferred),
+	CH("protocol_errors", cnt.protocol_errors),
+};
+
+#define LIM(n, f) { n, offsetof(struct nc2_limiter, stats.f) }
+
+static const struct nc2k_stat lim_stats[] = {
+	LIM("lim_peer_msgs", peer_msgs),
+	LIM("lim_resp_sent", resp_sent),
+	LIM("lim_resp_denied", resp_denied),
+	LIM("lim_copy_bytes", copy_bytes),
+	LIM("lim_copy_throttled", copy_throttled),
+	LIM("lim_events", events),
+	LIM("lim_events_spurious", events_spurious),
+	LIM("lim_events_delayed", events_delayed),
+	LIM("lim_queue_drops", queue_drops),
+	LIM("lim_stalls", stalls),
+};
+
+/* Values computed from state rather than counted. */
+static const char state_stats[][ETH_GSTRING_LEN] = {
+	"link_state",		/* enum nc2_link_state */
+	"link_error",		/* negated enum nc2_err, 0 when healthy */
+	"peer_max_frags",
+	"peer_max_inline",
+	"peer_offloads",
+	"lim_queued_bytes",
+	"bounce_pages_free",
+	"grant_route_subpage",	/* 1: sub-page grants, 0: bounce pages */
+	"bypass_state",		/* enum nc2k_bypass_state of the module */
+	"bypass_count",
+};
+
+#define NC2K_NSTATS (ARRAY_SIZE(chan_stats) + ARRAY_SIZE(lim_stats) + \
+		     ARRAY_SIZE(state_stats))
+
+static int nc2k_get_sset_count(struct net_device *dev, int sset)
+{
+	return sset == ETH_SS_STATS ? NC2K_NSTATS : -EOPNOTSUPP;
+}
+
+static void nc2k_get_strings(struct net_device *dev, u32 sset, u8 *data)
+{
+	unsigned int i;
+
+	if (sset != ETH_SS_STATS)
+		return;
+	for (i = 0; i < ARRAY_SIZE(chan_stats); i++, data += ETH_GSTRING_LEN)
+		memcpy(data, chan_stats[i].name, ETH_GSTRING_LEN);
+	for (i = 0; i < ARRAY_SIZE(lim_stats); i++, data += ETH_GSTRING_LEN)
+		memcpy(data, lim_stats[i].name, ETH_GSTRING_LEN);
+	for (i = 0; i < ARRAY_SIZE(state_stats); i++, data += ETH_GSTRING_LEN)
+		memcpy(data, state_stats[i], ETH_GSTRING_LEN);
+}
+
+static void nc2k_get_stats(struct net_device *dev, struct ethtool_stats *st,
+			   u64 *data)
+{
+	struct nc2k_chan *ch = netdev_priv(dev);
+	struct nc2_link *l = nc2_net_link(&ch->net);
+	unsigned int i;
+
+	spin_lock_bh(&ch->lock);
+	for (i = 0; i < ARRAY_SIZE(chan_stats); i++)
+		*data++ = *(u64 *)((u8 *)ch + chan_stats[i].off);
+	for (i = 0; i < ARRAY_SIZE(lim_stats); i++)
+		*data++ = ch->lim ?
+			  *(u64 *)((u8 *)ch->lim + lim_stats[i].off) : 0;
+	*data++ = nc2_link_state(l);
+	*data++ = (u64)(s64)nc2_link_error(l);
+	*data++ = ch->net.peer.max_frags;
+	*data++ = ch->net.peer.max_inline;
+	*data++ = ch->net.peer.offloads;
+	*data++ = ch->lim ? nc2_limiter_queued(ch->lim) : 0;
+	*data++ = ch->bounce_avail;
+	*data++ = ch->subpage;
+	*data++ = ch->bypass_state;
+	*data++ = ch->bypass_count;
+	spin_unlock_bh(&ch->lock);
+}
+
+static void nc2k_get_drvinfo(struct net_device *dev,
+			     struct ethtool_drvinfo *info)
+{
+	strscpy(info->driver, dev->dev.parent && dev->dev.parent->driver ?
+		dev->dev.parent->driver->name : "nc2", sizeof(info->driver));
+	strscpy(info->version, NC2K_VERSION, sizeof(info->version));
+	strscpy(info->bus_info, dev->dev.parent ? dev_name(dev->dev.parent) :
+		"", sizeof(info->bus_info));
+}
+
+const struct ethtool_ops nc2k_ethtool_ops = {
+	.get_drvinfo = nc2k_get_drvinfo,
+	.get_link = ethtool_op_get_link,
+	.get_sset_count = nc2k_get_sset_count,
+	.get_strings = nc2k_get_strings,
+	.get_ethtool_stats = nc2k_get_stats,
+};

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * netfront2.h - state of one vif2 frontend device.
+ */
+#ifndef NETFRONT2_H
+#define NETFRONT2_H
+
+#include <linux/workqueue.h>
+#include <xen/xenbus.h>
+
+#include "nc2k.h"
+
+#define NF2_MAX_BYPASSES 8
+
+/* One private ring pair to another guest, set up by the backend. */
+struct nf2_bypass {
+	struct nc2k_chan *ch;		/* NULL: slot unused */
+	u32 handle;
+	u8 mac[ETH_ALEN];		/* the peer's: packets to it go here */
+	domid_t peer;
+	bool granter;			/* we are end A: our pages, our grants */
+	bool enabled;			/* steer traffic into it */
+	unsigned int pages;
+	void *ctrl, *ring_ab, *ring_ba;	/* granted (A) or mapped (B) */
+	grant_ref_t ctrl_ref, refs[2 * NC2_BYPASS_MAX_PAGES];
+	struct page **map_pages;	/* B: ballooned pages under the map */
+	grant_handle_t map_handles[1 + 2 * NC2_BYPASS_MAX_PAGES];
+	evtchn_port_t port;
+};
+
+struct nf2_info {
+	struct nc2k_chan ch;		/* first: netdev_priv() is the channel */
+	struct xenbus_device *xbdev;
+	struct work_struct fail_work;
+	unsigned int ring_order;
+	void *ctrl;
+	void *tx_ring;
+	void *rx_ring;
+	grant_ref_t ctrl_ref;
+	grant_ref_t tx_refs[NC2K_MAX_RING_PAGES];
+	grant_ref_t rx_refs[NC2K_MAX_RING_PAGES];
+
+	/* bypass: messages are decoded in NAPI, acted on in bypass_work */
+	struct work_struct bypass_work;
+	spinlock_t bypass_lock;		/* msgq and bypass[].enabled */
+	struct nc2_bypass_msg msgq[8];
+	unsigned int msgq_head, msgq_len;
+	struct mutex bypass_mutex;	/* set-up and tear-down */
+	struct nf2_bypass bypass[NF2_MAX_BYPASSES];
+};
+
+void nf2_bypass_init(struct nf2_info *info);
+void nf2_bypass_msg(struct nc2k_chan *ch, const struct nc2_msg *m);
+struct nc2k_chan *nf2_bypass_route(struct nf2_info *info,
+				   struct sk_buff *skb);
+void nf2_bypass_teardown_all(struct nf2_info *info);
+void nf2_bypass_destroy(struct nf2_info *info);
+
+#endif /* NETFRONT2_H */

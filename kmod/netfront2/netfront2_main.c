@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * netfront2 - netchannel2 (device type "vif2") network frontend.
+ *
+ * The frontend owns the shared memory: one control page and two rings of
+ * 2^ring-page-order pages, granted to the backend, plus one event channel.
+ * docs/xenbus.md lists the keys and the state machine; libnc2ring speaks
+ * the protocol over the rings, kmod/common turns skbs into packets.
+ */
+#include <linux/module.h>
+#include <linux/etherdevice.h>
+#include <linux/netdevice.h>
+#include <linux/workqueue.h>
+#include <xen/xen.h>
+#include <xen/xenbus.h>
+#include <xen/events.h>
+#include <xen/grant_table.h>
+
+#include "nc2k.h"
+#include "netfront2.h"
+
+static unsigned int ring_page_order = 3;
+module_param(ring_page_order, uint, 0444);
+MODULE_PARM_DESC(ring_page_order,
+		 "log2 of the pages in each ring (0-4, capped by the backend)");
+
+static unsigned int bounce_pages = 256;
+module_param(bounce_pages, uint, 0444);
+MODULE_PARM_DESC(bounce_pages,
+		 "pages per ring granted for TX data when sub-page grants are unavailable");
+
+static bool copy_only_grants = true;
+module_param(copy_only_grants, bool, 0444);
+MODULE_PARM_DESC(copy_only_grants,
+		 "accept copy-only (sub-page/transitive) grants from the backend");
+
+static void nf2_fail_work(struct work_struct *w)
+{
+	struct nf2_info *info = container_of(w, struct nf2_info, fail_work);
+
+	/* The backend broke the protocol: close; it can only be re-attached. */
+	xenbus_dev_error(info->xbdev, -EPROTO, "nc2 protocol error %d",
+			 nc2_link_error(nc2_net_link(&info->ch.net)));
+	xenbus_switch_state(info->xbdev, XenbusStateClosing);
+}
+
+static void nf2_link_failed(struct nc2k_chan *ch, int err)
+{
+	struct nf2_info *info = container_of(ch, struct nf2_info, ch);
+
+	schedule_work(&info->fail_work);
+}
+
+static const struct nc2k_ops nf2_chan_ops = {
+	.bypass_msg = nf2_bypass_msg,
+	.link_failed = nf2_link_failed,
+};
+
+static void nf2_disconnect(struct nf2_info *info)
+{
+	unsigned int pages = 1u << info->ring_order;
+
+	netif_carrier_off(info->ch.dev);
+	nf2_bypass_teardown_all(info);
+	nc2k_chan_stop(&info->ch);
+	if (info->ch.irq) {
+		unbind_from_irqhandler(info->ch.irq, &info->ch);
+		info->ch.irq = 0;
+	}
+	nc2k_chan_detach(&info->ch);
+	if (info->ctrl)
+		xenbus_teardown_ring(&info->ctrl, 1, &info->ctrl_ref);
+	if (info->tx_ring)
+		xenbus_teardown_ring(&info->tx_ring, pages, info->tx_refs);
+	if (info->rx_ring)
+		xenbus_teardown_ring(&info->rx_ring, pages, info->rx_refs);
+}
+
+static int nf2_write_keys(struct nf2_info *info, evtchn_port_t port)
+{
+	struct xenbus_device *dev = info->xbdev;
+	unsigned int i, pages = 1u << info->ring_order;
+	struct xenbus_transaction xbt;
+	char key[24];
+	int err;
+
+again:
+	err = xenbus_transaction_start(&xbt);
+	if (err)
+		return err;
+	err = xenbus_printf(xbt, dev->nodename, "ring-page-order", "%u",
+			    info->ring_order);
+	if (!err)
+		err = xenbus_printf(xbt, dev->nodename, "ctrl-ref", "%u",
+				    info->ctrl_ref);
+	for (i = 0; !err && i < pages; i++) {
+		snprintf(key, sizeof(key), "tx-ring-ref%u", i);
+		err = xenbus_printf(xbt, dev->nodename, key, "%u",
+				    info->tx_refs[i]);
+		snprintf(key, sizeof(key), "rx-ring-ref%u", i);
+		if (!err)
+			err = xenbus_printf(xbt, dev->nodename, key, "%u",
+					    info->rx_refs[i]);
+	}
+	if (!err)
+		err = xenbus_printf(xbt, dev->nodename, "event-channel", "%u",
+				    port);
+	if (!err)
+		err = xenbus_printf(xbt, dev->nodename, "protocol-version",
+				    "%u", NC2_PROTOCOL_VERSION);
+	if (!err)
+		err = xenbus_printf(xbt, dev->nodename,
+				    "feature-copy-only-grants", "%u",
+				    copy_only_grants);
+	if (!err)
+		err = xenbus_printf(xbt, dev->nodename,
+				    "feature-subpage-grants", "%u",
+				    nc2k_caps.subpage);
+	if (!err)
+		err = xenbus_printf(xbt, dev->nodename, "feature-bypass", "1");
+	if (err) {
+		xenbus_transaction_end(xbt, 1);
+		return err;
+	}
+	err = xenbus_transaction_end(xbt, 0);
+	if (err == -EAGAIN)
+		goto again;
+	return err;
+}
+
+static int nf2_connect(struct nf2_info *info)
+{
+	struct xenbus_device *dev = info->xbdev;
+	struct net_device *ndev = info->ch.dev;
+	unsigned int pages, max_order;
+	struct nc2k_rings r;
+	evtchn_port_t port;
+	bool peer_copy_only;
+	int err, irq;
+
+	max_order = xenbus_read_unsigned(dev->otherend, "max-ring-page-order",
+					 0);
+	info->ring_order = min3(ring_page_order, max_order,
+				NC2K_MAX_RING_ORDER);
+	pages = 1u << info->ring_order;
+	peer_copy_only = xenbus_read_unsigned(dev->otherend,
+					      "feature-copy-only-grants", 0);
+
+	err = xenbus_setup_ring(dev, GFP_KERNEL, &info->ctrl, 1,
+				&info->ctrl_ref);
+	if (!err)
+		err = xenbus_setup_ring(dev, GFP_KERNEL, &info->tx_ring, pages,
+					info->tx_refs);
+	if (!err)
+		err = xenbus_setup_ring(dev, GFP_KERNEL, &info->rx_ring, pages,
+					info->rx_refs);
+	if (err)
+		goto fail;
+	nc2_ctrl_reset(info->ctrl + NC2_CTRL_OFF_F2B);
+	nc2_ctrl_reset(info->ctrl + NC2_CTRL_OFF_B2F);
+
+	r.tx_ctrl = info->ctrl + NC2_CTRL_OFF_F2B;
+	r.tx_ring = info->tx_ring;
+	r.rx_ctrl = info->ctrl + NC2_CTRL_OFF_B2F;
+	r.rx_ring = info->rx_ring;
+	r.ring_bytes = pages * XEN_PAGE_SIZE;
+	err = nc2k_chan_attach(&info->ch, NC2_ROLE_FRONTEND, dev->otherend_id,
+			       &r, peer_copy_only, bounce_pages);
+	if (err)
+		goto fail;
+
+	err = xenbus_alloc_evtchn(dev, &port);
+	if (err)
+		goto fail;
+	irq = bind_evtchn_to_irqhandler_lateeoi(port, nc2k_chan_interrupt, 0,
+						ndev->name, &info->ch);
+	if (irq < 0) {
+		xenbus_free_evtchn(dev, port);
+		err = irq;
+		goto fail;
+	}
+	info->ch.irq = irq;
+	err = nf2_write_keys(info, port);
+	if (err)
+		goto fail;
+	nc2k_chan_kick(&info->ch);
+	return 0;
+
+fail:
+	xenbus_dev_fatal(dev, err, "connecting vif2");
+	nf2_disconnect(info);
+	return err;
+}
+
+static void nf2_backend_changed(struct xenbus_device *dev,
+				enum xenbus_state backend_state)
+{
+	struct nf2_info *info = dev_get_drvdata(&dev->dev);
+
+	switch (backend_state) {
+	case XenbusStateInitWait:
+		if (dev->state != XenbusStateInitialising)
+			break;
+		if (!nf2_connect(info))
+			xenbus_switch_state(dev, XenbusStateInitialised);
+		break;
+	case XenbusStateConnected:
+		if (dev->state == XenbusStateInitialised)
+			xenbus_switch_state(dev, XenbusStateConnected);
+		break;
+	case XenbusStateClosed:
+		if (dev->state == XenbusStateClosed)
+			break;
+		fallthrough;	/* missed the backend's Closing */
+	case XenbusStateClosing:
+		nf2_disconnect(info);
+		xenbus_frontend_closed(dev);
+		break;
+	default:
+		break;
+	}
+}
+
+static int nf2_open(struct net_device *dev)
+{
+	netif_start_queue(dev);
+	return 0;
+}
+
+static int nf2_close(struct net_device *dev)
+{
+	netif_stop_queue(dev);
+	return 0;
+}
+
+static netdev_tx_t nf2_start_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct nf2_info *info = netdev_priv(dev);
+
+	return nc2k_chan_xmit(nf2_bypass_route(info, skb), skb);
+}
+
+static const struct net_device_ops nf2_netdev_ops = {
+	.ndo_open = nf2_open,
+	.ndo_stop = nf2_close,
+	.ndo_start_xmit = nf2_start_xmit,
+	.ndo_fix_features = nc2k_fix_features,
+	.ndo_features_check = nc2k_features_check,
+	.ndo_set_mac_address = eth_mac_addr,
+	.ndo_validate_addr = eth_validate_addr,
+};
+
+static int nf2_read_mac(struct xenbus_device *dev, u8 *mac)
+{
+	char *s;
+	int err = 0;
+
+	s = xenbus_read(XBT_NIL, dev->nodename, "mac", NULL);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	if (!mac_pton(s, mac) || !is_valid_ether_addr(mac))
+		err = -EINVAL;
+	kfree(s);
+	return err;
+}
+
+static int nf2_probe(struct xenbus_device *dev,
+		     const struct xenbus_device_id *id)
+{
+	struct net_device *ndev;
+	struct nf2_info *info;
+	u8 mac[ETH_ALEN];
+	int err;
+
+	err = nf2_read_mac(dev, mac);
+	if (err) {
+		xenbus_dev_fatal(dev, err, "reading mac");
+		return err;
+	}
+	ndev = alloc_etherdev(sizeof(*info));
+	if (!ndev)
+		return -ENOMEM;
+	info = netdev_priv(ndev);
+	info->xbdev = dev;
+	INIT_WORK(&info->fail_work, nf2_fail_work);
+	nc2k_chan_init(&info->ch, ndev, &nf2_chan_ops, "parent");
+	nf2_bypass_init(info);
+	ndev->netdev_ops = &nf2_netdev_ops;
+	nc2k_setup_netdev(ndev);
+	eth_hw_addr_set(ndev, mac);
+	SET_NETDEV_DEV(ndev, &dev->dev);
+	netif_carrier_off(ndev);
+	dev_set_drvdata(&dev->dev, info);
+	err = register_netdev(ndev);
+	if (err) {
+		dev_set_drvdata(&dev->dev, NULL);
+		free_netdev(ndev);
+		return err;
+	}
+	return 0;
+}
+
+static void nf2_remove(struct xenbus_device *dev)
+{
+	struct nf2_info *info = dev_get_drvdata(&dev->dev);
+	struct net_device *ndev = info->ch.dev;
+
+	unregister_netdev(ndev);
+	cancel_work_sync(&info->fail_work);
+	nf2_disconnect(info);
+	nf2_bypass_destroy(info);
+	dev_set_drvdata(&dev->dev, NULL);
+	free_netdev(ndev);
+}
+
+/*
+ * After suspend the backend is new (or has forgotten us): drop every
+ * grant and ring, and let the state machine connect afresh from
+ * Initialising when the backend reaches InitWait.
+ */
+static int nf2_resume(struct xenbus_device *dev)
+{
+	struct nf2_info *info = dev_get_drvdata(&dev->dev);
+
+	nf2_disconnect(info);
+	return 0;
+}
+
+static const struct xenbus_device_id nf2_ids[] = {
+	{ "vif2" },
+	{ "" }
+};
+
+static struct xenbus_driver nf2_driver = {
+	.ids = nf2_ids,
+	.probe = nf2_probe,
+	.remove = nf2_remove,
+	.resume = nf2_resume,
+	.otherend_changed = nf2_backend_changed,
+};
+
+static int __init nf2_init(void)
+{
+	if (!xen_domain())
+		return -ENODEV;
+	nc2k_grant_probe();
+	pr_info("netfront2 %s: TX data via %s\n", NC2K_VERSION,
+		nc2k_caps.subpage ? "sub-page grants" : "bounce pages");
+	return xenbus_register_frontend(&nf2_driver);
+}
+module_init(nf2_init);
+
+static void __exit nf2_exit(void)
+{
+	xenbus_unregister_driver(&nf2_driver);
+}
+module_exit(nf2_exit);
+
+MODULE_DESCRIPTION("Xen netchannel2 (vif2) network frontend");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(NC2K_VERSION);
+MODULE_ALIAS("xen:vif2");
