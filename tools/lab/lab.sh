@@ -148,7 +148,10 @@ FIFO=$OUT/.serial.fifo
 rm -f "$FIFO"
 mkfifo "$FIFO"
 QT0=${EPOCHREALTIME/./}
-"${QEMU[@]}" </dev/null >"$FIFO" 2>&1 &
+# QEMU gets what is left of the hard limit, less time to collect results.
+QTMO=$((TMO - ${SECONDS:-0} - 30))
+[ $QTMO -gt 60 ] || QTMO=60
+timeout -k 5 $QTMO "${QEMU[@]}" </dev/null >"$FIFO" 2>&1 &
 QPID=$!
 KILLERS=
 while IFS= read -r line; do
@@ -175,6 +178,7 @@ QRC=$?
 [ -n "$KILLERS" ] && kill $KILLERS 2>/dev/null
 rm -f "$FIFO"
 step "QEMU exited (rc $QRC)"
+[ $QRC = 124 ] && echo "lab: QEMU stopped after its time limit of $QTMO s"
 
 # ---- results ----
 # Strip the timestamps; guest files come back as "NC2LAB F name|line".
