@@ -37,201 +37,159 @@ int nc2_bypass_allowed(enum nc2_net_role role, uint8_t type)
 	return 0;
 }
 
-static uint32_t rings_size(uint32_t fixed, uint32_t pages)
+/*
+ * Each type's layout: its fixed size, where its peer description and ring
+ * description sit (0: none), and whether 2 * ring_pages grefs follow.
+ */
+struct layout {
+	uint8_t size;
+	uint8_t peer_at;
+	uint8_t rings_at;
+	uint8_t pages_at; /* ring_pages outside a rings block */
+};
+
+static struct layout layout_of(uint8_t type)
 {
-	return (fixed + 8 * pages + 7) & ~7u;
-}
-
-static int decode_rings(const struct nc2_wire_bypass_rings *w,
-			const uint8_t *grefs, struct nc2_bypass_msg *b)
-{
-	uint32_t i;
-
-	b->evtchn = nc2_le32_to_cpu(w->evtchn);
-	b->ctrl_gref = nc2_le32_to_cpu(w->ctrl_gref);
-	for (i = 0; i < 2u * b->ring_pages; i++) {
-		uint32_t g;
-
-		nc2_memcpy(&g, grefs + 4 * i, 4);
-		b->gref[i] = nc2_le32_to_cpu(g);
+	switch (type) {
+	case NC2_MSG_BYPASS_FRONTEND:
+		return (struct layout){sizeof(struct nc2_msg_bypass_frontend),
+				       8, 0, 18};
+	case NC2_MSG_BYPASS_FRONTEND_READY:
+		return (struct layout){
+		    sizeof(struct nc2_msg_bypass_frontend_ready), 0, 8, 0};
+	case NC2_MSG_BYPASS_BACKEND:
+		return (struct layout){sizeof(struct nc2_msg_bypass_backend), 8,
+				       20, 0};
+	case NC2_MSG_SUGGEST_BYPASS:
+		return (struct layout){sizeof(struct nc2_msg_suggest_bypass), 0,
+				       0, 0};
+	default:
+		return (struct layout){sizeof(struct nc2_msg_bypass_handle), 0,
+				       0, 0};
 	}
-	nc2_barrier();
-	return 0;
 }
 
-/* ring_pages is read from the message exactly once, then checked. */
-static int pages_of(const struct nc2_msg *m, uint32_t at, uint16_t *pages)
+static bool pages_ok(uint32_t pages)
+{
+	return pages && pages <= NC2_BYPASS_MAX_PAGES && !(pages & (pages - 1));
+}
+
+static uint32_t msg_size(struct layout lo, uint32_t pages)
+{
+	uint32_t n = lo.size + (lo.rings_at ? 8 * pages : 0);
+
+	return (n + 7) & ~7u;
+}
+
+static uint16_t get16(const uint8_t *p)
 {
 	uint16_t v;
 
-	if (m->size < at + 2)
-		return -NC2_EP_MSG_LAYOUT;
-	nc2_memcpy(&v, m->data + at, 2);
-	nc2_barrier();
-	v = nc2_le16_to_cpu(v);
-	if (v == 0 || v > NC2_BYPASS_MAX_PAGES || (v & (v - 1)))
-		return -NC2_EP_BYPASS;
-	*pages = v;
-	return 0;
+	nc2_memcpy(&v, p, 2);
+	return nc2_le16_to_cpu(v);
 }
 
+static uint32_t get32(const uint8_t *p)
+{
+	uint32_t v;
+
+	nc2_memcpy(&v, p, 4);
+	return nc2_le32_to_cpu(v);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	v = nc2_cpu_to_le16(v);
+	nc2_memcpy(p, &v, 2);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	v = nc2_cpu_to_le32(v);
+	nc2_memcpy(p, &v, 4);
+}
+
+/*
+ * The whole message is copied into buf first, once; ring_pages is read
+ * from that copy, so the size check and the gref walk agree.
+ */
 int nc2_bypass_decode(enum nc2_net_role role, const struct nc2_msg *m,
 		      struct nc2_bypass_msg *b)
 {
+	uint8_t buf[sizeof(struct nc2_msg_bypass_backend) +
+		    8 * NC2_BYPASS_MAX_PAGES];
+	struct layout lo;
+	uint32_t i, pages = 0;
 	int err = nc2_bypass_allowed(role, m->type);
 
 	if (err)
 		return err;
+	lo = layout_of(m->type);
+	if (m->size < lo.size || m->size > sizeof(buf))
+		return -NC2_EP_MSG_LAYOUT;
+	nc2_msg_copy(m, buf, m->size);
 	nc2_memset(b, 0, sizeof(*b));
 	b->type = m->type;
-	switch (m->type) {
-	case NC2_MSG_BYPASS_FRONTEND: {
-		struct nc2_msg_bypass_frontend w;
-
-		if (m->size != sizeof(w))
-			return -NC2_EP_MSG_LAYOUT;
-		nc2_msg_copy(m, &w, sizeof(w));
-		b->handle = nc2_le32_to_cpu(w.handle);
-		b->peer_domid = nc2_le16_to_cpu(w.peer_domid);
-		nc2_memcpy(b->mac, w.peer_mac, 6);
-		b->flags = w.flags;
-		b->ring_pages = nc2_le16_to_cpu(w.ring_pages);
-		if (b->ring_pages == 0 ||
-		    b->ring_pages > NC2_BYPASS_MAX_PAGES ||
-		    (b->ring_pages & (b->ring_pages - 1)))
-			return -NC2_EP_BYPASS;
-		break;
-	}
-	case NC2_MSG_BYPASS_FRONTEND_READY: {
-		struct nc2_msg_bypass_frontend_ready w;
-
-		err = pages_of(m, 12, &b->ring_pages);
-		if (err)
-			return err;
-		if (m->size != rings_size(sizeof(w), b->ring_pages))
-			return -NC2_EP_MSG_LAYOUT;
-		nc2_msg_copy(m, &w, sizeof(w));
-		b->handle = nc2_le32_to_cpu(w.handle);
-		decode_rings(&w.rings, m->data + sizeof(w), b);
-		break;
-	}
-	case NC2_MSG_BYPASS_BACKEND: {
-		struct nc2_msg_bypass_backend w;
-
-		err = pages_of(m, 24, &b->ring_pages);
-		if (err)
-			return err;
-		if (m->size != rings_size(sizeof(w), b->ring_pages))
-			return -NC2_EP_MSG_LAYOUT;
-		nc2_msg_copy(m, &w, sizeof(w));
-		b->handle = nc2_le32_to_cpu(w.handle);
-		b->peer_domid = nc2_le16_to_cpu(w.peer_domid);
-		nc2_memcpy(b->mac, w.peer_mac, 6);
-		b->flags = w.flags;
-		decode_rings(&w.rings, m->data + sizeof(w), b);
-		break;
-	}
-	case NC2_MSG_SUGGEST_BYPASS: {
-		struct nc2_msg_suggest_bypass w;
-
-		if (m->size != sizeof(w))
-			return -NC2_EP_MSG_LAYOUT;
-		nc2_msg_copy(m, &w, sizeof(w));
-		nc2_memcpy(b->mac, w.mac, 6);
-		break;
-	}
-	default: {
-		struct nc2_msg_bypass_handle w;
-
-		if (m->size != sizeof(w))
-			return -NC2_EP_MSG_LAYOUT;
-		nc2_msg_copy(m, &w, sizeof(w));
-		b->handle = nc2_le32_to_cpu(w.handle);
-		break;
-	}
-	}
-	if (b->flags & ~NC2_BYPASS_F_ALL)
+	if (m->type == NC2_MSG_SUGGEST_BYPASS)
+		nc2_memcpy(b->mac, buf + 4, 6);
+	else
+		b->handle = get32(buf + 4);
+	if (lo.pages_at)
+		pages = get16(buf + lo.pages_at);
+	if (lo.rings_at)
+		pages = get16(buf + lo.rings_at + 4);
+	if ((lo.pages_at || lo.rings_at) && !pages_ok(pages))
 		return -NC2_EP_BYPASS;
-	return 0;
-}
-
-static void encode_rings(struct nc2_wire_bypass_rings *w, uint8_t *grefs,
-			 const struct nc2_bypass_msg *b)
-{
-	uint32_t i;
-
-	w->evtchn = nc2_cpu_to_le32(b->evtchn);
-	w->ring_pages = nc2_cpu_to_le16(b->ring_pages);
-	w->reserved = 0;
-	w->ctrl_gref = nc2_cpu_to_le32(b->ctrl_gref);
-	for (i = 0; i < 2u * b->ring_pages; i++) {
-		uint32_t g = nc2_cpu_to_le32(b->gref[i]);
-
-		nc2_memcpy(grefs + 4 * i, &g, 4);
+	if (m->size != msg_size(lo, pages))
+		return -NC2_EP_MSG_LAYOUT;
+	b->ring_pages = (uint16_t)pages;
+	if (lo.peer_at) {
+		b->peer_domid = get16(buf + lo.peer_at);
+		nc2_memcpy(b->mac, buf + lo.peer_at + 2, 6);
+		b->flags = buf[lo.peer_at + 8];
+		if (b->flags & ~NC2_BYPASS_F_ALL)
+			return -NC2_EP_BYPASS;
 	}
+	if (lo.rings_at) {
+		b->evtchn = get32(buf + lo.rings_at);
+		b->ctrl_gref = get32(buf + lo.rings_at + 8);
+		for (i = 0; i < 2 * pages; i++)
+			b->gref[i] = get32(buf + lo.size + 4 * i);
+	}
+	return 0;
 }
 
 int nc2_bypass_send(struct nc2_net *n, const struct nc2_bypass_msg *b)
 {
 	uint8_t buf[sizeof(struct nc2_msg_bypass_backend) +
 		    8 * NC2_BYPASS_MAX_PAGES];
-	uint32_t len;
+	struct layout lo = layout_of(b->type);
+	uint32_t i, len;
 
 	if (sender_role(b->type) != n->role || (b->flags & ~NC2_BYPASS_F_ALL))
 		return -NC2_E_INVAL;
-	if ((b->type == NC2_MSG_BYPASS_FRONTEND ||
-	     b->type == NC2_MSG_BYPASS_FRONTEND_READY ||
-	     b->type == NC2_MSG_BYPASS_BACKEND) &&
-	    (b->ring_pages == 0 || b->ring_pages > NC2_BYPASS_MAX_PAGES ||
-	     (b->ring_pages & (b->ring_pages - 1))))
+	if ((lo.pages_at || lo.rings_at) && !pages_ok(b->ring_pages))
 		return -NC2_E_INVAL;
 	nc2_memset(buf, 0, sizeof(buf));
-	switch (b->type) {
-	case NC2_MSG_BYPASS_FRONTEND: {
-		struct nc2_msg_bypass_frontend *w = (void *)buf;
-
-		w->handle = nc2_cpu_to_le32(b->handle);
-		w->peer_domid = nc2_cpu_to_le16(b->peer_domid);
-		nc2_memcpy(w->peer_mac, b->mac, 6);
-		w->flags = b->flags;
-		w->ring_pages = nc2_cpu_to_le16(b->ring_pages);
-		len = sizeof(*w);
-		break;
+	if (b->type == NC2_MSG_SUGGEST_BYPASS)
+		nc2_memcpy(buf + 4, b->mac, 6);
+	else
+		put32(buf + 4, b->handle);
+	if (lo.pages_at)
+		put16(buf + lo.pages_at, b->ring_pages);
+	if (lo.peer_at) {
+		put16(buf + lo.peer_at, b->peer_domid);
+		nc2_memcpy(buf + lo.peer_at + 2, b->mac, 6);
+		buf[lo.peer_at + 8] = b->flags;
 	}
-	case NC2_MSG_BYPASS_FRONTEND_READY: {
-		struct nc2_msg_bypass_frontend_ready *w = (void *)buf;
-
-		w->handle = nc2_cpu_to_le32(b->handle);
-		encode_rings(&w->rings, buf + sizeof(*w), b);
-		len = rings_size(sizeof(*w), b->ring_pages);
-		break;
+	if (lo.rings_at) {
+		put32(buf + lo.rings_at, b->evtchn);
+		put16(buf + lo.rings_at + 4, b->ring_pages);
+		put32(buf + lo.rings_at + 8, b->ctrl_gref);
+		for (i = 0; i < 2u * b->ring_pages; i++)
+			put32(buf + lo.size + 4 * i, b->gref[i]);
 	}
-	case NC2_MSG_BYPASS_BACKEND: {
-		struct nc2_msg_bypass_backend *w = (void *)buf;
-
-		w->handle = nc2_cpu_to_le32(b->handle);
-		w->peer_domid = nc2_cpu_to_le16(b->peer_domid);
-		nc2_memcpy(w->peer_mac, b->mac, 6);
-		w->flags = b->flags;
-		encode_rings(&w->rings, buf + sizeof(*w), b);
-		len = rings_size(sizeof(*w), b->ring_pages);
-		break;
-	}
-	case NC2_MSG_SUGGEST_BYPASS: {
-		struct nc2_msg_suggest_bypass *w = (void *)buf;
-
-		nc2_memcpy(w->mac, b->mac, 6);
-		len = sizeof(*w);
-		break;
-	}
-	default: {
-		struct nc2_msg_bypass_handle *w = (void *)buf;
-
-		w->handle = nc2_cpu_to_le32(b->handle);
-		len = sizeof(*w);
-		break;
-	}
-	}
+	len = msg_size(lo, b->ring_pages);
 	return nc2_link_send(&n->link, b->type, 0,
 			     buf + sizeof(struct nc2_msg_hdr),
 			     len - sizeof(struct nc2_msg_hdr));

@@ -124,22 +124,32 @@ _Static_assert(__builtin_offsetof(struct nc2_msg_packet, frag) == 32, "frag");
 
 #define NC2_BYPASS_MAX_PAGES 16u /* per ring of a bypass */
 
+/* Who the other end of a bypass is, as the backend tells each frontend. */
+struct nc2_wire_bypass_peer {
+	uint16_t domid;
+	uint8_t mac[6];
+	uint8_t flags; /* NC2_BYPASS_F_* */
+	uint8_t reserved;
+};
+
+_Static_assert(sizeof(struct nc2_wire_bypass_peer) == 10, "peer size");
+_Static_assert(__builtin_offsetof(struct nc2_wire_bypass_peer, mac) == 2,
+	       "peer.mac");
+_Static_assert(__builtin_offsetof(struct nc2_wire_bypass_peer, flags) == 8,
+	       "peer.flags");
+
 /* BYPASS_FRONTEND (backend to frontend A): build a bypass ring to peer. */
 struct nc2_msg_bypass_frontend {
 	struct nc2_msg_hdr hdr;
 	uint32_t handle;
-	uint16_t peer_domid;
-	uint8_t peer_mac[6];
-	uint8_t flags;
-	uint8_t reserved0;
+	struct nc2_wire_bypass_peer peer;
 	uint16_t ring_pages;
 	uint32_t reserved1;
 };
 
 _Static_assert(sizeof(struct nc2_msg_bypass_frontend) == 24, "bpf size");
-_Static_assert(__builtin_offsetof(struct nc2_msg_bypass_frontend, peer_mac) ==
-		   10,
-	       "bpf.mac");
+_Static_assert(__builtin_offsetof(struct nc2_msg_bypass_frontend, peer) == 8,
+	       "bpf.peer");
 _Static_assert(__builtin_offsetof(struct nc2_msg_bypass_frontend, ring_pages) ==
 		   18,
 	       "bpf.pages");
@@ -174,16 +184,15 @@ _Static_assert(__builtin_offsetof(struct nc2_msg_bypass_frontend_ready,
 struct nc2_msg_bypass_backend {
 	struct nc2_msg_hdr hdr;
 	uint32_t handle;
-	uint16_t peer_domid;
-	uint8_t peer_mac[6];
-	uint8_t flags;
-	uint8_t reserved0;
+	struct nc2_wire_bypass_peer peer;
 	uint16_t reserved1;
 	struct nc2_wire_bypass_rings rings;
 	/* then uint32_t gref[2 * rings.ring_pages] */
 };
 
 _Static_assert(sizeof(struct nc2_msg_bypass_backend) == 32, "bpb size");
+_Static_assert(__builtin_offsetof(struct nc2_msg_bypass_backend, peer) == 8,
+	       "bpb.peer");
 _Static_assert(__builtin_offsetof(struct nc2_msg_bypass_backend, rings) == 20,
 	       "bpb.rings");
 
