@@ -12,10 +12,13 @@ NS0=nc2d0-$NC2U_ID
 NC2U_NETNS=()
 NC2U_PIDS=()
 declare -A NC2U_FRONT_PID
+declare -A NC2U_FRONT_LOG
+NC2U_STARTS=0
 
 nc2u_log() { printf '== %s\n' "$*" >&2; }
 
-nc2u_cleanup() {
+# Stop every process and namespace, keep the run directory.
+nc2u_teardown() {
 	local p ns
 	for p in "${NC2U_PIDS[@]}"; do
 		kill "$p" 2>/dev/null || true
@@ -31,6 +34,10 @@ nc2u_cleanup() {
 		ip netns del "$ns" 2>/dev/null || true
 	done
 	NC2U_NETNS=()
+}
+
+nc2u_cleanup() {
+	nc2u_teardown
 	[ -n "${NC2U_KEEP:-}" ] || rm -rf "$NC2U_RUN"
 }
 
@@ -52,6 +59,7 @@ nc2u_wait() {
 }
 
 nc2u_start_hv() {
+	rm -f "$NC2U_SOCK"
 	"$NC2U_BUILD/uspace/hv/nc2-hv" "$NC2U_SOCK" >"$NC2U_RUN/hv.log" 2>&1 &
 	NC2U_PIDS+=($!)
 	NC2U_HV_PID=$!
@@ -83,17 +91,19 @@ nc2u_start_front() {
 	local n=$1 ns
 	shift
 	ns=nc2u$n-$NC2U_ID
+	NC2U_STARTS=$((NC2U_STARTS + 1))
+	NC2U_FRONT_LOG[$n]=$NC2U_RUN/front$n.$NC2U_STARTS.log
 	ip netns list | grep -qw "$ns" || nc2u_netns "$ns"
 	ip netns exec "$ns" "$NC2U_BUILD/uspace/nc2-front" --hv "$NC2U_SOCK" \
 		--tap nc2f"$n" --mac "02:00:00:00:00:$(printf %02x "$n")" "$@" \
-		>>"$NC2U_RUN/front$n.log" 2>&1 &
+		>"${NC2U_FRONT_LOG[$n]}" 2>&1 &
 	NC2U_PIDS+=($!)
 	NC2U_FRONT_PID[$n]=$!
 	nc2u_wait 50 ip -n "$ns" link show nc2f"$n" || return 1
 	ip -n "$ns" link set nc2f"$n" address "02:00:00:00:00:$(printf %02x "$n")"
 	ip -n "$ns" addr add 192.0.2."$n"/24 dev nc2f"$n" 2>/dev/null || true
 	ip -n "$ns" link set nc2f"$n" up
-	nc2u_wait 50 grep -q connected "$NC2U_RUN/front$n.log"
+	nc2u_wait 100 grep -q connected "${NC2U_FRONT_LOG[$n]}"
 }
 
 nc2u_stop_front() {

@@ -62,6 +62,7 @@ struct vif {
 	int q[BACK_QMAX];	/* fwds waiting for ring room, FIFO */
 	unsigned int qhead, qlen;
 	uint64_t block_until;	/* event or copy limiter said wait */
+	bool more;		/* polled to budget, messages waiting */
 	struct {
 		uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes;
 		uint64_t drops, copy_errors, stalls;
@@ -124,6 +125,7 @@ void back_flush(void);
 void back_vif_drain(struct vif *v);
 void back_vif_release_all(struct vif *v);
 void back_vif_drop_queue(struct vif *v);
+void back_vif_orphan(struct vif *v);
 int back_bypass_msg(struct vif *v, const struct nc2_msg *m);
 void back_reap(void);
 int buf_get(void);

@@ -204,6 +204,38 @@ void back_vif_drop_queue(struct vif *v)
 	}
 }
 
+/*
+ * v stalled: receiver copy would leave each sender's id pinned behind a
+ * transitive grant v may never use. Revoke those grants (v cannot copy
+ * any more) and finish the senders now; v's own ids stay outstanding
+ * until it FINISHes them or goes away.
+ */
+void back_vif_orphan(struct vif *v)
+{
+	for (unsigned int id = 0; id < CHAN_IDS; id++) {
+		struct fwd *f;
+		unsigned int busy = 0;
+
+		if (v->inflight[id] < 0)
+			continue;
+		f = &B->fwd[v->inflight[id]];
+		if (f->kind != FWD_TRANS || f->src < 0)
+			continue;
+		for (unsigned int i = 0; i < f->pkt.nr_frags; i++) {
+			if (f->pkt.frag[i].gref &&
+			    nc2_hv_end_access(B->hv, f->pkt.frag[i].gref) ==
+				    -EBUSY)
+				busy++;
+			else
+				f->pkt.frag[i].gref = 0;
+		}
+		if (busy)
+			continue;
+		owe_finish(f->src, f->src_gen, f->src_id);
+		f->src = -1;
+	}
+}
+
 void back_vif_release_all(struct vif *v)
 {
 	back_vif_drop_queue(v);

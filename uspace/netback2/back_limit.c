@@ -24,6 +24,7 @@ void back_carrier(struct vif *v, bool on)
 		return;
 	v->st.stalls++;
 	back_vif_drop_queue(v);
+	back_vif_orphan(v);
 }
 
 void back_limit_tick(uint64_t now)

@@ -57,10 +57,15 @@ static void vif_service(struct vif *v, bool event)
 	if (!v->used || v->block_until > now)
 		return;
 	v->block_until = 0;
+	v->more = false;
 	do {
 		work |= back_vif_poll(v);
-	} while (v->used && v->block_until == 0 && ++loops < 16 &&
-		 chan_rearm(&v->ch) > 0);
+		if (++loops == 16) {
+			/* Others get a turn; the re-arm said more is waiting. */
+			v->more = true;
+			break;
+		}
+	} while (v->used && v->block_until == 0 && chan_rearm(&v->ch) > 0);
 	if (!v->used || !event)
 		return;
 	wait = nc2_limiter_event(&v->lim, work);
@@ -143,7 +148,9 @@ int main(int argc, char **argv)
 
 		for (int i = 0; i < BACK_VIFS; i++)
 			if (B->vif[i].used && B->vif[i].block_until)
-				timeout = 1;
+				timeout = timeout ? 1 : 0;
+			else if (B->vif[i].used && B->vif[i].more)
+				timeout = 0;
 		n = epoll_wait(B->epfd, evs, 16, timeout);
 		for (int i = 0; i < n; i++) {
 			uint32_t t = evs[i].data.u32;
@@ -162,8 +169,9 @@ int main(int argc, char **argv)
 		}
 		now = now_ns();
 		for (int i = 0; i < BACK_VIFS; i++)
-			if (B->vif[i].used && B->vif[i].block_until &&
-			    B->vif[i].block_until <= now)
+			if (B->vif[i].used &&
+			    ((B->vif[i].block_until &&
+			      B->vif[i].block_until <= now) || B->vif[i].more))
 				vif_service(&B->vif[i], false);
 		if (now - last_tick > 100000000ull) {
 			last_tick = now;
