@@ -84,6 +84,24 @@ int nc2_prod_reserve(struct nc2_prod *p, uint32_t len, void **msg)
 	return 0;
 }
 
+/*
+ * Zero all but the first keep bytes of the 8-byte word at w. One masked
+ * load and store: a memset of 1-7 bytes would be a library call on every
+ * message that is not a multiple of 8 long.
+ */
+static inline void zero_tail(uint8_t *w, uint32_t keep)
+{
+	uint64_t v;
+
+	nc2_memcpy(&v, w, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v &= (1ull << (8 * keep)) - 1;
+#else
+	v &= ~((1ull << (64 - 8 * keep)) - 1);
+#endif
+	nc2_memcpy(w, &v, 8);
+}
+
 void nc2_prod_commit(struct nc2_prod *p, uint8_t type, uint8_t flags,
 		     uint32_t len)
 {
@@ -105,7 +123,7 @@ void nc2_prod_commit(struct nc2_prod *p, uint8_t type, uint8_t flags,
 	}
 	h = (struct nc2_msg_hdr *)(p->ring + (p->pvt & (p->size - 1)));
 	if (alen != len)
-		nc2_memset((uint8_t *)h + len, 0, alen - len);
+		zero_tail((uint8_t *)h + alen - 8, len & 7);
 	h->type = type;
 	h->flags = flags;
 	h->size = nc2_cpu_to_le16((uint16_t)alen);
