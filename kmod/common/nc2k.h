@@ -13,6 +13,7 @@
 #ifndef NC2K_H
 #define NC2K_H
 
+#include <linux/bits.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
@@ -30,7 +31,7 @@
 #define NC2K_MAX_SEND_FRAGS	32u
 /* Largest ring we map: xenbus_map_ring_valloc() maps at most 16 grants. */
 #define NC2K_MAX_RING_ORDER	4u
-#define NC2K_MAX_RING_PAGES	(1u << NC2K_MAX_RING_ORDER)
+#define NC2K_MAX_RING_PAGES	BIT(NC2K_MAX_RING_ORDER)
 /* Grant copies gathered before one GNTTABOP_copy batch. */
 #define NC2K_COPY_BATCH		256u
 /* Bytes a sender puts inline beyond the headers it must (cf. netback's 128). */

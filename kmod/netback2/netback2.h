@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * netback2.h - state of one vif2 backend device.
+ */
+#ifndef NETBACK2_H
+#define NETBACK2_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/workqueue.h>
+#include <xen/xenbus.h>
+
+#include "nc2k.h"
+
+struct nb2_vif {
+	struct nc2k_chan ch;		/* first: netdev_priv() is the channel */
+	struct xenbus_device *xbdev;
+	struct nc2_limiter lim;
+	domid_t domid;
+	unsigned int handle;
+	u8 guest_mac[ETH_ALEN];		/* the frontend's, from xenstore */
+	bool local_trusted;		/* may send any source MAC on a bypass */
+	bool remote_trusted;
+	unsigned int max_bypasses;
+	bool connected;
+	bool stalled;			/* carrier off: the guest stopped */
+	unsigned int ring_order;
+	void *ctrl, *tx_ring, *rx_ring;	/* mapped from the frontend */
+	struct delayed_work tick;	/* stall judgement, xenstore stats */
+	unsigned int ticks;
+	struct work_struct fail_work;
+	struct list_head node;		/* nb2_vifs, under nb2_lock */
+};
+
+/* Every connected vif, so that bypass requests can find both ends. */
+extern struct list_head nb2_vifs;
+extern struct mutex nb2_lock;
+
+int nb2_bypass_start(void);
+void nb2_bypass_stop(void);
+void nb2_bypass_msg(struct nc2k_chan *ch, const struct nc2_msg *m);
+void nb2_bypass_vif_gone(struct nb2_vif *vif);
+
+#endif /* NETBACK2_H */

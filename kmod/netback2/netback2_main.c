@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * netback2 - netchannel2 (device type "vif2") network backend.
+ *
+ * One net_device vif2.<domid>.<handle> per frontend, to be put on a bridge
+ * by the hotplug script. The frontend owns the rings; we map them, copy
+ * its packets in with GNTTABOP_copy and hand it ours through grants of
+ * pages that hold nothing but packet data. The asymmetry limiter bounds
+ * what a frontend can make us do: copy bytes, FINISH responses, events,
+ * and data held for it (docs/protocol.md section 11).
+ */
+#include <linux/module.h>
+#include <linux/etherdevice.h>
+#include <linux/netdevice.h>
+#include <linux/ktime.h>
+#include <xen/xen.h>
+#include <xen/xenbus.h>
+#include <xen/events.h>
+
+#include "nc2k.h"
+#include "netback2.h"
+
+static unsigned int max_ring_page_order = NC2K_MAX_RING_ORDER;
+module_param(max_ring_page_order, uint, 0444);
+MODULE_PARM_DESC(max_ring_page_order,
+		 "largest ring-page-order a frontend may use (0-4)");
+
+static unsigned int bounce_pages = 256;
+module_param(bounce_pages, uint, 0444);
+MODULE_PARM_DESC(bounce_pages,
+		 "pages per vif holding RX data for the guest (backend copy)");
+
+static unsigned int copy_mbytes_per_sec = 4000;
+module_param(copy_mbytes_per_sec, uint, 0644);
+MODULE_PARM_DESC(copy_mbytes_per_sec,
+		 "limiter: MB/s of guest TX data copied per vif");
+
+static unsigned int queue_kbytes = 4096;
+module_param(queue_kbytes, uint, 0644);
+MODULE_PARM_DESC(queue_kbytes,
+		 "limiter: KiB of RX data a guest may hold before drops");
+
+static unsigned int stall_ms = 1000;
+module_param(stall_ms, uint, 0644);
+MODULE_PARM_DESC(stall_ms,
+		 "limiter: window in which a guest must consume RX data");
+
+LIST_HEAD(nb2_vifs);
+/* Guards nb2_vifs and the bypass table; taken only in process context. */
+DEFINE_MUTEX(nb2_lock);
+
+static const u8 nb2_dev_addr[ETH_ALEN] = {
+	0xfe, 0xff, 0xff, 0xff, 0xff, 0xff
+};
+
+#define NB2_TICK (HZ / 4)
+#define NB2_STATS_TICKS 20	/* publish counters in xenstore every 5 s */
+
+static void nb2_publish_stats(struct nb2_vif *vif)
+{
+	struct nc2k_chan *ch = &vif->ch;
+	struct xenbus_device *dev = vif->xbdev;
+	struct nc2_limiter_stats ls;
+	u64 rxp, txp;
+	int err;
+
+	spin_lock_bh(&ch->lock);
+	rxp = ch->net.stats.rx_packets;
+	txp = ch->net.stats.tx_packets;
+	err = nc2_link_error(nc2_net_link(&ch->net));
+	ls = vif->lim.stats;
+	spin_unlock_bh(&ch->lock);
+	/* Best effort: the counters are for people, not for the protocol. */
+	xenbus_printf(XBT_NIL, dev->nodename, "stats/guest-tx-packets",
+		      "%llu", rxp);
+	xenbus_printf(XBT_NIL, dev->nodename, "stats/guest-rx-packets",
+		      "%llu", txp);
+	xenbus_printf(XBT_NIL, dev->nodename, "stats/protocol-error", "%d",
+		      err);
+	xenbus_printf(XBT_NIL, dev->nodename, "stats/limiter-queue-drops",
+		      "%llu", ls.queue_drops);
+	xenbus_printf(XBT_NIL, dev->nodename, "stats/limiter-stalls", "%llu",
+		      ls.stalls);
+	xenbus_printf(XBT_NIL, dev->nodename, "stats/bypasses", "%u",
+		      ch->bypass_count);
+}
+
+/*
+ * XSA-392: a guest that stops consuming must not make us hold its data
+ * forever. The limiter judges each window; a stalled guest loses its
+ * carrier, so the stack drops for it instead of queueing.
+ */
+static void nb2_tick(struct work_struct *w)
+{
+	struct nb2_vif *vif = container_of(w, struct nb2_vif, tick.work);
+	struct nc2k_chan *ch = &vif->ch;
+	bool stalled, up;
+
+	spin_lock_bh(&ch->lock);
+	stalled = nc2_limiter_stalled(&vif->lim, ktime_get_ns());
+	up = ch->up;
+	spin_unlock_bh(&ch->lock);
+	if (stalled && !vif->stalled) {
+		vif->stalled = true;
+		netif_carrier_off(ch->dev);
+		netdev_warn(ch->dev, "guest stopped consuming: carrier off\n");
+	} else if (!stalled && vif->stalled) {
+		vif->stalled = false;
+		if (up)
+			netif_carrier_on(ch->dev);
+	}
+	if (++vif->ticks % NB2_STATS_TICKS == 0)
+		nb2_publish_stats(vif);
+	schedule_delayed_work(&vif->tick, NB2_TICK);
+}
+
+static void nb2_fail_work(struct work_struct *w)
+{
+	struct nb2_vif *vif = container_of(w, struct nb2_vif, fail_work);
+
+	/*
+	 * The guest broke the protocol. The rings stay failed; closing
+	 * through xenstore lets the frontend tear down and lets the
+	 * toolstack see why (docs/protocol.md 5.1).
+	 */
+	xenbus_dev_error(vif->xbdev, -EPROTO, "nc2 protocol error %d",
+			 nc2_link_error(nc2_net_link(&vif->ch.net)));
+	xenbus_switch_state(vif->xbdev, XenbusStateClosing);
+}
+
+static void nb2_link_failed(struct nc2k_chan *ch, int err)
+{
+	struct nb2_vif *vif = container_of(ch, struct nb2_vif, ch);
+
+	schedule_work(&vif->fail_work);
+}
+
+static const struct nc2k_ops nb2_chan_ops = {
+	.bypass_msg = nb2_bypass_msg,
+	.link_failed = nb2_link_failed,
+};
+
+static void nb2_disconnect(struct nb2_vif *vif)
+{
+	struct xenbus_device *dev = vif->xbdev;
+
+	if (vif->connected) {
+		mutex_lock(&nb2_lock);
+		list_del(&vif->node);
+		mutex_unlock(&nb2_lock);
+		nb2_bypass_vif_gone(vif);
+		vif->connected = false;
+	}
+	cancel_delayed_work_sync(&vif->tick);
+	netif_carrier_off(vif->ch.dev);
+	nc2k_chan_stop(&vif->ch);
+	if (vif->ch.irq) {
+		unbind_from_irqhandler(vif->ch.irq, &vif->ch);
+		vif->ch.irq = 0;
+	}
+	nc2k_chan_detach(&vif->ch);
+	vif->ch.lim = NULL;
+	if (vif->ctrl)
+		xenbus_unmap_ring_vfree(dev, vif->ctrl);
+	if (vif->tx_ring)
+		xenbus_unmap_ring_vfree(dev, vif->tx_ring);
+	if (vif->rx_ring)
+		xenbus_unmap_ring_vfree(dev, vif->rx_ring);
+	vif->ctrl = NULL;
+	vif->tx_ring = NULL;
+	vif->rx_ring = NULL;
+	vif->stalled = false;
+}
+
+static int nb2_read_refs(struct xenbus_device *dev, const char *fmt,
+			 grant_ref_t *refs, unsigned int n)
+{
+	char key[24];
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), fmt, i);
+		err = xenbus_scanf(XBT_NIL, dev->otherend, key, "%u", &refs[i]);
+		if (err != 1)
+			return err < 0 ? err : -EINVAL;
+	}
+	return 0;
+}
+
+static void nb2_limiter_config(struct nc2_limiter_config *cfg)
+{
+	nc2_limiter_config_default(cfg);
+	cfg->copy_bytes_per_sec = (u64)max(copy_mbytes_per_sec, 1u) * 1000000;
+	cfg->queue_bytes_max = max(queue_kbytes, 64u) * 1024;
+	cfg->stall_window_ns = (u64)max(stall_ms, 10u) * NSEC_PER_MSEC;
+}
+
+static int nb2_connect(struct nb2_vif *vif)
+{
+	struct xenbus_device *dev = vif->xbdev;
+	grant_ref_t tx_refs[NC2K_MAX_RING_PAGES], rx_refs[NC2K_MAX_RING_PAGES];
+	struct nc2_limiter_config cfg;
+	unsigned int order, pages, evtchn;
+	grant_ref_t ctrl_ref;
+	struct nc2k_rings r;
+	bool copy_only;
+	int err, irq;
+
+	err = xenbus_scanf(XBT_NIL, dev->otherend, "ring-page-order", "%u",
+			   &order);
+	if (err != 1 || order > min(max_ring_page_order, NC2K_MAX_RING_ORDER)) {
+		xenbus_dev_fatal(dev, -EINVAL, "bad ring-page-order");
+		return -EINVAL;
+	}
+	pages = 1u << order;
+	vif->ring_order = order;
+	err = xenbus_scanf(XBT_NIL, dev->otherend, "ctrl-ref", "%u", &ctrl_ref);
+	if (err == 1)
+		err = xenbus_scanf(XBT_NIL, dev->otherend, "event-channel",
+				   "%u", &evtchn);
+	if (err != 1) {
+		xenbus_dev_fatal(dev, -EINVAL, "reading ctrl-ref/event-channel");
+		return -EINVAL;
+	}
+	err = nb2_read_refs(dev, "tx-ring-ref%u", tx_refs, pages);
+	if (!err)
+		err = nb2_read_refs(dev, "rx-ring-ref%u", rx_refs, pages);
+	if (err) {
+		xenbus_dev_fatal(dev, err, "reading ring refs");
+		return err;
+	}
+	copy_only = xenbus_read_unsigned(dev->otherend,
+					 "feature-copy-only-grants", 0);
+
+	err = xenbus_map_ring_valloc(dev, &ctrl_ref, 1, &vif->ctrl);
+	if (!err)
+		err = xenbus_map_ring_valloc(dev, tx_refs, pages,
+					     &vif->tx_ring);
+	if (!err)
+		err = xenbus_map_ring_valloc(dev, rx_refs, pages,
+					     &vif->rx_ring);
+	if (err)
+		goto fail;
+
+	nb2_limiter_config(&cfg);
+	err = nc2_limiter_init(&vif->lim, &cfg, ktime_get_ns());
+	if (err) {
+		err = -EINVAL;
+		goto fail;
+	}
+	vif->ch.lim = &vif->lim;
+	/* Our transmit ring is the frontend's receive ring, and back. */
+	r.tx_ctrl = vif->ctrl + NC2_CTRL_OFF_B2F;
+	r.tx_ring = vif->rx_ring;
+	r.rx_ctrl = vif->ctrl + NC2_CTRL_OFF_F2B;
+	r.rx_ring = vif->tx_ring;
+	r.ring_bytes = pages * XEN_PAGE_SIZE;
+	err = nc2k_chan_attach(&vif->ch, NC2_ROLE_BACKEND, dev->otherend_id,
+			       &r, copy_only, bounce_pages);
+	if (err)
+		goto fail;
+	irq = bind_interdomain_evtchn_to_irqhandler_lateeoi(dev, evtchn,
+							    nc2k_chan_interrupt,
+							    0, vif->ch.dev->name,
+							    &vif->ch);
+	if (irq < 0) {
+		err = irq;
+		goto fail;
+	}
+	vif->ch.irq = irq;
+	nc2k_chan_kick(&vif->ch);
+	mutex_lock(&nb2_lock);
+	list_add(&vif->node, &nb2_vifs);
+	mutex_unlock(&nb2_lock);
+	vif->connected = true;
+	schedule_delayed_work(&vif->tick, NB2_TICK);
+	return 0;
+
+fail:
+	xenbus_dev_fatal(dev, err, "connecting vif2 (ring-page-order %u)",
+			 order);
+	nb2_disconnect(vif);
+	return err;
+}
+
+static void nb2_frontend_changed(struct xenbus_device *dev,
+				 enum xenbus_state fe_state)
+{
+	struct nb2_vif *vif = dev_get_drvdata(&dev->dev);
+
+	switch (fe_state) {
+	case XenbusStateInitialising:
+		/* A frontend starting over (resume, reload): so do we. */
+		if (dev->state == XenbusStateClosed ||
+		    dev->state == XenbusStateConnected) {
+			nb2_disconnect(vif);
+			xenbus_switch_state(dev, XenbusStateInitWait);
+		}
+		break;
+	case XenbusStateInitialised:
+	case XenbusStateConnected:
+		if (dev->state == XenbusStateConnected)
+			break;
+		if (!nb2_connect(vif))
+			xenbus_switch_state(dev, XenbusStateConnected);
+		break;
+	case XenbusStateClosing:
+		nb2_disconnect(vif);
+		xenbus_switch_state(dev, XenbusStateClosing);
+		break;
+	case XenbusStateClosed:
+		nb2_disconnect(vif);
+		xenbus_switch_state(dev, XenbusStateClosed);
+		if (xenbus_dev_is_online(dev))
+			break;
+		fallthrough;	/* the toolstack is removing the device */
+	case XenbusStateUnknown:
+		nb2_disconnect(vif);
+		xenbus_switch_state(dev, XenbusStateClosed);
+		device_unregister(&dev->dev);
+		break;
+	default:
+		break;
+	}
+}
+
+static int nb2_open(struct net_device *dev)
+{
+	netif_start_queue(dev);
+	return 0;
+}
+
+static int nb2_close(struct net_device *dev)
+{
+	netif_stop_queue(dev);
+	return 0;
+}
+
+static netdev_tx_t nb2_start_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct nb2_vif *vif = netdev_priv(dev);
+
+	return nc2k_chan_xmit(&vif->ch, skb);
+}
+
+static const struct net_device_ops nb2_netdev_ops = {
+	.ndo_open = nb2_open,
+	.ndo_stop = nb2_close,
+	.ndo_start_xmit = nb2_start_xmit,
+	.ndo_fix_features = nc2k_fix_features,
+	.ndo_features_check = nc2k_features_check,
+	.ndo_set_mac_address = eth_mac_addr,
+	.ndo_validate_addr = eth_validate_addr,
+};
+
+static int nb2_write_features(struct xenbus_device *dev)
+{
+	int err;
+
+	err = xenbus_printf(XBT_NIL, dev->nodename, "max-ring-page-order",
+			    "%u", min(max_ring_page_order,
+				      NC2K_MAX_RING_ORDER));
+	/* We only ever copy from the frontend's grants, never map them. */
+	if (!err)
+		err = xenbus_printf(XBT_NIL, dev->nodename,
+				    "feature-copy-only-grants", "1");
+	if (!err)
+		err = xenbus_printf(XBT_NIL, dev->nodename,
+				    "feature-subpage-grants", "%u",
+				    nc2k_caps.subpage);
+	if (!err)
+		err = xenbus_printf(XBT_NIL, dev->nodename,
+				    "feature-transitive-grants", "%u",
+				    nc2k_caps.transitive);
+	if (!err)
+		err = xenbus_printf(XBT_NIL, dev->nodename, "feature-bypass",
+				    "1");
+	if (!err)
+		err = xenbus_printf(XBT_NIL, dev->nodename,
+				    "protocol-version", "%u",
+				    NC2_PROTOCOL_VERSION);
+	return err;
+}
+
+static void nb2_read_config(struct nb2_vif *vif)
+{
+	struct xenbus_device *dev = vif->xbdev;
+	char *s;
+
+	s = xenbus_read(XBT_NIL, dev->nodename, "mac", NULL);
+	if (!IS_ERR(s)) {
+		if (!mac_pton(s, vif->guest_mac))
+			eth_zero_addr(vif->guest_mac);
+		kfree(s);
+	}
+	vif->local_trusted = xenbus_read_unsigned(dev->nodename,
+						  "local-trusted", 1);
+	vif->remote_trusted = xenbus_read_unsigned(dev->nodename,
+						   "remote-trusted", 0);
+	vif->max_bypasses = xenbus_read_unsigned(dev->nodename,
+						 "max-bypasses", 5);
+}
+
+static int nb2_probe(struct xenbus_device *dev,
+		     const struct xenbus_device_id *id)
+{
+	struct net_device *ndev;
+	struct nb2_vif *vif;
+	char name[IFNAMSIZ];
+	unsigned int handle;
+	int err;
+
+	err = xenbus_scanf(XBT_NIL, dev->nodename, "handle", "%u", &handle);
+	if (err != 1) {
+		xenbus_dev_fatal(dev, -EINVAL, "reading handle");
+		return -EINVAL;
+	}
+	snprintf(name, sizeof(name), "vif2.%u.%u", dev->otherend_id, handle);
+	ndev = alloc_netdev(sizeof(*vif), name, NET_NAME_PREDICTABLE,
+			    ether_setup);
+	if (!ndev)
+		return -ENOMEM;
+	vif = netdev_priv(ndev);
+	vif->xbdev = dev;
+	vif->domid = dev->otherend_id;
+	vif->handle = handle;
+	INIT_LIST_HEAD(&vif->node);
+	INIT_DELAYED_WORK(&vif->tick, nb2_tick);
+	INIT_WORK(&vif->fail_work, nb2_fail_work);
+	nc2k_chan_init(&vif->ch, ndev, &nb2_chan_ops, "parent");
+	nb2_read_config(vif);
+	ndev->netdev_ops = &nb2_netdev_ops;
+	nc2k_setup_netdev(ndev);
+	/* As netback: a fixed local address the bridge never learns. */
+	eth_hw_addr_set(ndev, nb2_dev_addr);
+	SET_NETDEV_DEV(ndev, &dev->dev);
+	netif_carrier_off(ndev);
+	dev_set_drvdata(&dev->dev, vif);
+	err = register_netdev(ndev);
+	if (err)
+		goto fail;
+	err = nb2_write_features(dev);
+	if (err) {
+		unregister_netdev(ndev);
+		goto fail;
+	}
+	/* The toolstack waits for InitWait to run the hotplug script. */
+	xenbus_switch_state(dev, XenbusStateInitWait);
+	return 0;
+
+fail:
+	xenbus_dev_fatal(dev, err, "creating %s", name);
+	dev_set_drvdata(&dev->dev, NULL);
+	free_netdev(ndev);
+	return err;
+}
+
+static void nb2_remove(struct xenbus_device *dev)
+{
+	struct nb2_vif *vif = dev_get_drvdata(&dev->dev);
+	struct net_device *ndev = vif->ch.dev;
+
+	unregister_netdev(ndev);
+	cancel_work_sync(&vif->fail_work);
+	nb2_disconnect(vif);
+	dev_set_drvdata(&dev->dev, NULL);
+	free_netdev(ndev);
+}
+
+static const struct xenbus_device_id nb2_ids[] = {
+	{ "vif2" },
+	{ "" }
+};
+
+static struct xenbus_driver nb2_driver = {
+	.ids = nb2_ids,
+	.probe = nb2_probe,
+	.remove = nb2_remove,
+	.otherend_changed = nb2_frontend_changed,
+};
+
+static int __init nb2_init(void)
+{
+	int err;
+
+	if (!xen_domain())
+		return -ENODEV;
+	nc2k_grant_probe();
+	pr_info("netback2 %s: guest RX data via %s, transitive grants %s\n",
+		NC2K_VERSION,
+		nc2k_caps.subpage ? "sub-page grants" : "backend copy",
+		nc2k_caps.transitive ? "available" : "unavailable");
+	err = xenbus_register_backend(&nb2_driver);
+	if (err)
+		return err;
+	err = nb2_bypass_start();
+	if (err)
+		xenbus_unregister_driver(&nb2_driver);
+	return err;
+}
+module_init(nb2_init);
+
+static void __exit nb2_exit(void)
+{
+	nb2_bypass_stop();
+	xenbus_unregister_driver(&nb2_driver);
+}
+module_exit(nb2_exit);
+
+MODULE_DESCRIPTION("Xen netchannel2 (vif2) network backend");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(NC2K_VERSION);
+MODULE_ALIAS("xen-backend:vif2");
