@@ -74,7 +74,7 @@ nc2_bypass() {
 	nc2ctl bypass "$1" "$D1" "$D2" || return 1
 	while st=$(xenstore-read $dir/status 2>/dev/null); [ "$st" != $want ]; do
 		i=$((i + 1))
-		if [ $i -gt 50 ] || [ "$st" = failed ]; then
+		if [ $i -gt 50 ] || [ "$st" = error ]; then
 			lab_log "bypass $1: status '$st' $(xenstore-read $dir/error 2>/dev/null)"
 			return 1
 		fi
