@@ -1,19 +1,498 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/*
+ * netback2_bypass.c - steering of dom0 bypasses (docs/protocol.md 10).
+ *
+ * The toolstack asks (nc2ctl bypass writes nc2/bypass/<A>-<B>/request in
+ * our xenstore home); we, the trusted end, run the in-band sequence over
+ * the two parent rings and report in .../status:
+ *
+ *   connecting  BYPASS_FRONTEND sent to A, BYPASS_BACKEND to B later
+ *   active      B answered BYPASS_READY: the guests talk directly
+ *   disabling   BYPASS_DISABLE sent, waiting for both DISABLED
+ *   detaching   BYPASS_DETACH sent, waiting for both DETACHED
+ *   disabled    torn down, traffic back on the parent rings
+ *   error       refused; .../error says why
+ *
+ * Messages arrive in NAPI context with the channel lock held; they are
+ * decoded there (the library fails the link on a bad one) and acted on
+ * here, in process context under nb2_lock, so that sending to the other
+ * guest never nests two channel locks.
+ */
+#include <linux/slab.h>
+#include <linux/etherdevice.h>
+#include <xen/events.h>
+#include <xen/xenbus.h>
+
 #include "netback2.h"
 
-int nb2_bypass_start(void)
+static unsigned int bypass_ring_pages = 1;
+module_param(bypass_ring_pages, uint, 0444);
+MODULE_PARM_DESC(bypass_ring_pages,
+		 "pages per bypass ring (1: guests map them page by page)");
+
+#define NB2_BYPASS_DIR "nc2/bypass"
+
+enum nb2_bp_state {
+	NB2_BP_CONNECTING = 1,	/* BYPASS_FRONTEND sent to A */
+	NB2_BP_BACKEND_SENT,	/* BYPASS_BACKEND sent to B */
+	NB2_BP_ACTIVE,
+	NB2_BP_DISABLING,
+	NB2_BP_DETACHING,
+};
+
+struct nb2_bypass {
+	struct list_head node;		/* nb2_bypasses, under nb2_lock */
+	u32 handle;
+	struct nb2_vif *va, *vb;	/* NULL once that guest has gone */
+	domid_t a, b;
+	enum nb2_bp_state state;
+	u8 answered;			/* bit 0: A, bit 1: B, this step */
+	char dir[48];
+};
+
+struct nb2_bp_event {
+	struct list_head node;
+	struct nb2_vif *vif;
+	struct nc2_bypass_msg msg;
+};
+
+static LIST_HEAD(nb2_bypasses);
+static u32 nb2_next_handle = 1;
+
+/* Decoded messages from NAPI, waiting for nb2_event_work. */
+static LIST_HEAD(nb2_events);
+static DEFINE_SPINLOCK(nb2_events_lock);
+
+static void nb2_event_fn(struct work_struct *w);
+static void nb2_scan_fn(struct work_struct *w);
+static DECLARE_WORK(nb2_event_work, nb2_event_fn);
+static DECLARE_WORK(nb2_scan_work, nb2_scan_fn);
+
+static const char * const nb2_bp_status[] = {
+	[NB2_BP_CONNECTING] = "connecting",
+	[NB2_BP_BACKEND_SENT] = "connecting",
+	[NB2_BP_ACTIVE] = "active",
+	[NB2_BP_DISABLING] = "disabling",
+	[NB2_BP_DETACHING] = "detaching",
+};
+
+static void nb2_set_status(struct nb2_bypass *bp, const char *status)
 {
-	return 0;
+	xenbus_printf(XBT_NIL, bp->dir, "status", "%s", status);
 }
 
-void nb2_bypass_stop(void)
+static void nb2_set_state(struct nb2_bypass *bp, enum nb2_bp_state st)
 {
+	bp->state = st;
+	bp->answered = 0;
+	nb2_set_status(bp, nb2_bp_status[st]);
+	if (bp->va)
+		WRITE_ONCE(bp->va->ch.bypass_state, st);
+	if (bp->vb)
+		WRITE_ONCE(bp->vb->ch.bypass_state, st);
+}
+
+static void nb2_refuse(const char *dir, const char *why)
+{
+	xenbus_printf(XBT_NIL, dir, "status", "error");
+	xenbus_printf(XBT_NIL, dir, "error", "%s", why);
+}
+
+/* Queue b on vif's parent ring and notify. Process context. */
+static int nb2_send(struct nb2_vif *vif, const struct nc2_bypass_msg *b)
+{
+	struct nc2k_chan *ch = &vif->ch;
+	struct nc2_link *l = nc2_net_link(&ch->net);
+	int err;
+
+	spin_lock_bh(&ch->lock);
+	err = ch->up ? nc2_bypass_send(&ch->net, b) : -NC2_E_STATE;
+	if (!err && nc2_link_push(l) > 0)
+		notify_remote_via_irq(ch->irq);
+	spin_unlock_bh(&ch->lock);
+	return err;
+}
+
+static int nb2_send_handle(struct nb2_vif *vif, u8 type, u32 handle)
+{
+	struct nc2_bypass_msg b = { .type = type, .handle = handle };
+
+	return vif ? nb2_send(vif, &b) : 0;
+}
+
+static u8 nb2_flags(const struct nb2_vif *self)
+{
+	return (self->local_trusted ? NC2_BYPASS_F_LOCAL_TRUSTED : 0) |
+	       (self->remote_trusted ? NC2_BYPASS_F_REMOTE_TRUSTED : 0);
+}
+
+static struct nb2_vif *nb2_find_vif(domid_t domid, unsigned int handle)
+{
+	struct nb2_vif *vif;
+
+	list_for_each_entry(vif, &nb2_vifs, node)
+		if (vif->domid == domid && vif->handle == handle)
+			return vif;
+	return NULL;
+}
+
+static struct nb2_bypass *nb2_find_pair(domid_t a, domid_t b)
+{
+	struct nb2_bypass *bp;
+
+	list_for_each_entry(bp, &nb2_bypasses, node)
+		if (bp->a == a && bp->b == b)
+			return bp;
+	return NULL;
+}
+
+static unsigned int nb2_count(const struct nb2_vif *vif)
+{
+	struct nb2_bypass *bp;
+	unsigned int n = 0;
+
+	list_for_each_entry(bp, &nb2_bypasses, node)
+		if (bp->va == vif || bp->vb == vif)
+			n++;
+	return n;
+}
+
+static void nb2_free(struct nb2_bypass *bp)
+{
+	if (bp->va)
+		WRITE_ONCE(bp->va->ch.bypass_count,
+			   bp->va->ch.bypass_count - 1);
+	if (bp->vb)
+		WRITE_ONCE(bp->vb->ch.bypass_count,
+			   bp->vb->ch.bypass_count - 1);
+	list_del(&bp->node);
+	kfree(bp);
+}
+
+/* Start a bypass between a and b: NULL, or why it was refused. */
+static const char *nb2_enable(const char *dir, domid_t a, domid_t b)
+{
+	struct nc2_bypass_msg m = { .type = NC2_MSG_BYPASS_FRONTEND };
+	unsigned int ha, hb;
+	struct nb2_vif *va, *vb;
+	struct nb2_bypass *bp;
+
+	if (xenbus_scanf(XBT_NIL, dir, "handle-a", "%u", &ha) != 1 ||
+	    xenbus_scanf(XBT_NIL, dir, "handle-b", "%u", &hb) != 1)
+		return "handle-a/handle-b missing";
+	va = nb2_find_vif(a, ha);
+	vb = nb2_find_vif(b, hb);
+	if (!va || !vb || !va->ch.up || !vb->ch.up)
+		return "both vif2 devices must be connected";
+	if (!xenbus_read_unsigned(va->xbdev->otherend, "feature-bypass", 0) ||
+	    !xenbus_read_unsigned(vb->xbdev->otherend, "feature-bypass", 0))
+		return "a frontend lacks feature-bypass";
+	if (nb2_count(va) >= va->max_bypasses ||
+	    nb2_count(vb) >= vb->max_bypasses)
+		return "max-bypasses reached";
+	if (!is_valid_ether_addr(va->guest_mac) ||
+	    !is_valid_ether_addr(vb->guest_mac))
+		return "guest mac unknown";
+	bp = kzalloc(sizeof(*bp), GFP_KERNEL);
+	if (!bp)
+		return "out of memory";
+	bp->handle = nb2_next_handle++;
+	bp->va = va;
+	bp->vb = vb;
+	bp->a = a;
+	bp->b = b;
+	strscpy(bp->dir, dir, sizeof(bp->dir));
+	m.handle = bp->handle;
+	m.peer_domid = b;
+	ether_addr_copy(m.mac, vb->guest_mac);
+	m.flags = nb2_flags(va);
+	m.ring_pages = bypass_ring_pages;
+	if (nb2_send(va, &m)) {
+		kfree(bp);
+		return "cannot reach frontend A";
+	}
+	list_add(&bp->node, &nb2_bypasses);
+	WRITE_ONCE(va->ch.bypass_count, va->ch.bypass_count + 1);
+	WRITE_ONCE(vb->ch.bypass_count, vb->ch.bypass_count + 1);
+	xenbus_rm(XBT_NIL, dir, "error");
+	nb2_set_state(bp, NB2_BP_CONNECTING);
+	return NULL;
+}
+
+static void nb2_disable(struct nb2_bypass *bp)
+{
+	if (bp->state >= NB2_BP_DISABLING)
+		return;
+	nb2_set_state(bp, NB2_BP_DISABLING);
+	nb2_send_handle(bp->va, NC2_MSG_BYPASS_DISABLE, bp->handle);
+	nb2_send_handle(bp->vb, NC2_MSG_BYPASS_DISABLE, bp->handle);
+	/* A guest that has gone answers nothing: count it as answered. */
+	bp->answered = (bp->va ? 0 : 1) | (bp->vb ? 0 : 2);
+}
+
+/* One request directory; called under nb2_lock. */
+static void nb2_scan_one(const char *name)
+{
+	char dir[48];
+	struct nb2_bypass *bp;
+	unsigned int a, b;
+	char *req;
+
+	if (sscanf(name, "%u-%u", &a, &b) != 2 || a >= b || b >= DOMID_FIRST_RESERVED)
+		return;
+	snprintf(dir, sizeof(dir), NB2_BYPASS_DIR "/%u-%u", a, b);
+	req = xenbus_read(XBT_NIL, dir, "request", NULL);
+	if (IS_ERR(req))
+		return;
+	bp = nb2_find_pair(a, b);
+	if (!strcmp(req, "enable") && !bp) {
+		char *st = xenbus_read(XBT_NIL, dir, "status", NULL);
+
+		/* Refused once: wait for nc2ctl to ask again (it clears status). */
+		const char *why;
+
+		if (IS_ERR(st)) {
+			why = nb2_enable(dir, a, b);
+			if (why)
+				nb2_refuse(dir, why);
+		} else {
+			kfree(st);
+		}
+	} else if (!strcmp(req, "disable") && bp) {
+		nb2_disable(bp);
+	}
+	kfree(req);
+}
+
+static void nb2_scan_fn(struct work_struct *w)
+{
+	unsigned int i, n;
+	char **ents;
+
+	ents = xenbus_directory(XBT_NIL, NB2_BYPASS_DIR, "", &n);
+	if (IS_ERR(ents))
+		return;
+	mutex_lock(&nb2_lock);
+	for (i = 0; i < n; i++)
+		nb2_scan_one(ents[i]);
+	mutex_unlock(&nb2_lock);
+	kfree(ents);
+}
+
+static void nb2_watch_fn(struct xenbus_watch *watch, const char *path,
+			 const char *token)
+{
+	schedule_work(&nb2_scan_work);
+}
+
+static struct xenbus_watch nb2_watch = {
+	.node = NB2_BYPASS_DIR,
+	.callback = nb2_watch_fn,
+};
+
+static struct nb2_bypass *nb2_by_handle(u32 handle)
+{
+	struct nb2_bypass *bp;
+
+	list_for_each_entry(bp, &nb2_bypasses, node)
+		if (bp->handle == handle)
+			return bp;
+	return NULL;
+}
+
+/* A message that the protocol does not allow now: the guest misbehaves. */
+static void nb2_bad(struct nb2_vif *vif)
+{
+	struct nc2k_chan *ch = &vif->ch;
+
+	spin_lock_bh(&ch->lock);
+	nc2_link_fail(nc2_net_link(&ch->net), NC2_EP_BYPASS);
+	spin_unlock_bh(&ch->lock);
+	nc2k_chan_failed(ch, -NC2_EP_BYPASS);
+}
+
+/* End bit (1: A, 2: B) answered the current step; advance when both have. */
+static void nb2_answer(struct nb2_bypass *bp, u8 bit)
+{
+	bp->answered |= bit;
+	if (bp->answered != 3)
+		return;
+	if (bp->state == NB2_BP_DISABLING) {
+		nb2_set_state(bp, NB2_BP_DETACHING);
+		nb2_send_handle(bp->va, NC2_MSG_BYPASS_DETACH, bp->handle);
+		nb2_send_handle(bp->vb, NC2_MSG_BYPASS_DETACH, bp->handle);
+		bp->answered = (bp->va ? 0 : 1) | (bp->vb ? 0 : 2);
+		if (bp->answered != 3)
+			return;
+	}
+	/* DETACHED from both: the handle is free again. */
+	nb2_set_status(bp, "disabled");
+	if (bp->va)
+		WRITE_ONCE(bp->va->ch.bypass_state, 0);
+	if (bp->vb)
+		WRITE_ONCE(bp->vb->ch.bypass_state, 0);
+	nb2_free(bp);
+}
+
+static void nb2_event(struct nb2_vif *vif, const struct nc2_bypass_msg *m)
+{
+	struct nb2_bypass *bp;
+
+	if (m->type == NC2_MSG_SUGGEST_BYPASS) {
+		/* A hint only: policy stays with the toolstack. */
+		netdev_info(vif->ch.dev, "guest suggests a bypass to %pM\n",
+			    m->mac);
+		return;
+	}
+	bp = nb2_by_handle(m->handle);
+	if (!bp || (vif != bp->va && vif != bp->vb)) {
+		nb2_bad(vif);
+		return;
+	}
+	switch (m->type) {
+	case NC2_MSG_BYPASS_FRONTEND_READY: {
+		struct nc2_bypass_msg fwd = *m;
+
+		if (vif != bp->va || bp->state != NB2_BP_CONNECTING ||
+		    m->ring_pages != bypass_ring_pages) {
+			nb2_bad(vif);
+			return;
+		}
+		if (!bp->vb) {
+			nb2_disable(bp);
+			return;
+		}
+		/* B learns A's rings exactly as A described them. */
+		fwd.type = NC2_MSG_BYPASS_BACKEND;
+		fwd.peer_domid = bp->a;
+		ether_addr_copy(fwd.mac, bp->va->guest_mac);
+		fwd.flags = nb2_flags(bp->vb);
+		if (nb2_send(bp->vb, &fwd)) {
+			nb2_disable(bp);
+			return;
+		}
+		nb2_set_state(bp, NB2_BP_BACKEND_SENT);
+		break;
+	}
+	case NC2_MSG_BYPASS_READY:
+		if (vif != bp->vb || bp->state != NB2_BP_BACKEND_SENT)
+			nb2_bad(vif);
+		else
+			nb2_set_state(bp, NB2_BP_ACTIVE);
+		break;
+	case NC2_MSG_BYPASS_DISABLED:
+		if (bp->state != NB2_BP_DISABLING)
+			nb2_bad(vif);
+		else
+			nb2_answer(bp, vif == bp->va ? 1 : 2);
+		break;
+	case NC2_MSG_BYPASS_DETACHED:
+		if (bp->state != NB2_BP_DETACHING)
+			nb2_bad(vif);
+		else
+			nb2_answer(bp, vif == bp->va ? 1 : 2);
+		break;
+	default:
+		nb2_bad(vif);
+		break;
+	}
+}
+
+static void nb2_event_fn(struct work_struct *w)
+{
+	struct nb2_bp_event *ev;
+
+	mutex_lock(&nb2_lock);
+	for (;;) {
+		spin_lock_bh(&nb2_events_lock);
+		ev = list_first_entry_or_null(&nb2_events, struct nb2_bp_event,
+					      node);
+		if (ev)
+			list_del(&ev->node);
+		spin_unlock_bh(&nb2_events_lock);
+		if (!ev)
+			break;
+		nb2_event(ev->vif, &ev->msg);
+		kfree(ev);
+	}
+	mutex_unlock(&nb2_lock);
 }
 
 void nb2_bypass_msg(struct nc2k_chan *ch, const struct nc2_msg *m)
 {
+	struct nb2_vif *vif = container_of(ch, struct nb2_vif, ch);
+	struct nb2_bp_event *ev;
+
+	ev = kmalloc(sizeof(*ev), GFP_ATOMIC);
+	if (!ev) {
+		/* Losing a step would wedge the bypass: fail loudly instead. */
+		nc2_link_fail(nc2_net_link(&ch->net), NC2_EP_BYPASS);
+		return;
+	}
+	/* Checks sender role, layout and ring_pages; fails the link if bad. */
+	if (nc2_net_recv_bypass(&ch->net, m, &ev->msg)) {
+		kfree(ev);
+		return;
+	}
+	ev->vif = vif;
+	spin_lock(&nb2_events_lock);
+	list_add_tail(&ev->node, &nb2_events);
+	spin_unlock(&nb2_events_lock);
+	schedule_work(&nb2_event_work);
 }
 
 void nb2_bypass_vif_gone(struct nb2_vif *vif)
 {
+	struct nb2_bp_event *ev, *tmp;
+	struct nb2_bypass *bp, *bt;
+
+	spin_lock_bh(&nb2_events_lock);
+	list_for_each_entry_safe(ev, tmp, &nb2_events, node) {
+		if (ev->vif == vif) {
+			list_del(&ev->node);
+			kfree(ev);
+		}
+	}
+	spin_unlock_bh(&nb2_events_lock);
+
+	mutex_lock(&nb2_lock);
+	list_for_each_entry_safe(bp, bt, &nb2_bypasses, node) {
+		u8 bit;
+
+		if (bp->va != vif && bp->vb != vif)
+			continue;
+		bit = bp->va == vif ? 1 : 2;
+		if (bit == 1)
+			bp->va = NULL;
+		else
+			bp->vb = NULL;
+		WRITE_ONCE(vif->ch.bypass_count, vif->ch.bypass_count - 1);
+		WRITE_ONCE(vif->ch.bypass_state, 0);
+		if (!bp->va && !bp->vb) {
+			nb2_set_status(bp, "disabled");
+			list_del(&bp->node);
+			kfree(bp);
+		} else if (bp->state < NB2_BP_DISABLING) {
+			/* The survivor must drain and detach; a gone end agrees. */
+			nb2_disable(bp);
+		} else {
+			nb2_answer(bp, bit);
+		}
+	}
+	mutex_unlock(&nb2_lock);
+}
+
+int nb2_bypass_start(void)
+{
+	if (!bypass_ring_pages || bypass_ring_pages > NC2_BYPASS_MAX_PAGES ||
+	    (bypass_ring_pages & (bypass_ring_pages - 1)))
+		bypass_ring_pages = 1;
+	return register_xenbus_watch(&nb2_watch);
+}
+
+void nb2_bypass_stop(void)
+{
+	unregister_xenbus_watch(&nb2_watch);
+	cancel_work_sync(&nb2_scan_work);
+	cancel_work_sync(&nb2_event_work);
 }

@@ -144,6 +144,10 @@ static void nb2_disconnect(struct nb2_vif *vif)
 {
 	struct xenbus_device *dev = vif->xbdev;
 
+	cancel_delayed_work_sync(&vif->tick);
+	netif_carrier_off(vif->ch.dev);
+	/* No more bypass messages from this guest once NAPI is off. */
+	nc2k_chan_stop(&vif->ch);
 	if (vif->connected) {
 		mutex_lock(&nb2_lock);
 		list_del(&vif->node);
@@ -151,9 +155,6 @@ static void nb2_disconnect(struct nb2_vif *vif)
 		nb2_bypass_vif_gone(vif);
 		vif->connected = false;
 	}
-	cancel_delayed_work_sync(&vif->tick);
-	netif_carrier_off(vif->ch.dev);
-	nc2k_chan_stop(&vif->ch);
 	if (vif->ch.irq) {
 		unbind_from_irqhandler(vif->ch.irq, &vif->ch);
 		vif->ch.irq = 0;
@@ -503,8 +504,9 @@ module_init(nb2_init);
 
 static void __exit nb2_exit(void)
 {
-	nb2_bypass_stop();
+	/* Devices first: their NAPI can still queue bypass work. */
 	xenbus_unregister_driver(&nb2_driver);
+	nb2_bypass_stop();
 }
 module_exit(nb2_exit);
 
