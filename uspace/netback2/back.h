@@ -25,6 +25,8 @@
 
 enum copy_mode { MODE_RECEIVER, MODE_BACKEND };
 
+enum bypass_mode { BYPASS_OFF, BYPASS_MANUAL, BYPASS_AUTO };
+
 enum fwd_kind { FWD_INLINE, FWD_TRANS, FWD_BUF };
 
 /* A packet in flight from the backend to one frontend. */
@@ -100,6 +102,10 @@ struct back {
 	uint32_t zombie_gref[4096]; /* transitive grants still busy */
 	unsigned int nzombie;
 	struct nc2_limiter_config limcfg;
+	enum bypass_mode bypass_mode;
+	int max_bypasses;
+	uint32_t bypass_pps;
+	uint32_t bypass_secs;
 	struct {
 		uint64_t tap_rx, tap_tx, drops, copy_errors, trans_grants;
 	} st;
@@ -130,6 +136,14 @@ int back_bypass_msg(struct vif *v, const struct nc2_msg *m);
 void back_reap(void);
 int buf_get(void);
 void buf_put(int b);
+
+/* back_bypass.c: bypass policy and steering. */
+void back_bypass_setup(int a, int b);
+void back_bypass_teardown_all(void);
+int back_bypass_active(void);
+void back_bypass_vif_gone(int idx);
+void back_bypass_count(int src, int dst);
+void back_bypass_tick(void);
 
 /* back_limit.c: the asymmetry limiter's verdicts. */
 void back_limit_tick(uint64_t now);

@@ -441,6 +441,7 @@ static int on_packet(struct vif *v, const struct nc2_msg *m, uint64_t now)
 	}
 	sw_learn(j->prefix + 6, j->src);
 	j->dport = sw_lookup(j->prefix);
+	back_bypass_count(j->src, j->dport);
 	need_buf = j->pkt.type != NC2_PKT_SMALL &&
 		   (B->mode == MODE_BACKEND || j->dport < 0);
 	if (need_buf) {

@@ -129,6 +129,7 @@ void vif_remove(struct vif *v, const char *why)
 	sw_forget(vif_index(v));
 	chan_destroy(&v->ch);
 	v->used = false;
+	back_bypass_vif_gone(vif_index(v));
 	v->failed = false;
 	snprintf(path, sizeof(path), "/local/domain/0/backend/vif2/%u",
 		 v->domid);

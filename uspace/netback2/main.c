@@ -2,7 +2,8 @@
 /*
  * nc2-back: the dom0 backend. Usage:
  *   nc2-back --hv SOCK [--tap NAME] [--mode receiver|backend]
- *            [--stall-ms N]
+ *            [--stall-ms N] [--bypass off|manual|auto]
+ *            [--max-bypasses N] [--bypass-pps N] [--bypass-secs N]
  * Runs as dom0 of the hv model; SIGUSR1 prints statistics.
  */
 #include <errno.h>
@@ -18,7 +19,7 @@
 #define TAG_TAP 0u
 #define TAG_WATCH 1000u
 
-static volatile sig_atomic_t want_stats;
+static volatile sig_atomic_t want_stats, want_bypass;
 
 static void on_usr1(int sig)
 {
@@ -26,10 +27,38 @@ static void on_usr1(int sig)
 	want_stats = 1;
 }
 
+/* SIGUSR2: tear every bypass down, or if none, bypass the first pair. */
+static void on_usr2(int sig)
+{
+	(void)sig;
+	want_bypass = 1;
+}
+
+static void manual_bypass(void)
+{
+	int a = -1;
+
+	if (back_bypass_active()) {
+		back_bypass_teardown_all();
+		return;
+	}
+	for (int i = 0; i < BACK_VIFS; i++) {
+		if (!B->vif[i].used)
+			continue;
+		if (a < 0) {
+			a = i;
+			continue;
+		}
+		back_bypass_setup(a, i);
+		return;
+	}
+}
+
 static void usage(void)
 {
 	die("usage: nc2-back --hv SOCK [--tap NAME] [--mode receiver|backend] "
-	    "[--stall-ms N]");
+	    "[--stall-ms N] [--bypass off|manual|auto] [--max-bypasses N] "
+	    "[--bypass-pps N] [--bypass-secs N]");
 }
 
 static void setup(void)
@@ -89,6 +118,8 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "hv", 1, 0, 'h' }, { "tap", 1, 0, 't' },
 		{ "mode", 1, 0, 'm' }, { "stall-ms", 1, 0, 's' },
+		{ "bypass", 1, 0, 'b' }, { "max-bypasses", 1, 0, 'x' },
+		{ "bypass-pps", 1, 0, 'p' }, { "bypass-secs", 1, 0, 'S' },
 		{ 0, 0, 0, 0 },
 	};
 	static struct back back;
@@ -103,6 +134,9 @@ int main(int argc, char **argv)
 	B = &back;
 	B->tapfd = -1;
 	nc2_limiter_config_default(&B->limcfg);
+	B->max_bypasses = 5;
+	B->bypass_pps = 2000;
+	B->bypass_secs = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h': sock = optarg; break;
@@ -117,6 +151,17 @@ int main(int argc, char **argv)
 			B->limcfg.stall_window_ns = strtoull(optarg, NULL, 10) *
 						    1000000ull;
 			break;
+		case 'b':
+			if (!strcmp(optarg, "auto"))
+				B->bypass_mode = BYPASS_AUTO;
+			else if (!strcmp(optarg, "manual"))
+				B->bypass_mode = BYPASS_MANUAL;
+			else if (strcmp(optarg, "off"))
+				usage();
+			break;
+		case 'x': B->max_bypasses = atoi(optarg); break;
+		case 'p': B->bypass_pps = (uint32_t)atoi(optarg); break;
+		case 'S': B->bypass_secs = (uint32_t)atoi(optarg); break;
 		default: usage();
 		}
 	}
@@ -124,6 +169,7 @@ int main(int argc, char **argv)
 		usage();
 	nc2u_signals();
 	signal(SIGUSR1, on_usr1);
+	signal(SIGUSR2, on_usr2);
 	B->hv = nc2_hv_open(sock, &cfg);
 	if (!B->hv)
 		die("hv %s: %s", sock, strerror(errno));
@@ -178,6 +224,11 @@ int main(int argc, char **argv)
 			back_limit_tick(now);
 			back_reap();
 			back_xenbus_scan();
+			back_bypass_tick();
+		}
+		if (want_bypass) {
+			want_bypass = 0;
+			manual_bypass();
 		}
 		if (want_stats) {
 			want_stats = 0;

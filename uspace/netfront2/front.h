@@ -99,6 +99,8 @@ int front_bypass_msg(struct front *f, const struct nc2_msg *m);
 struct chan *front_route(struct front *f, const uint8_t *mac, int **ids);
 /* Poll every bypass channel; progress teardown. */
 void front_bypass_poll(struct front *f);
+/* Push and re-arm every bypass: 1 if one has more to read. */
+int front_bypass_kick(struct front *f);
 /* An event arrived on bypass i. */
 void front_bypass_event(struct front *f, unsigned int i);
 

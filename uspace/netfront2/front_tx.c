@@ -67,11 +67,23 @@ static int tx_send(struct front *f, int s)
 {
 	struct txslot *t = &f->slot[s];
 	struct chan *ch;
+	int *ids;
 	int err;
 
-	if (!t->ch)
-		t->ch = front_route(f, t->buf.page[0], &t->ids);
-	ch = t->ch;
+	/* Route again at every try: a bypass may have come or gone. */
+	ch = front_route(f, t->buf.page[0], &ids);
+	if (!ch && !ids) {
+		t->ch = NULL; /* held while a bypass drains */
+		return -NC2_E_AGAIN;
+	}
+	if (t->ch != ch && t->granted) {
+		/* Grants name the old peer: make them for the new one. */
+		if (pbuf_ungrant(f->hv, &t->pkt))
+			return -NC2_E_AGAIN;
+		t->granted = false;
+	}
+	t->ch = ch;
+	t->ids = ids;
 	if (!ch || !ch->live)
 		return -NC2_E_STATE;
 	if (t->pkt.type != NC2_PKT_SMALL && !t->granted) {

@@ -112,7 +112,8 @@ static int service(struct front *f)
 		front_tx_reap(f);
 		if (chan_kick(&f->parent) == -ENOTCONN)
 			return -1;
-		more = chan_rearm(&f->parent);
+		more = front_bypass_kick(f);
+		more |= chan_rearm(&f->parent);
 	} while (more > 0);
 	return more < 0 ? -1 : 0;
 }
