@@ -17,6 +17,9 @@
 
 #include "nc2k.h"
 
+/* Bounce pages a 64 KiB packet needs, with one to spare for the prefix. */
+#define NC2K_GSO_PAGES (NC2_MAX_PACKET_BYTES / PAGE_SIZE + 1)
+
 /* Refs reserved per channel for sub-page grants of skb fragments. */
 #define NC2K_SUBPAGE_REFS 1024u
 
@@ -324,6 +327,10 @@ static netdev_tx_t __tx(struct nc2k_chan *ch, struct sk_buff *skb)
 	int need, err;
 
 	memset(pkt, 0, offsetof(struct nc2_pkt, frag));
+	/* A bypass peer may accept less than the parent our features follow. */
+	if (skb->ip_summed == CHECKSUM_PARTIAL && !skb_is_gso(skb) &&
+	    !(n->peer.offloads & NC2_OFFLOAD_CSUM) && skb_checksum_help(skb))
+		goto drop_limit;
 	need = tx_headers(skb, pkt, n->peer.offloads);
 	if (need < 0 || need > n->peer.max_inline)
 		goto drop_limit;
@@ -343,11 +350,16 @@ static netdev_tx_t __tx(struct nc2k_chan *ch, struct sk_buff *skb)
 		goto drop_limit;
 
 	if (pkt->type != NC2_PKT_SMALL) {
+		/* Without an id to send it under, no point building it. */
+		if (nc2_idpool_inflight(&n->link.pool) >= n->link.pool.limit) {
+			tx_stop(ch, 0);
+			return NETDEV_TX_BUSY;
+		}
 		err = -E2BIG;
 		if (ch->subpage)
 			err = tx_add_subpage(ch, skb, pkt, &scratch,
 					     pkt->prefix_size, max_frags);
-		if (err == -E2BIG || err == -EIO) {
+		if (err == -E2BIG || err == -EIO || err == -EAGAIN) {
 			/* Too scattered or refused: densely packed bounce. */
 			tx_undo(ch, &scratch);
 			pkt->nr_frags = 0;
@@ -642,7 +654,9 @@ void nc2k_chan_failed(struct nc2k_chan *ch, int err)
 		return;
 	ch->up = false;
 	ch->cnt.protocol_errors++;
-	netif_carrier_off(ch->dev);
+	/* A failed bypass leaves the parent ring, and the carrier, alone. */
+	if (ch->role != NC2_ROLE_PEER)
+		netif_carrier_off(ch->dev);
 	netdev_err(ch->dev, "%s link failed: %s (%d)\n", ch->name,
 		   nc2_strerror(err), err);
 	if (ch->ops && ch->ops->link_failed)
@@ -740,14 +754,19 @@ static int rx_pull(struct nc2k_chan *ch, int budget, int *work, bool *throttled)
 	return ret;
 }
 
+/* Called with ch->lock held after completions freed ids and pages. */
 static void wake_if_room(struct nc2k_chan *ch)
 {
+	const struct nc2_idpool *pool = &ch->net.link.pool;
+	unsigned int want = min_t(unsigned int, NC2K_GSO_PAGES, ch->nr_bounce);
+
 	if (!ch->stopped || !ch->up)
 		return;
-	if (ch->subpage || ch->bounce_avail >= NC2K_MAX_SEND_FRAGS) {
-		ch->stopped = false;
-		netif_wake_queue(ch->dev);
-	}
+	if (nc2_idpool_inflight(pool) >= pool->limit ||
+	    ch->bounce_avail < want)
+		return;
+	ch->stopped = false;
+	netif_wake_queue(ch->dev);
 }
 
 static void eoi(struct nc2k_chan *ch)
@@ -778,7 +797,7 @@ static int nc2k_poll(struct napi_struct *napi, int budget)
 {
 	struct nc2k_chan *ch = container_of(napi, struct nc2k_chan, napi);
 	struct nc2_link *l = nc2_net_link(&ch->net);
-	bool throttled = false;
+	bool throttled = false, notify;
 	int work = 0, ret, err = 0;
 
 	do {
@@ -793,17 +812,23 @@ static int nc2k_poll(struct napi_struct *napi, int budget)
 
 		spin_lock(&ch->lock);
 		rx_finish(ch);
-		if (nc2_link_release(l) > 0 || nc2_link_push(l) > 0)
+		/* Both must run: one event covers released room and new FINISHes. */
+		notify = nc2_link_release(l) > 0;
+		notify |= nc2_link_push(l) > 0;
+		if (notify)
 			notify_remote_via_irq(ch->irq);
 		wake_if_room(ch);
 		spin_unlock(&ch->lock);
 	} while (ret == 1 && work < budget);
 
 	if (err) {
-		if (err == -NC2_E_CLOSED)
-			netif_carrier_off(ch->dev);
-		else if (nc2_is_protocol_error(err))
+		if (err == -NC2_E_CLOSED) {
+			ch->up = false;
+			if (ch->role != NC2_ROLE_PEER)
+				netif_carrier_off(ch->dev);
+		} else if (nc2_is_protocol_error(err)) {
 			nc2k_chan_failed(ch, err);
+		}
 	}
 	if (work >= budget)
 		return budget;

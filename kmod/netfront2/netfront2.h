@@ -19,13 +19,18 @@ struct nf2_bypass {
 	u8 mac[ETH_ALEN];		/* the peer's: packets to it go here */
 	domid_t peer;
 	bool granter;			/* we are end A: our pages, our grants */
-	bool enabled;			/* steer traffic into it */
+	bool enabled;			/* steer packets for mac into it */
 	unsigned int pages;
-	void *ctrl, *ring_ab, *ring_ba;	/* granted (A) or mapped (B) */
+	/* A: our pages, granted to the peer */
+	void *ctrl, *ring_ab, *ring_ba;
 	grant_ref_t ctrl_ref, refs[2 * NC2_BYPASS_MAX_PAGES];
-	struct page **map_pages;	/* B: ballooned pages under the map */
-	grant_handle_t map_handles[1 + 2 * NC2_BYPASS_MAX_PAGES];
-	evtchn_port_t port;
+	bool ctrl_granted;
+	unsigned int nr_refs;		/* refs[] granted so far */
+	/* B: the peer's pages (control, A-to-B, B-to-A) mapped one by one */
+	struct page *map_pages[3];
+	grant_handle_t map_handles[3];
+	unsigned int nr_mapped;
+	unsigned int irq;
 };
 
 struct nf2_info {
@@ -43,7 +48,7 @@ struct nf2_info {
 	/* bypass: messages are decoded in NAPI, acted on in bypass_work */
 	struct work_struct bypass_work;
 	spinlock_t bypass_lock;		/* msgq and bypass[].enabled */
-	struct nc2_bypass_msg msgq[8];
+	struct nc2_bypass_msg msgq[32];
 	unsigned int msgq_head, msgq_len;
 	struct mutex bypass_mutex;	/* set-up and tear-down */
 	struct nf2_bypass bypass[NF2_MAX_BYPASSES];

@@ -1,24 +1,496 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* netfront2_bypass.c - placeholder, filled in below */
+/*
+ * netfront2_bypass.c - the frontend's side of a dom0 bypass
+ * (docs/protocol.md 10): a private ring pair to another guest that the
+ * backend sets up and tears down with in-band messages.
+ *
+ * As end A we allocate and grant the rings and an unbound event channel;
+ * as end B we map A's pages and bind to A's port. Both then run an nc2
+ * link in the peer role and steer packets for the other's MAC into it.
+ * Messages are decoded in NAPI context and acted on in bypass_work, which
+ * may sleep (allocations, grant mapping, waiting for drains).
+ *
+ * Limits of this version: end B maps each ring page separately, so it
+ * accepts only one-page rings (netback2's default); packets sent on the
+ * parent ring while a bypass drains may overtake ones still on the
+ * bypass (the protocol asks to hold them; we do not yet).
+ */
+#include <linux/delay.h>
+#include <linux/etherdevice.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <xen/events.h>
+#include <xen/grant_table.h>
+#include <xen/page.h>
+#include <xen/interface/event_channel.h>
+#include <asm/xen/hypercall.h>
+
 #include "netfront2.h"
+
+static unsigned int bypass_bounce_pages = 64;
+module_param(bypass_bounce_pages, uint, 0444);
+MODULE_PARM_DESC(bypass_bounce_pages,
+		 "pages per bypass granted for TX data without sub-page grants");
+
+/* How long a DISABLE may wait for our packets on the bypass to finish. */
+#define NF2_DRAIN_MS 1000
+
+static void nf2_bp_failed(struct nc2k_chan *ch, int err)
+{
+	/*
+	 * Steering stops at once (the routing test checks ch->up); the
+	 * backend's DISABLE and DETACH then tear the bypass down.
+	 */
+}
+
+static const struct nc2k_ops nf2_bp_ops = {
+	.link_failed = nf2_bp_failed,
+};
+
+static struct nf2_bypass *nf2_bp_find(struct nf2_info *info, u32 handle)
+{
+	unsigned int i;
+
+	for (i = 0; i < NF2_MAX_BYPASSES; i++)
+		if (info->bypass[i].ch && info->bypass[i].handle == handle)
+			return &info->bypass[i];
+	return NULL;
+}
+
+static void nf2_bp_publish(struct nf2_info *info)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < NF2_MAX_BYPASSES; i++)
+		if (info->bypass[i].ch && info->bypass[i].enabled)
+			n++;
+	WRITE_ONCE(info->ch.bypass_count, n);
+	WRITE_ONCE(info->ch.bypass_state, n ? 1 : 0);
+}
+
+/* Queue b on the parent ring; the backend is its only reader. */
+static int nf2_send_parent(struct nf2_info *info, const struct nc2_bypass_msg *b)
+{
+	struct nc2k_chan *ch = &info->ch;
+	int err;
+
+	spin_lock_bh(&ch->lock);
+	err = ch->up ? nc2_bypass_send(&ch->net, b) : -NC2_E_STATE;
+	if (!err && nc2_link_push(nc2_net_link(&ch->net)) > 0)
+		notify_remote_via_irq(ch->irq);
+	spin_unlock_bh(&ch->lock);
+	if (err)
+		netdev_warn(ch->dev, "bypass message %#x not sent: %s\n",
+			    b->type, nc2_strerror(err));
+	return err;
+}
+
+/* Ring page i of end A: the A-to-B ring's pages, then the B-to-A ring's. */
+static void *nf2_bp_page(struct nf2_bypass *bp, unsigned int i)
+{
+	return i < bp->pages ? bp->ring_ab + i * PAGE_SIZE :
+	       bp->ring_ba + (i - bp->pages) * PAGE_SIZE;
+}
+
+static void nf2_bp_release(struct nf2_info *info, struct nf2_bypass *bp)
+{
+	unsigned int i;
+
+	spin_lock_bh(&info->bypass_lock);
+	bp->enabled = false;
+	spin_unlock_bh(&info->bypass_lock);
+	/* xmit runs under rcu_read_lock_bh(): none still uses bp->ch after. */
+	synchronize_net();
+	if (bp->ch) {
+		nc2k_chan_stop(bp->ch);
+		if (bp->irq)
+			unbind_from_irqhandler(bp->irq, bp->ch);
+		nc2k_chan_detach(bp->ch);
+		kvfree(bp->ch);
+	}
+	if (bp->granter) {
+		/*
+		 * Granted pages are freed once the peer has unmapped them
+		 * (XSA-396); pages alloc_pages_exact() split can go one by one.
+		 */
+		if (bp->ctrl && bp->ctrl_granted)
+			gnttab_end_foreign_access(bp->ctrl_ref,
+						  virt_to_page(bp->ctrl));
+		else if (bp->ctrl)
+			free_page((unsigned long)bp->ctrl);
+		for (i = 0; bp->ring_ab && bp->ring_ba && i < 2 * bp->pages;
+		     i++) {
+			void *p = nf2_bp_page(bp, i);
+
+			if (i < bp->nr_refs)
+				gnttab_end_foreign_access(bp->refs[i],
+							  virt_to_page(p));
+			else
+				free_page((unsigned long)p);
+		}
+		if (!bp->ring_ab != !bp->ring_ba) {
+			size_t bytes = bp->pages * PAGE_SIZE;
+
+			if (bp->ring_ab)
+				free_pages_exact(bp->ring_ab, bytes);
+			if (bp->ring_ba)
+				free_pages_exact(bp->ring_ba, bytes);
+		}
+	} else if (bp->nr_mapped) {
+		struct gnttab_unmap_grant_ref ops[3];
+
+		for (i = 0; i < bp->nr_mapped; i++)
+			gnttab_set_unmap_op(&ops[i],
+					    (unsigned long)page_address(bp->map_pages[i]),
+					    GNTMAP_host_map, bp->map_handles[i]);
+		if (gnttab_unmap_refs(ops, NULL, bp->map_pages, bp->nr_mapped))
+			netdev_err(info->ch.dev, "bypass unmap failed\n");
+		gnttab_free_pages(3, bp->map_pages);
+	} else if (bp->map_pages[0]) {
+		gnttab_free_pages(3, bp->map_pages);
+	}
+	memset(bp, 0, sizeof(*bp));
+	nf2_bp_publish(info);
+}
+
+static struct nf2_bypass *nf2_bp_new(struct nf2_info *info,
+				     const struct nc2_bypass_msg *b)
+{
+	struct nf2_bypass *bp = NULL;
+	unsigned int i;
+
+	if (nf2_bp_find(info, b->handle))
+		return NULL;
+	for (i = 0; i < NF2_MAX_BYPASSES && !bp; i++)
+		if (!info->bypass[i].ch)
+			bp = &info->bypass[i];
+	if (!bp)
+		return NULL;
+	memset(bp, 0, sizeof(*bp));
+	bp->ch = kvzalloc(sizeof(*bp->ch), GFP_KERNEL);
+	if (!bp->ch)
+		return NULL;
+	nc2k_chan_init(bp->ch, info->ch.dev, &nf2_bp_ops, "bypass");
+	bp->handle = b->handle;
+	bp->peer = b->peer_domid;
+	bp->pages = b->ring_pages;
+	ether_addr_copy(bp->mac, b->mac);
+	return bp;
+}
+
+static int nf2_bp_start(struct nf2_info *info, struct nf2_bypass *bp,
+			const struct nc2k_rings *r, evtchn_port_t port)
+{
+	int err, irq;
+
+	struct evtchn_close close = { .port = port };
+
+	err = nc2k_chan_attach(bp->ch, NC2_ROLE_PEER, bp->peer, r, true,
+			       bypass_bounce_pages);
+	if (!err) {
+		irq = bind_evtchn_to_irqhandler_lateeoi(port,
+							nc2k_chan_interrupt, 0,
+							info->ch.dev->name,
+							bp->ch);
+		err = irq < 0 ? irq : 0;
+	}
+	if (err) {
+		/* Once bound, unbinding closes the port; until then, we do. */
+		HYPERVISOR_event_channel_op(EVTCHNOP_close, &close);
+		return err;
+	}
+	bp->irq = irq;
+	bp->ch->irq = irq;
+	nc2k_chan_kick(bp->ch);
+	spin_lock_bh(&info->bypass_lock);
+	bp->enabled = true;
+	spin_unlock_bh(&info->bypass_lock);
+	nf2_bp_publish(info);
+	return 0;
+}
+
+/* End A: allocate, reset and grant the rings; answer FRONTEND_READY. */
+static void nf2_bp_grant(struct nf2_info *info, const struct nc2_bypass_msg *b)
+{
+	struct nc2_bypass_msg ready = {
+		.type = NC2_MSG_BYPASS_FRONTEND_READY,
+		.handle = b->handle,
+		.ring_pages = b->ring_pages,
+	};
+	struct evtchn_alloc_unbound au = {
+		.dom = DOMID_SELF,
+		.remote_dom = b->peer_domid,
+	};
+	size_t bytes = (size_t)b->ring_pages * PAGE_SIZE;
+	struct nf2_bypass *bp = nf2_bp_new(info, b);
+	struct nc2k_rings r;
+	unsigned int i;
+	int ref;
+
+	if (!bp)
+		goto fail;
+	bp->granter = true;
+	bp->ctrl = (void *)get_zeroed_page(GFP_KERNEL);
+	bp->ring_ab = alloc_pages_exact(bytes, GFP_KERNEL | __GFP_ZERO);
+	bp->ring_ba = alloc_pages_exact(bytes, GFP_KERNEL | __GFP_ZERO);
+	if (!bp->ctrl || !bp->ring_ab || !bp->ring_ba)
+		goto fail_bp;
+	nc2_ctrl_reset(bp->ctrl + NC2_CTRL_OFF_F2B);
+	nc2_ctrl_reset(bp->ctrl + NC2_CTRL_OFF_B2F);
+	ref = gnttab_grant_foreign_access(bp->peer, virt_to_gfn(bp->ctrl), 0);
+	if (ref < 0)
+		goto fail_bp;
+	bp->ctrl_ref = ref;
+	bp->ctrl_granted = true;
+	for (i = 0; i < 2 * bp->pages; i++) {
+		ref = gnttab_grant_foreign_access(bp->peer,
+						  virt_to_gfn(nf2_bp_page(bp, i)),
+						  0);
+		if (ref < 0)
+			goto fail_bp;
+		bp->refs[i] = ref;
+		bp->nr_refs = i + 1;
+		ready.gref[i] = ref;
+	}
+	if (HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &au))
+		goto fail_bp;
+	r.tx_ctrl = bp->ctrl + NC2_CTRL_OFF_F2B;	/* A to B */
+	r.tx_ring = bp->ring_ab;
+	r.rx_ctrl = bp->ctrl + NC2_CTRL_OFF_B2F;
+	r.rx_ring = bp->ring_ba;
+	r.ring_bytes = bytes;
+	if (nf2_bp_start(info, bp, &r, au.port))
+		goto fail_bp;
+	ready.evtchn = au.port;
+	ready.ctrl_gref = bp->ctrl_ref;
+	if (nf2_send_parent(info, &ready))
+		nf2_bp_release(info, bp);
+	return;
+
+fail_bp:
+	nf2_bp_release(info, bp);
+fail:
+	/* The protocol has no refusal: the backend's request stays pending. */
+	netdev_warn(info->ch.dev, "cannot build bypass %u to domain %u\n",
+		    b->handle, b->peer_domid);
+}
+
+/* End B: map A's pages one by one and bind to A's port; answer READY. */
+static void nf2_bp_map(struct nf2_info *info, const struct nc2_bypass_msg *b)
+{
+	struct nc2_bypass_msg ready = {
+		.type = NC2_MSG_BYPASS_READY,
+		.handle = b->handle,
+	};
+	struct evtchn_bind_interdomain bi = {
+		.remote_dom = b->peer_domid,
+		.remote_port = b->evtchn,
+	};
+	struct gnttab_map_grant_ref ops[3];
+	grant_ref_t refs[3];
+	struct nf2_bypass *bp;
+	struct nc2k_rings r;
+	unsigned int i;
+
+	if (b->ring_pages != 1) {
+		netdev_warn(info->ch.dev,
+			    "bypass %u: %u-page rings unsupported\n",
+			    b->handle, b->ring_pages);
+		return;
+	}
+	bp = nf2_bp_new(info, b);
+	if (!bp)
+		goto fail;
+	if (gnttab_alloc_pages(3, bp->map_pages)) {
+		bp->map_pages[0] = NULL;
+		goto fail_bp;
+	}
+	refs[0] = b->ctrl_gref;
+	refs[1] = b->gref[0];		/* A to B */
+	refs[2] = b->gref[1];		/* B to A */
+	for (i = 0; i < 3; i++)
+		gnttab_set_map_op(&ops[i],
+				  (unsigned long)page_address(bp->map_pages[i]),
+				  GNTMAP_host_map, refs[i], bp->peer);
+	if (gnttab_map_refs(ops, NULL, bp->map_pages, 3))
+		goto fail_bp;
+	for (i = 0; i < 3; i++) {
+		if (ops[i].status != GNTST_okay)
+			continue;
+		/* Keep the mapped ones first so release() unmaps only them. */
+		bp->map_handles[bp->nr_mapped] = ops[i].handle;
+		swap(bp->map_pages[bp->nr_mapped], bp->map_pages[i]);
+		swap(refs[bp->nr_mapped], refs[i]);
+		bp->nr_mapped++;
+	}
+	if (bp->nr_mapped != 3)
+		goto fail_bp;
+	if (HYPERVISOR_event_channel_op(EVTCHNOP_bind_interdomain, &bi))
+		goto fail_bp;
+	r.tx_ctrl = page_address(bp->map_pages[0]) + NC2_CTRL_OFF_B2F;
+	r.tx_ring = page_address(bp->map_pages[2]);
+	r.rx_ctrl = page_address(bp->map_pages[0]) + NC2_CTRL_OFF_F2B;
+	r.rx_ring = page_address(bp->map_pages[1]);
+	r.ring_bytes = PAGE_SIZE;
+	if (nf2_bp_start(info, bp, &r, bi.local_port))
+		goto fail_bp;
+	if (nf2_send_parent(info, &ready))
+		nf2_bp_release(info, bp);
+	return;
+
+fail_bp:
+	nf2_bp_release(info, bp);
+fail:
+	netdev_warn(info->ch.dev, "cannot join bypass %u of domain %u\n",
+		    b->handle, b->peer_domid);
+}
+
+/* Stop steering, let our packets on the bypass finish, say DISABLED. */
+static void nf2_bp_disable(struct nf2_info *info, u32 handle)
+{
+	struct nc2_bypass_msg done = {
+		.type = NC2_MSG_BYPASS_DISABLED,
+		.handle = handle,
+	};
+	struct nf2_bypass *bp = nf2_bp_find(info, handle);
+	unsigned int waited = 0, inflight;
+
+	if (bp) {
+		spin_lock_bh(&info->bypass_lock);
+		bp->enabled = false;
+		spin_unlock_bh(&info->bypass_lock);
+		synchronize_net();
+		nf2_bp_publish(info);
+		do {
+			spin_lock_bh(&bp->ch->lock);
+			inflight = bp->ch->attached && bp->ch->up ?
+				   nc2_idpool_inflight(&bp->ch->net.link.pool) :
+				   0;
+			spin_unlock_bh(&bp->ch->lock);
+			if (inflight)
+				usleep_range(10000, 20000);
+			waited += 10;
+		} while (inflight && waited < NF2_DRAIN_MS);
+	}
+	nf2_send_parent(info, &done);
+}
+
+static void nf2_bp_detach(struct nf2_info *info, u32 handle)
+{
+	struct nc2_bypass_msg done = {
+		.type = NC2_MSG_BYPASS_DETACHED,
+		.handle = handle,
+	};
+	struct nf2_bypass *bp = nf2_bp_find(info, handle);
+
+	if (bp)
+		nf2_bp_release(info, bp);
+	nf2_send_parent(info, &done);
+}
+
+static void nf2_bypass_work(struct work_struct *w)
+{
+	struct nf2_info *info = container_of(w, struct nf2_info, bypass_work);
+	struct nc2_bypass_msg b;
+
+	mutex_lock(&info->bypass_mutex);
+	for (;;) {
+		spin_lock_bh(&info->bypass_lock);
+		if (!info->msgq_len) {
+			spin_unlock_bh(&info->bypass_lock);
+			break;
+		}
+		b = info->msgq[info->msgq_head];
+		info->msgq_head = (info->msgq_head + 1) % ARRAY_SIZE(info->msgq);
+		info->msgq_len--;
+		spin_unlock_bh(&info->bypass_lock);
+
+		switch (b.type) {
+		case NC2_MSG_BYPASS_FRONTEND:
+			nf2_bp_grant(info, &b);
+			break;
+		case NC2_MSG_BYPASS_BACKEND:
+			nf2_bp_map(info, &b);
+			break;
+		case NC2_MSG_BYPASS_DISABLE:
+			nf2_bp_disable(info, b.handle);
+			break;
+		case NC2_MSG_BYPASS_DETACH:
+			nf2_bp_detach(info, b.handle);
+			break;
+		default:
+			break;
+		}
+	}
+	mutex_unlock(&info->bypass_mutex);
+}
 
 void nf2_bypass_init(struct nf2_info *info)
 {
+	spin_lock_init(&info->bypass_lock);
+	mutex_init(&info->bypass_mutex);
+	INIT_WORK(&info->bypass_work, nf2_bypass_work);
 }
 
 void nf2_bypass_msg(struct nc2k_chan *ch, const struct nc2_msg *m)
 {
+	struct nf2_info *info = container_of(ch, struct nf2_info, ch);
+	struct nc2_bypass_msg b;
+	unsigned int tail;
+
+	/* Checks who may send what and the layout; fails the link if bad. */
+	if (nc2_net_recv_bypass(&ch->net, m, &b))
+		return;
+	spin_lock(&info->bypass_lock);
+	if (info->msgq_len == ARRAY_SIZE(info->msgq)) {
+		spin_unlock(&info->bypass_lock);
+		netdev_warn(ch->dev, "bypass messages arrive faster than handled\n");
+		return;
+	}
+	tail = (info->msgq_head + info->msgq_len) % ARRAY_SIZE(info->msgq);
+	info->msgq[tail] = b;
+	info->msgq_len++;
+	spin_unlock(&info->bypass_lock);
+	schedule_work(&info->bypass_work);
 }
 
 struct nc2k_chan *nf2_bypass_route(struct nf2_info *info, struct sk_buff *skb)
 {
-	return &info->ch;
+	const struct ethhdr *eth = (const struct ethhdr *)skb->data;
+	struct nc2k_chan *ch = &info->ch;
+	unsigned int i;
+
+	if (!READ_ONCE(info->ch.bypass_count) || skb->len < ETH_HLEN)
+		return ch;
+	spin_lock(&info->bypass_lock);
+	for (i = 0; i < NF2_MAX_BYPASSES; i++) {
+		struct nf2_bypass *bp = &info->bypass[i];
+
+		if (bp->enabled && READ_ONCE(bp->ch->up) &&
+		    ether_addr_equal(bp->mac, eth->h_dest)) {
+			ch = bp->ch;
+			break;
+		}
+	}
+	spin_unlock(&info->bypass_lock);
+	return ch;
 }
 
 void nf2_bypass_teardown_all(struct nf2_info *info)
 {
+	unsigned int i;
+
+	cancel_work_sync(&info->bypass_work);
+	mutex_lock(&info->bypass_mutex);
+	for (i = 0; i < NF2_MAX_BYPASSES; i++)
+		if (info->bypass[i].ch)
+			nf2_bp_release(info, &info->bypass[i]);
+	info->msgq_len = 0;
+	mutex_unlock(&info->bypass_mutex);
 }
 
 void nf2_bypass_destroy(struct nf2_info *info)
 {
+	nf2_bypass_teardown_all(info);
+	mutex_destroy(&info->bypass_mutex);
 }
