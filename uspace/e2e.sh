@@ -120,6 +120,7 @@ ip netns exec "$ns1" timeout 20 iperf3 -c 192.0.2.2 -p 5202 -t 10 >/dev/null 2>&
 ip_pid=$!
 sleep 1.5
 kill -9 "${NC2U_FRONT_PID[2]}"
+wait "${NC2U_FRONT_PID[2]}" 2>/dev/null
 check "SIGKILL: backend noticed the death" log_has "$NC2U_RUN/back.log" "dom2 removed (\(domain died\|device gone\|frontend closing\|port closed\))" 80
 check "SIGKILL: backend still running" back_alive
 check "SIGKILL: domU1 still reaches dom0" ping_ok 1 192.0.2.254
@@ -161,6 +162,33 @@ for mode in split-header short zero-frag; do
 	nc2u_stop_front 3 -KILL
 done
 grep "protocol error" "$NC2U_RUN/back.log" | sed 's/^/     /'
+nc2u_teardown
+
+# ---- automatic dom0 bypass: setup, traffic, teardown under load, death ----
+nc2u_start_hv
+nc2u_start_back receiver --bypass auto --bypass-secs 1
+nc2u_start_front 1
+nc2u_start_front 2
+ping_ok 1 192.0.2.2
+nc2u_iperf "$(nc2u_ns 1)" "$(nc2u_ns 2)" 192.0.2.2 2 >/dev/null
+check "bypass: offered automatically after sustained traffic" log_has "$NC2U_RUN/back.log" "bypass .*: active" 50
+r0=$(bstat 1 | field rx)
+check "bypass: iperf3 domU1 -> domU2 over the bypass" iperf_ok 1 2
+r1=$(bstat 1 | field rx)
+echo "     packets from dom1 through the backend during that run: $((r1 - r0))"
+check "bypass: traffic no longer touches the backend" test $((r1 - r0)) -lt 2000
+(sleep 1; kill -USR2 "$NC2U_BACK_PID") &
+check "bypass: iperf3 survives teardown mid-transfer" iperf_ok 1 2
+check "bypass: frontends drained before DISABLED" log_has "${NC2U_FRONT_LOG[1]}" "drained, traffic back on the parent" 30
+check "bypass: detached on both ends" eval 'log_has "$NC2U_RUN/back.log" "bypass 1: gone" 30'
+check "bypass: ping after teardown" ping_ok 1 192.0.2.2
+nc2u_iperf "$(nc2u_ns 1)" "$(nc2u_ns 2)" 192.0.2.2 2 >/dev/null
+check "bypass: re-established" log_has "$NC2U_RUN/back.log" "bypass 2: active" 50
+kill -9 "${NC2U_FRONT_PID[2]}"
+wait "${NC2U_FRONT_PID[2]}" 2>/dev/null
+check "bypass: SIGKILLed peer noticed by the survivor" log_has "${NC2U_FRONT_LOG[1]}" "peer dom2 gone" 50
+check "bypass: backend still running" back_alive
+check "bypass: survivor still reaches dom0" ping_ok 1 192.0.2.254
 nc2u_teardown
 
 # ---- backend-copy backend: traffic and grant revocation ----

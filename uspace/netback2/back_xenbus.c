@@ -38,30 +38,30 @@ static struct vif *vif_find(uint16_t domid)
 
 static int read_share(struct vif *v, struct chan_share *sh)
 {
-	char refs[2 * CHAN_MAX_PAGES * 12], mac[32], *p = refs, *end;
-	uint32_t pages;
+	char mac[32], key[24];
+	uint32_t order, pages;
 	int err;
 
 	memset(sh, 0, sizeof(*sh));
-	err = xs_read_u32(B->hv, v->fdir, "ring-pages", &pages);
-	err = err ?: xs_read_u32(B->hv, v->fdir, "ctrl-ring-ref", &sh->ctrl_gref);
+	err = xs_read_u32(B->hv, v->fdir, "ring-page-order", &order);
+	err = err ?: xs_read_u32(B->hv, v->fdir, "ctrl-ref", &sh->ctrl_gref);
 	err = err ?: xs_read_u32(B->hv, v->fdir, "event-channel", &sh->evtchn);
-	err = err ?: xs_read_str(B->hv, v->fdir, "ring-ref", refs, sizeof(refs));
 	err = err ?: xs_read_str(B->hv, v->fdir, "mac", mac, sizeof(mac));
 	if (err)
 		return err;
-	if (pages == 0 || pages > CHAN_MAX_PAGES || !xs_parse_mac(mac, v->mac))
+	/* Everything here is the frontend's word: check before using it. */
+	if (order > 4 || !xs_parse_mac(mac, v->mac))
 		return -EINVAL;
+	pages = 1u << order;
 	sh->ring_pages = (uint16_t)pages;
-	for (unsigned int i = 0; i < 2 * pages; i++) {
-		unsigned long g = strtoul(p, &end, 10);
-
-		if (end == p || g > UINT32_MAX)
-			return -EINVAL;
-		sh->gref[i] = (uint32_t)g;
-		p = end;
+	for (unsigned int i = 0; !err && i < pages; i++) {
+		snprintf(key, sizeof(key), "tx-ring-ref%u", i);
+		err = xs_read_u32(B->hv, v->fdir, key, &sh->gref[i]);
+		snprintf(key, sizeof(key), "rx-ring-ref%u", i);
+		err = err ?: xs_read_u32(B->hv, v->fdir, key,
+					 &sh->gref[pages + i]);
 	}
-	return 0;
+	return err;
 }
 
 static void vif_connect(uint16_t domid)

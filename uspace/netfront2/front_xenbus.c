@@ -6,7 +6,6 @@
  * backend everything is in place. docs/userspace.md lists the keys.
  */
 #include <stdio.h>
-#include <string.h>
 
 #include "front.h"
 #include "util.h"
@@ -19,7 +18,7 @@ int front_connect(struct front *f)
 {
 	uint16_t me = nc2_hv_domid(f->hv);
 	struct chan *c = &f->parent;
-	char refs[2 * CHAN_MAX_PAGES * 8 + 1] = "";
+	unsigned int order = 0;
 	int err;
 
 	snprintf(f->dir, sizeof(f->dir), "/local/domain/%u/device/vif2/0", me);
@@ -29,19 +28,30 @@ int front_connect(struct front *f)
 	err = chan_grant(c, f->hv, 0, f->ring_pages, NC2_ROLE_FRONTEND);
 	if (err)
 		return err;
-	for (unsigned int i = 0; i < 2u * f->ring_pages; i++)
-		snprintf(refs + strlen(refs), sizeof(refs) - strlen(refs),
-			 "%s%u", i ? " " : "", c->sh.gref[i]);
+	while ((1u << order) < f->ring_pages)
+		order++;
 	err = xs_printf(f->hv, f->dir, "backend-id", "0");
 	err = err ?: xs_printf(f->hv, f->dir, "backend", "%s", f->bdir);
 	err = err ?: xs_printf(f->hv, f->dir, "mac",
 			       "%02x:%02x:%02x:%02x:%02x:%02x", f->mac[0],
 			       f->mac[1], f->mac[2], f->mac[3], f->mac[4],
 			       f->mac[5]);
-	err = err ?: xs_printf(f->hv, f->dir, "ring-pages", "%u", f->ring_pages);
-	err = err ?: xs_printf(f->hv, f->dir, "ctrl-ring-ref", "%u",
-			       c->sh.ctrl_gref);
-	err = err ?: xs_printf(f->hv, f->dir, "ring-ref", "%s", refs);
+	err = err ?: xs_printf(f->hv, f->dir, "ring-page-order", "%u", order);
+	err = err ?: xs_printf(f->hv, f->dir, "ctrl-ref", "%u", c->sh.ctrl_gref);
+	for (unsigned int i = 0; !err && i < f->ring_pages; i++) {
+		char key[24];
+
+		/* tx: the ring we produce (granter to mapper); rx: the other. */
+		snprintf(key, sizeof(key), "tx-ring-ref%u", i);
+		err = xs_printf(f->hv, f->dir, key, "%u", c->sh.gref[i]);
+		snprintf(key, sizeof(key), "rx-ring-ref%u", i);
+		err = err ?: xs_printf(f->hv, f->dir, key, "%u",
+				       c->sh.gref[f->ring_pages + i]);
+	}
+	err = err ?: xs_printf(f->hv, f->dir, "protocol-version", "%u",
+			       NC2_PROTOCOL_VERSION);
+	err = err ?: xs_printf(f->hv, f->dir, "feature-subpage-grants", "1");
+	err = err ?: xs_printf(f->hv, f->dir, "feature-transitive-grants", "1");
 	err = err ?: xs_printf(f->hv, f->dir, "event-channel", "%u", c->port);
 	err = err ?: xs_printf(f->hv, f->dir, "feature-bypass", "1");
 	err = err ?: xs_printf(f->hv, f->dir, "state", "%d", XB_INITIALISED);
