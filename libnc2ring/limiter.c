@@ -70,20 +70,33 @@ int nc2_limiter_charge_resp(struct nc2_limiter *l, uint32_t n)
 
 static void refill(struct nc2_limiter *l, uint64_t now_ns)
 {
-	uint64_t dt, earned;
+	uint64_t dt, earned, full_ns;
 
 	/* A clock going backwards earns nothing rather than a fortune. */
 	if (now_ns <= l->copy_last_ns)
 		return;
 	dt = now_ns - l->copy_last_ns;
 	l->copy_last_ns = now_ns;
-	/* A second refills any bucket we allow; longer earns no more. */
-	if (dt > NS_PER_SEC)
-		dt = NS_PER_SEC;
+	/*
+	 * Time enough to pay any debt and fill the bucket fills it. Capping
+	 * dt instead would repay a deep debt (one request may take up to
+	 * 2^32 bytes) at most a second's worth per call, making every wait
+	 * charge_copy() names too short. The gap is below 2^33 bytes, so
+	 * gap * 1e9 stays below 2^64.
+	 */
+	full_ns = ((uint64_t)((int64_t)l->cfg.copy_burst_bytes - l->copy_tokens) *
+			   NS_PER_SEC +
+		   l->cfg.copy_bytes_per_sec - 1) /
+		  l->cfg.copy_bytes_per_sec;
+	if (dt >= full_ns) {
+		l->copy_tokens = l->cfg.copy_burst_bytes;
+		l->copy_frac = 0;
+		return;
+	}
 	/*
 	 * Keep the sub-byte remainder, or a caller asking every few
-	 * nanoseconds at a low rate would never earn a byte. dt <= 1e9 and
-	 * rate <= 1.6e10 keep the sum below 2^64.
+	 * nanoseconds at a low rate would never earn a byte. dt < full_ns
+	 * keeps dt * rate within gap * 1e9 + rate, below 2^64.
 	 */
 	earned = dt * l->cfg.copy_bytes_per_sec + l->copy_frac;
 	l->copy_frac = earned % NS_PER_SEC;
