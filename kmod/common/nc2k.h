@@ -50,6 +50,7 @@ struct nc2k_counters {
 	u64 rx_drop_nomem;
 	u64 rx_drop_copy;	/* GNTTABOP_copy failed: bad grant from peer */
 	u64 rx_drop_csum;	/* checksum/GSO metadata refused by the stack */
+	u64 rx_drop_filter;	/* source MAC not the one the peer must use */
 	u64 rx_copy_ops;
 	u64 rx_copy_bytes;
 	u64 rx_throttled;	/* polls cut short by the copy budget */
@@ -106,6 +107,7 @@ struct nc2k_chan {
 	u32 pool_words[NC2_IDPOOL_WORDS(NC2K_IDS)];
 	u32 set_words[NC2_IDSET_WORDS(NC2K_IDS)];
 	struct nc2_limiter *lim; /* backend only: the asymmetry limiter */
+	const u8 *filter_src;	/* backend: the only source MAC accepted */
 
 	unsigned int irq;
 	atomic_t eoi_pending;	/* an event waits for xen_irq_lateeoi() */

@@ -598,6 +598,14 @@ static void rx_flush(struct nc2k_chan *ch)
 			continue;
 		}
 		memset(skb->cb, 0, sizeof(skb->cb));
+		/* Anti-spoofing: the frame is linear up to its Ethernet header. */
+		if (ch->filter_src &&
+		    !ether_addr_equal(skb->data + ETH_ALEN, ch->filter_src)) {
+			ch->cnt.rx_drop_filter++;
+			ch->dev->stats.rx_dropped++;
+			kfree_skb(skb);
+			continue;
+		}
 		skb->protocol = eth_type_trans(skb, ch->dev);
 		if (rx_offload(skb, &meta)) {
 			ch->cnt.rx_drop_csum++;

@@ -98,6 +98,7 @@ static const struct nc2k_stat chan_stats[] = {
 	CH("rx_drop_nomem", cnt.rx_drop_nomem),
 	CH("rx_drop_copy", cnt.rx_drop_copy),
 	CH("rx_drop_csum", cnt.rx_drop_csum),
+	CH("rx_drop_filter", cnt.rx_drop_filter),
 	CH("rx_copy_ops", cnt.rx_copy_ops),
 	CH("rx_copy_bytes", cnt.rx_copy_bytes),
 	CH("rx_throttled", cnt.rx_throttled),

@@ -21,6 +21,7 @@ struct nb2_vif {
 	u8 guest_mac[ETH_ALEN];		/* the frontend's, from xenstore */
 	bool local_trusted;		/* may send any source MAC on a bypass */
 	bool remote_trusted;
+	bool filter_mac;		/* drop frames not from guest_mac */
 	unsigned int max_bypasses;
 	bool connected;
 	bool stalled;			/* carrier off: the guest stopped */

@@ -260,6 +260,14 @@ static void nb2_scan_one(const char *name)
 		}
 	} else if (!strcmp(req, "disable") && bp) {
 		nb2_disable(bp);
+	} else if (!strcmp(req, "disable")) {
+		/* Nothing to tear down: answer at once. */
+		char *st = xenbus_read(XBT_NIL, dir, "status", NULL);
+
+		if (IS_ERR(st))
+			xenbus_printf(XBT_NIL, dir, "status", "disabled");
+		else
+			kfree(st);
 	}
 	kfree(req);
 }

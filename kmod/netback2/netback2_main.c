@@ -251,6 +251,7 @@ static int nb2_connect(struct nb2_vif *vif)
 		goto fail;
 	}
 	vif->ch.lim = &vif->lim;
+	vif->ch.filter_src = vif->filter_mac ? vif->guest_mac : NULL;
 	/* Our transmit ring is the frontend's receive ring, and back. */
 	r.tx_ctrl = vif->ctrl + NC2_CTRL_OFF_B2F;
 	r.tx_ring = vif->rx_ring;
@@ -401,6 +402,8 @@ static void nb2_read_config(struct nb2_vif *vif)
 						   "remote-trusted", 0);
 	vif->max_bypasses = xenbus_read_unsigned(dev->nodename,
 						 "max-bypasses", 5);
+	vif->filter_mac = xenbus_read_unsigned(dev->nodename, "filter-mac", 1) &&
+			  is_valid_ether_addr(vif->guest_mac);
 }
 
 static int nb2_probe(struct xenbus_device *dev,
