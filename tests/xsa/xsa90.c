@@ -10,7 +10,7 @@
 static void attack(struct xnet *x, int kind)
 {
 	struct nc2_pkt pkt;
-	uint32_t v;
+	uint32_t v = 0;
 
 	switch (kind) {
 	case 0: /* zero-length fragment */
