@@ -77,7 +77,7 @@ static void event(struct h *h, bool work, uint32_t repeat)
 static void stalled(struct h *h, uint64_t dt)
 {
 	struct nc2_limiter *l = &h->l;
-	uint64_t start = l->window_start_ns, prog = l->window_progress;
+	uint64_t start = l->window_start_ns, prog = l->window_progress, windows;
 	uint32_t q = l->queue_bytes;
 	bool was = l->stalled, s;
 
@@ -88,8 +88,14 @@ static void stalled(struct h *h, uint64_t dt)
 		FUZZ_CHECK(s == was && l->window_start_ns == start);
 		return;
 	}
-	/* A whole window was judged: stalled iff data held and too little eaten. */
-	FUZZ_CHECK(s == (q && prog < l->cfg.stall_min_bytes));
+	/*
+	 * The time since the window opened was judged: stalled iff data was
+	 * held and less than the floor was eaten per whole window that passed.
+	 */
+	windows = (h->now - start) / l->cfg.stall_window_ns;
+	if (windows > UINT32_MAX)
+		windows = UINT32_MAX;
+	FUZZ_CHECK(s == (q && prog < windows * l->cfg.stall_min_bytes));
 	FUZZ_CHECK(l->window_start_ns == h->now && l->window_progress == 0);
 }
 
