@@ -774,6 +774,8 @@ static void wake_if_room(struct nc2k_chan *ch)
 	    ch->bounce_avail < want)
 		return;
 	ch->stopped = false;
+	/* An event that only returned ring room was not spurious. */
+	ch->had_work = true;
 	netif_wake_queue(ch->dev);
 }
 

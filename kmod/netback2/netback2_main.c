@@ -40,7 +40,8 @@ module_param(queue_kbytes, uint, 0644);
 MODULE_PARM_DESC(queue_kbytes,
 		 "limiter: KiB of RX data a guest may hold before drops");
 
-static unsigned int stall_ms = 1000;
+/* As netback's rx_stall_timeout: long enough for a descheduled guest. */
+static unsigned int stall_ms = 10000;
 module_param(stall_ms, uint, 0644);
 MODULE_PARM_DESC(stall_ms,
 		 "limiter: window in which a guest must consume RX data");
