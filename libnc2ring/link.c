@@ -219,6 +219,11 @@ int nc2_link_rearm(struct nc2_link *l)
 	return nc2_link_check(l, nc2_cons_rearm(&l->rx, 0));
 }
 
+int nc2_link_want_space(struct nc2_link *l, uint32_t len)
+{
+	return nc2_link_check(l, nc2_prod_want_space(&l->tx, len));
+}
+
 int nc2_link_get_id(struct nc2_link *l, uint32_t *id)
 {
 	int err = nc2_link_error(l);

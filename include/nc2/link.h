@@ -104,6 +104,12 @@ int nc2_link_release(struct nc2_link *l);
 /* Re-arm the receive event and recheck: 1 if more to poll, 0 to sleep. */
 int nc2_link_rearm(struct nc2_link *l);
 
+/*
+ * Ask for an event once a len-byte message fits on the send ring: 1 if it
+ * fits now (retry), 0 to wait for the event.
+ */
+int nc2_link_want_space(struct nc2_link *l, uint32_t len);
+
 /* Take an id for a message that wants a FINISH. -NC2_E_AGAIN: no credit. */
 int nc2_link_get_id(struct nc2_link *l, uint32_t *id);
 

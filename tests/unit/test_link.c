@@ -397,6 +397,18 @@ static void test_review_regressions(void **state)
 	assert_int_equal(nc2_link_poll(&f.a, &m), -NC2_EP_LIMIT);
 	tpair_free(&f.t);
 
+	/* Waiting for room on the send ring goes through the link. */
+	lfix_init(&f, 1);
+	lfix_up(&f);
+	while (nc2_link_send(&f.a, 0x80, 0, ids, 8) == 0)
+		;
+	assert_int_equal(nc2_link_want_space(&f.a, 64), 0);
+	while (nc2_link_poll(&f.b, &m) > 0)
+		nc2_link_consume(&f.b);
+	assert_int_equal(nc2_link_release(&f.b), 1);
+	assert_int_equal(nc2_link_want_space(&f.a, 64), 1);
+	tpair_free(&f.t);
+
 	/* CLOSE before our own HELLO is refused locally. */
 	lfix_init(&f, 1);
 	lfix_attach(&f);

@@ -148,7 +148,7 @@ static int vif_send(struct vif *v, int fi)
 
 static void want_space(struct vif *v)
 {
-	nc2_prod_want_space(&v->ch.net.link.tx, 1024);
+	nc2_link_want_space(&v->ch.net.link, 1024);
 }
 
 static void deliver(struct vif *v, int fi)

@@ -152,7 +152,7 @@ void front_tx(struct front *f)
 			f->pending = s;
 			tap_block(f, true);
 			/* Ask for an event when ring space frees up. */
-			if (ch && nc2_prod_want_space(&ch->net.link.tx, 1024) > 0)
+			if (ch && nc2_link_want_space(&ch->net.link, 1024) > 0)
 				continue;
 			return;
 		}
