@@ -402,6 +402,7 @@ static void test_review_regressions(void **state)
 	lfix_up(&f);
 	while (nc2_link_send(&f.a, 0x80, 0, ids, 8) == 0)
 		;
+	nc2_link_push(&f.a);
 	assert_int_equal(nc2_link_want_space(&f.a, 64), 0);
 	while (nc2_link_poll(&f.b, &m) > 0)
 		nc2_link_consume(&f.b);
