@@ -89,6 +89,33 @@ static void test_bypass_pages(void **state)
 	}
 }
 
+/* Lengths a caller passes are checked too, before any arithmetic. */
+static void test_local_lengths(void **state)
+{
+	struct xnet x;
+	struct nc2_finish_iter it;
+	struct nc2_bypass_msg b;
+	static uint8_t huge[1024];
+	struct nc2_msg m = { .type = NC2_MSG_PACKET, .size = 8, .data = huge };
+
+	xnet_up(&x, NC2_ROLE_FRONTEND);
+	assert_int_equal(nc2_prod_want_space(&x.a.link.tx, 0), -NC2_E_INVAL);
+	assert_int_equal(nc2_prod_want_space(&x.a.link.tx, 65536),
+			 -NC2_E_INVAL);
+	assert_int_equal(nc2_link_finish_begin(&x.a.link, &m, &it),
+			 -NC2_E_INVAL);
+	/* a bypass message bigger than any bypass layout */
+	m.type = NC2_MSG_BYPASS_BACKEND;
+	m.size = sizeof(huge);
+	assert_int_equal(nc2_bypass_decode(NC2_ROLE_FRONTEND, &m, &b),
+			 -NC2_EP_MSG_LAYOUT);
+	m.size = 16;
+	assert_int_equal(nc2_bypass_decode(NC2_ROLE_FRONTEND, &m, &b),
+			 -NC2_EP_MSG_LAYOUT);
+	assert_int_equal(nc2_link_error(&x.a.link), 0);
+	xnet_free(&x);
+}
+
 static void test_packet_lengths(void **state)
 {
 	struct nc2_net_limits lim = { NC2_MAX_FRAGMENTS_LIMIT,
@@ -169,6 +196,7 @@ int main(void)
 		cmocka_unit_test(test_set_limits),
 		cmocka_unit_test(test_finish_counts),
 		cmocka_unit_test(test_bypass_pages),
+		cmocka_unit_test(test_local_lengths),
 		cmocka_unit_test(test_packet_lengths),
 		cmocka_unit_test(test_limiter_saturates),
 		cmocka_unit_test(test_limiter_debt),

@@ -102,6 +102,19 @@ static void test_control_flood(void **state)
 	assert_true(polls >= 300 / 64);
 	assert_true(handled >= 300);
 	assert_int_equal(nc2_link_error(&x.a.link), 0);
+	/* the same through the net layer, with its own control messages */
+	v = NC2_DEFAULT_MAX_INLINE;
+	for (int i = 0; i < 300; i++)
+		xraw(&x, NC2_MSG_SET_MAX_INLINE, &v, 4);
+	polls = 0;
+	while (nc2_net_poll(&x.a, &m) == 0) {
+		polls++;
+		nc2_link_release(&x.a.link);
+		if (nc2_link_rearm(&x.a.link) == 0)
+			break;
+	}
+	assert_true(polls >= 300 / 64);
+	assert_int_equal(nc2_link_error(&x.a.link), 0);
 	xnet_free(&x);
 }
 

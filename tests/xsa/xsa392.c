@@ -96,6 +96,14 @@ static void test_dribble_is_stalled(void **state)
 	nc2_limiter_unqueue(&l, 1u << 20);
 	now += 5 * w;
 	assert_false(nc2_limiter_stalled(&l, now));
+	/* asked very late: the floor grows with the windows, saturating */
+	assert_int_equal(nc2_limiter_queue(&l, 1), 0);
+	nc2_limiter_progress(&l, 0xffffffffu);
+	c.stall_window_ns = 1;
+	assert_int_equal(nc2_limiter_init(&l, &c, 0), 0);
+	assert_int_equal(nc2_limiter_queue(&l, 1), 0);
+	nc2_limiter_progress(&l, 0xffffffffu);
+	assert_true(nc2_limiter_stalled(&l, 1ull << 40));
 }
 
 int main(void)

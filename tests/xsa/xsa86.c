@@ -184,20 +184,68 @@ static void test_hostile_cons(void **state)
 	}
 }
 
-/* The same through a link: the hostile index fails the whole link. */
+/* The re-arm and want_space rechecks validate what they read, too. */
+static void test_rechecks_validate(void **state)
+{
+	struct gring g;
+	uint8_t out[2][64];
+
+	gring_init(&g);
+	prime(&g, out);
+	g.ctrl.prod = g.c.prod + 4;
+	assert_int_equal(nc2_cons_rearm(&g.c, 0), -NC2_EP_PROD_INDEX);
+	gring_check_free(&g);
+
+	gring_init(&g);
+	prime(&g, out);
+	assert_int_equal(nc2_prod_idle(&g.p), 1);
+	g.ctrl.cons = g.p.pushed + 8;
+	assert_int_equal(nc2_prod_want_space(&g.p, 64), -NC2_EP_CONS_INDEX);
+	gring_check_free(&g);
+}
+
+/*
+ * The same through a link: whichever call meets the hostile index (a
+ * send, a FINISH, a CLOSE once the ring is full), the whole link fails.
+ */
 static void test_link_fails_whole(void **state)
 {
-	struct xnet x;
-	uint8_t big[1500] = { 0 };
-	int r = 0;
+	for (int how = 0; how < 3; how++) {
+		struct xnet x;
+		uint8_t big[1500] = { 0 };
+		uint32_t id = 7;
+		struct nc2_pkt pkt;
+		struct nc2_msg m;
+		int r = 0;
 
-	xnet_up(&x, NC2_ROLE_FRONTEND);
-	x.p.a2b.ctrl->cons = 12345; /* odd, and beyond what A pushed */
-	for (int i = 0; i < 8 && !r; i++)
-		r = nc2_link_send(&x.a.link, NC2_MSG_SET_OFFLOAD, 0, big, 1500);
-	assert_int_equal(r, -NC2_EP_CONS_INDEX);
-	xassert_failed(&x, r);
-	xnet_free(&x);
+		xnet_up(&x, NC2_ROLE_FRONTEND);
+		if (how == 1) { /* something to FINISH */
+			xpkt_frags(&pkt, id, 1, 100);
+			xpkt(&x, &pkt);
+			assert_int_equal(xpoll_a(&x, &m), NC2_MSG_PACKET);
+			assert_int_equal(nc2_net_recv_packet(&x.a, &m, &pkt), 0);
+			nc2_link_consume(&x.a.link);
+		}
+		/* fill the ring to the last byte, so the next send looks */
+		while (how && nc2_link_send(&x.a.link, NC2_MSG_SET_OFFLOAD, 0,
+					    big, 1500) == 0)
+			;
+		while (how && nc2_link_send(&x.a.link, NC2_MSG_SET_OFFLOAD, 0,
+					    big, 4) == 0)
+			;
+		x.p.a2b.ctrl->cons = 12345; /* odd, beyond what A pushed */
+		if (how == 0)
+			for (int i = 0; i < 8 && !r; i++)
+				r = nc2_link_send(&x.a.link, NC2_MSG_SET_OFFLOAD,
+						  0, big, 1500);
+		else if (how == 1)
+			r = nc2_link_finish(&x.a.link, &id, 1);
+		else
+			r = nc2_link_close(&x.a.link, 0);
+		assert_int_equal(r, -NC2_EP_CONS_INDEX);
+		xassert_failed(&x, r);
+		xnet_free(&x);
+	}
 }
 
 int main(void)
@@ -208,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_sizes),
 		cmocka_unit_test(test_message_across_end),
 		cmocka_unit_test(test_hostile_cons),
+		cmocka_unit_test(test_rechecks_validate),
 		cmocka_unit_test(test_link_fails_whole),
 	};
 
