@@ -85,6 +85,8 @@ struct nc2k_ops {
 	void (*bypass_msg)(struct nc2k_chan *ch, const struct nc2_msg *m);
 	/* The link failed: the module tears down what it owns. */
 	void (*link_failed)(struct nc2k_chan *ch, int err);
+	/* Sum over the bypass links of this device: packets and links up. */
+	void (*bypass_stats)(struct nc2k_chan *ch, u64 *tx, u64 *rx, u64 *up);
 };
 
 struct nc2k_chan {

@@ -515,7 +515,9 @@ static int rx_start(struct nc2k_chan *ch, const struct nc2_pkt *pkt)
 static int rx_offload(struct sk_buff *skb, const struct nc2_pkt *pkt)
 {
 	if (pkt->flags & NC2_PKT_F_CSUM_BLANK) {
-		if (!skb_partial_csum_set(skb, pkt->csum_start,
+		/* csum_start counts from the frame; skb->data is past L2 now. */
+		if (pkt->csum_start < ETH_HLEN ||
+		    !skb_partial_csum_set(skb, pkt->csum_start - ETH_HLEN,
 					  pkt->csum_offset))
 			return -EINVAL;
 		skb_reset_network_header(skb);
@@ -676,6 +678,9 @@ static void link_up(struct nc2k_chan *ch)
 	struct nc2_link *l = nc2_net_link(&ch->net);
 
 	if (!ch->up && nc2_link_state(l) == NC2_LINK_UP) {
+		netdev_info(ch->dev, "%s link to domain %u up (%s)\n", ch->name,
+			    ch->peer, ch->subpage ? "sub-page grants" :
+			    "bounce pages");
 		ch->up = true;
 		netif_carrier_on(ch->dev);
 		netif_wake_queue(ch->dev);

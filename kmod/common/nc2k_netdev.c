@@ -135,6 +135,9 @@ static const char state_stats[][ETH_GSTRING_LEN] = {
 	"grant_route_subpage",	/* 1: sub-page grants, 0: bounce pages */
 	"bypass_state",		/* enum nc2k_bypass_state of the module */
 	"bypass_count",
+	"bypass_tx_packets",	/* sent on bypass links, not the parent */
+	"bypass_rx_packets",
+	"bypass_links_up",
 };
 
 #define NC2K_NSTATS (ARRAY_SIZE(chan_stats) + ARRAY_SIZE(lim_stats) + \
@@ -183,6 +186,12 @@ static void nc2k_get_stats(struct net_device *dev, struct ethtool_stats *st,
 	*data++ = ch->bypass_state;
 	*data++ = ch->bypass_count;
 	spin_unlock_bh(&ch->lock);
+	data[0] = 0;
+	data[1] = 0;
+	data[2] = 0;
+	/* Outside our lock: the bypass channels have their own. */
+	if (ch->ops && ch->ops->bypass_stats)
+		ch->ops->bypass_stats(ch, &data[0], &data[1], &data[2]);
 }
 
 static void nc2k_get_drvinfo(struct net_device *dev,

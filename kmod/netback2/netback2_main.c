@@ -466,9 +466,10 @@ static void nb2_remove(struct xenbus_device *dev)
 	struct nb2_vif *vif = dev_get_drvdata(&dev->dev);
 	struct net_device *ndev = vif->ch.dev;
 
-	unregister_netdev(ndev);
+	/* Quiesce first, so no work item touches a dying net_device. */
 	cancel_work_sync(&vif->fail_work);
 	nb2_disconnect(vif);
+	unregister_netdev(ndev);
 	dev_set_drvdata(&dev->dev, NULL);
 	free_netdev(ndev);
 }

@@ -43,6 +43,32 @@ static void nf2_bp_failed(struct nc2k_chan *ch, int err)
 	 */
 }
 
+/* For ethtool -S on the device: what its bypass links carried. */
+void nf2_bypass_stats(struct nc2k_chan *parent, u64 *tx, u64 *rx, u64 *up)
+{
+	struct nf2_info *info = container_of(parent, struct nf2_info, ch);
+	unsigned int i;
+
+	/*
+	 * ethtool holds RTNL; a bypass being torn down under the mutex may
+	 * wait for features_work, which takes RTNL: never block here.
+	 */
+	if (!mutex_trylock(&info->bypass_mutex))
+		return;
+	for (i = 0; i < NF2_MAX_BYPASSES; i++) {
+		struct nc2k_chan *ch = info->bypass[i].ch;
+
+		if (!ch)
+			continue;
+		spin_lock_bh(&ch->lock);
+		*tx += ch->net.stats.tx_packets;
+		*rx += ch->net.stats.rx_packets;
+		*up += ch->up;
+		spin_unlock_bh(&ch->lock);
+	}
+	mutex_unlock(&info->bypass_mutex);
+}
+
 static const struct nc2k_ops nf2_bp_ops = {
 	.link_failed = nf2_bp_failed,
 };
@@ -263,6 +289,8 @@ static void nf2_bp_grant(struct nf2_info *info, const struct nc2_bypass_msg *b)
 		goto fail_bp;
 	ready.evtchn = au.port;
 	ready.ctrl_gref = bp->ctrl_ref;
+	netdev_info(info->ch.dev, "bypass %u to %pM (domain %u): end A, port %u\n",
+		    bp->handle, bp->mac, bp->peer, au.port);
 	if (nf2_send_parent(info, &ready))
 		nf2_bp_release(info, bp);
 	return;
@@ -334,6 +362,8 @@ static void nf2_bp_map(struct nf2_info *info, const struct nc2_bypass_msg *b)
 	r.ring_bytes = PAGE_SIZE;
 	if (nf2_bp_start(info, bp, &r, bi.local_port))
 		goto fail_bp;
+	netdev_info(info->ch.dev, "bypass %u to %pM (domain %u): end B, port %u\n",
+		    bp->handle, bp->mac, bp->peer, bi.local_port);
 	if (nf2_send_parent(info, &ready))
 		nf2_bp_release(info, bp);
 	return;

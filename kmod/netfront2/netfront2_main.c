@@ -54,6 +54,7 @@ static void nf2_link_failed(struct nc2k_chan *ch, int err)
 static const struct nc2k_ops nf2_chan_ops = {
 	.bypass_msg = nf2_bypass_msg,
 	.link_failed = nf2_link_failed,
+	.bypass_stats = nf2_bypass_stats,
 };
 
 static void nf2_disconnect(struct nf2_info *info)
@@ -305,10 +306,11 @@ static void nf2_remove(struct xenbus_device *dev)
 	struct nf2_info *info = dev_get_drvdata(&dev->dev);
 	struct net_device *ndev = info->ch.dev;
 
-	unregister_netdev(ndev);
+	/* Quiesce first, so no work item touches a dying net_device. */
 	cancel_work_sync(&info->fail_work);
 	nf2_disconnect(info);
 	nf2_bypass_destroy(info);
+	unregister_netdev(ndev);
 	dev_set_drvdata(&dev->dev, NULL);
 	free_netdev(ndev);
 }
