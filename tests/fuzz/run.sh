@@ -44,13 +44,16 @@ build() {
 run_one() {
 	local n=$1 secs=$2 new=$3 logf rc=0 execs rate
 	mkdir -p "$art/$n" "$new"
-	logf=$art/$n/last.log
+	# Own log per run, so runs side by side never mix their stats.
+	logf=$(mktemp "$art/$n/run.XXXXXX")
 	"$bdir/tests/fuzz/fuzz_$n" -max_total_time="$secs" \
 		-max_len="${max_len[$n]}" -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$art/$n/" \
 		"$new" "$here/$n/corpus" >"$logf" 2>&1 || rc=$?
-	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$logf")
-	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$logf")
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$logf" | tail -1)
+	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$logf" | tail -1)
+	mv "$logf" "$art/$n/last.log"
+	logf=$art/$n/last.log
 	printf '%s %-9s %6ss %12s execs %8s exec/s rc=%s\n' "$(date -u +%FT%TZ)" \
 		"$n" "$secs" "${execs:-?}" "${rate:-?}" "$rc" |
 		tee -a "$art/stats.log"
