@@ -866,6 +866,12 @@ irqreturn_t nc2k_chan_interrupt(int irq, void *dev_id)
 {
 	struct nc2k_chan *ch = dev_id;
 
+	/*
+	 * Binding can deliver an event (Xen marks a freshly bound
+	 * interdomain port pending) before the binder has stored the irq
+	 * number: the poll this schedules must EOI and notify the right one.
+	 */
+	WRITE_ONCE(ch->irq, irq);
 	ch->cnt.events++;
 	atomic_set(&ch->eoi_pending, 1);
 	if (ch->attached)

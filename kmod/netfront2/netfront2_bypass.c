@@ -122,6 +122,10 @@ static void nf2_bp_release(struct nf2_info *info, struct nf2_bypass *bp)
 {
 	unsigned int i;
 
+	if (bp->ch)
+		netdev_info(info->ch.dev, "bypass %u to domain %u: released\n",
+			    bp->handle, bp->peer);
+
 	spin_lock_bh(&info->bypass_lock);
 	bp->enabled = false;
 	spin_unlock_bh(&info->bypass_lock);
@@ -289,8 +293,10 @@ static void nf2_bp_grant(struct nf2_info *info, const struct nc2_bypass_msg *b)
 		goto fail_bp;
 	ready.evtchn = au.port;
 	ready.ctrl_gref = bp->ctrl_ref;
-	netdev_info(info->ch.dev, "bypass %u to %pM (domain %u): end A, port %u\n",
-		    bp->handle, bp->mac, bp->peer, au.port);
+	netdev_info(info->ch.dev,
+		    "bypass %u to %pM (domain %u): end A, port %u, refs %u/%u/%u\n",
+		    bp->handle, bp->mac, bp->peer, au.port, bp->ctrl_ref,
+		    bp->refs[0], bp->refs[bp->pages]);
 	if (nf2_send_parent(info, &ready))
 		nf2_bp_release(info, bp);
 	return;
@@ -362,8 +368,10 @@ static void nf2_bp_map(struct nf2_info *info, const struct nc2_bypass_msg *b)
 	r.ring_bytes = PAGE_SIZE;
 	if (nf2_bp_start(info, bp, &r, bi.local_port))
 		goto fail_bp;
-	netdev_info(info->ch.dev, "bypass %u to %pM (domain %u): end B, port %u\n",
-		    bp->handle, bp->mac, bp->peer, bi.local_port);
+	netdev_info(info->ch.dev,
+		    "bypass %u to %pM (domain %u): end B, port %u->%u, refs %u/%u/%u\n",
+		    bp->handle, bp->mac, bp->peer, bi.local_port, b->evtchn,
+		    refs[0], refs[1], refs[2]);
 	if (nf2_send_parent(info, &ready))
 		nf2_bp_release(info, bp);
 	return;
