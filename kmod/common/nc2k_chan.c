@@ -954,6 +954,9 @@ int nc2k_chan_attach(struct nc2k_chan *ch, enum nc2_net_role role,
 	ch->nr_done = 0;
 	ch->nr_pending = 0;
 	ch->nr_copy = 0;
+	ch->had_work = false;
+	/* A new connection owes no EOI for the old one's events. */
+	atomic_set(&ch->eoi_pending, 0);
 	ch->slots = kvcalloc(NC2K_IDS, sizeof(*ch->slots), GFP_KERNEL);
 	if (!ch->slots)
 		return -ENOMEM;
