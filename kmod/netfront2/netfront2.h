@@ -20,6 +20,8 @@ struct nf2_bypass {
 	domid_t peer;
 	bool granter;			/* we are end A: our pages, our grants */
 	bool enabled;			/* steer packets for mac into it */
+	bool draining;			/* hold packets for mac (protocol 10.4) */
+	struct sk_buff_head held;	/* under bypass_lock */
 	unsigned int pages;
 	/* A: our pages, granted to the peer */
 	void *ctrl, *ring_ab, *ring_ba;
@@ -56,6 +58,7 @@ struct nf2_info {
 
 void nf2_bypass_init(struct nf2_info *info);
 void nf2_bypass_msg(struct nc2k_chan *ch, const struct nc2_msg *m);
+/* The channel for skb, or NULL if the route kept (held or freed) it. */
 struct nc2k_chan *nf2_bypass_route(struct nf2_info *info,
 				   struct sk_buff *skb);
 void nf2_bypass_teardown_all(struct nf2_info *info);

@@ -10,11 +10,15 @@
  * Messages are decoded in NAPI context and acted on in bypass_work, which
  * may sleep (allocations, grant mapping, waiting for drains).
  *
- * Limits of this version: end B maps each ring page separately, so it
- * accepts only one-page rings (netback2's default); packets sent on the
- * parent ring while a bypass drains may overtake ones still on the
- * bypass (the protocol asks to hold them; we do not yet).
+ * While a bypass drains (DISABLE received, or its link failed) packets
+ * for the peer are held, so that none sent on the parent ring overtakes
+ * one still on the bypass; they go out on the parent, first, once we
+ * have said DISABLED. End B maps each ring page separately, so it accepts
+ * only one-page rings (netback2's default).
  */
+
+/* Packets held per draining bypass; beyond, they are dropped. */
+#define NF2_HOLD_MAX 256
 #include <linux/delay.h>
 #include <linux/etherdevice.h>
 #include <linux/slab.h>
@@ -37,10 +41,15 @@ MODULE_PARM_DESC(bypass_bounce_pages,
 
 static void nf2_bp_failed(struct nc2k_chan *ch, int err)
 {
-	/*
-	 * Steering stops at once (the routing test checks ch->up); the
-	 * backend's DISABLE and DETACH then tear the bypass down.
-	 */
+	struct nf2_info *info = netdev_priv(ch->dev);
+	unsigned int i;
+
+	/* Hold the peer's packets until the backend's DISABLE (10.3). */
+	spin_lock_bh(&info->bypass_lock);
+	for (i = 0; i < NF2_MAX_BYPASSES; i++)
+		if (info->bypass[i].ch == ch)
+			info->bypass[i].draining = true;
+	spin_unlock_bh(&info->bypass_lock);
 }
 
 /* For ethtool -S on the device: what its bypass links carried. */
@@ -128,9 +137,11 @@ static void nf2_bp_release(struct nf2_info *info, struct nf2_bypass *bp)
 
 	spin_lock_bh(&info->bypass_lock);
 	bp->enabled = false;
+	bp->draining = false;
 	spin_unlock_bh(&info->bypass_lock);
 	/* xmit runs under rcu_read_lock_bh(): none still uses bp->ch after. */
 	synchronize_net();
+	skb_queue_purge(&bp->held);
 	if (bp->ch) {
 		nc2k_chan_stop(bp->ch);
 		if (bp->irq)
@@ -197,6 +208,7 @@ static struct nf2_bypass *nf2_bp_new(struct nf2_info *info,
 	if (!bp)
 		return NULL;
 	memset(bp, 0, sizeof(*bp));
+	skb_queue_head_init(&bp->held);
 	bp->ch = kvzalloc(sizeof(*bp->ch), GFP_KERNEL);
 	if (!bp->ch)
 		return NULL;
@@ -383,6 +395,45 @@ fail:
 		    b->handle, b->peer_domid);
 }
 
+/*
+ * After DISABLED: send what we held on the parent ring, oldest first, and
+ * only then let new packets for the peer take the parent ring too.
+ */
+static void nf2_bp_flush_held(struct nf2_info *info, struct nf2_bypass *bp)
+{
+	unsigned int tries = 0;
+	struct sk_buff *skb;
+	netdev_tx_t ret;
+
+	for (;;) {
+		spin_lock_bh(&info->bypass_lock);
+		skb = __skb_dequeue(&bp->held);
+		if (!skb)
+			bp->draining = false;
+		spin_unlock_bh(&info->bypass_lock);
+		if (!skb)
+			return;
+		local_bh_disable();
+		ret = nc2k_chan_xmit(&info->ch, skb);
+		local_bh_enable();
+		if (ret != NETDEV_TX_BUSY) {
+			tries = 0;
+			continue;
+		}
+		/* The parent ring is full: put it back and wait for room. */
+		spin_lock_bh(&info->bypass_lock);
+		__skb_queue_head(&bp->held, skb);
+		spin_unlock_bh(&info->bypass_lock);
+		if (++tries > 100) {
+			spin_lock_bh(&info->bypass_lock);
+			__skb_queue_purge(&bp->held);
+			spin_unlock_bh(&info->bypass_lock);
+		} else {
+			usleep_range(1000, 2000);
+		}
+	}
+}
+
 /* Stop steering, let our packets on the bypass finish, say DISABLED. */
 static void nf2_bp_disable(struct nf2_info *info, u32 handle)
 {
@@ -396,6 +447,7 @@ static void nf2_bp_disable(struct nf2_info *info, u32 handle)
 	if (bp) {
 		spin_lock_bh(&info->bypass_lock);
 		bp->enabled = false;
+		bp->draining = true;
 		spin_unlock_bh(&info->bypass_lock);
 		synchronize_net();
 		nf2_bp_publish(info);
@@ -411,6 +463,8 @@ static void nf2_bp_disable(struct nf2_info *info, u32 handle)
 		} while (inflight && waited < NF2_DRAIN_MS);
 	}
 	nf2_send_parent(info, &done);
+	if (bp)
+		nf2_bp_flush_held(info, bp);
 }
 
 static void nf2_bp_detach(struct nf2_info *info, u32 handle)
@@ -504,11 +558,18 @@ struct nc2k_chan *nf2_bypass_route(struct nf2_info *info, struct sk_buff *skb)
 	for (i = 0; i < NF2_MAX_BYPASSES; i++) {
 		struct nf2_bypass *bp = &info->bypass[i];
 
-		if (bp->enabled && READ_ONCE(bp->ch->up) &&
-		    ether_addr_equal(bp->mac, eth->h_dest)) {
+		if (!bp->ch || !ether_addr_equal(bp->mac, eth->h_dest))
+			continue;
+		if (bp->draining) {
+			if (skb_queue_len(&bp->held) < NF2_HOLD_MAX)
+				__skb_queue_tail(&bp->held, skb);
+			else
+				dev_kfree_skb_any(skb);
+			ch = NULL;
+		} else if (bp->enabled && READ_ONCE(bp->ch->up)) {
 			ch = bp->ch;
-			break;
 		}
+		break;
 	}
 	spin_unlock(&info->bypass_lock);
 	return ch;

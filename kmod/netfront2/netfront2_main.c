@@ -237,8 +237,10 @@ static int nf2_close(struct net_device *dev)
 static netdev_tx_t nf2_start_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct nf2_info *info = netdev_priv(dev);
+	struct nc2k_chan *ch = nf2_bypass_route(info, skb);
 
-	return nc2k_chan_xmit(nf2_bypass_route(info, skb), skb);
+	/* NULL: held for a draining bypass (or dropped), not ours any more. */
+	return ch ? nc2k_chan_xmit(ch, skb) : NETDEV_TX_OK;
 }
 
 static const struct net_device_ops nf2_netdev_ops = {
