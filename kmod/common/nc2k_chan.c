@@ -299,13 +299,12 @@ static void tx_undo(struct nc2k_chan *ch, struct nc2k_slot *s)
 
 static void tx_stop(struct nc2k_chan *ch, u32 msg_len)
 {
-	struct nc2_prod *p = &ch->net.link.tx;
-
 	ch->stopped = true;
 	netif_stop_queue(ch->dev);
 	ch->cnt.tx_busy++;
 	/* Ask for an event when a message of this size fits again. */
-	if (msg_len && nc2_prod_want_space(p, msg_len) == 1) {
+	if (msg_len &&
+	    nc2_link_want_space(nc2_net_link(&ch->net), msg_len) == 1) {
 		ch->stopped = false;
 		netif_wake_queue(ch->dev);
 	}

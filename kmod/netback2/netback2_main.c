@@ -46,6 +46,11 @@ module_param(stall_ms, uint, 0644);
 MODULE_PARM_DESC(stall_ms,
 		 "limiter: window in which a guest must consume RX data");
 
+static unsigned int fault_inject_domid;
+module_param(fault_inject_domid, uint, 0600);
+MODULE_PARM_DESC(fault_inject_domid,
+		 "test hook: publish a misaligned producer index once to this guest's frontend, which must fail its link and close (0: off)");
+
 LIST_HEAD(nb2_vifs);
 /* Guards nb2_vifs and the bypass table; taken only in process context. */
 DEFINE_MUTEX(nb2_lock);
@@ -87,6 +92,22 @@ static void nb2_publish_stats(struct nb2_vif *vif)
 }
 
 /*
+ * Exercise the frontend's protocol-error path for real: a producer index
+ * that is not a multiple of 8 is always a protocol error. Our own ring
+ * state is left alone; the guest must fail its link and close.
+ */
+static void nb2_inject_fault(struct nb2_vif *vif)
+{
+	struct nc2_wire_ctrl *b2f = vif->ctrl + NC2_CTRL_OFF_B2F;
+
+	netdev_warn(vif->ch.dev, "fault injection: bad producer index\n");
+	spin_lock_bh(&vif->ch.lock);
+	WRITE_ONCE(b2f->prod, READ_ONCE(b2f->prod) + 4);
+	spin_unlock_bh(&vif->ch.lock);
+	notify_remote_via_irq(vif->ch.irq);
+}
+
+/*
  * XSA-392: a guest that stops consuming must not make us hold its data
  * forever. The limiter judges each window; a stalled guest loses its
  * carrier, so the stack drops for it instead of queueing.
@@ -110,6 +131,9 @@ static void nb2_tick(struct work_struct *w)
 		if (up)
 			netif_carrier_on(ch->dev);
 	}
+	if (fault_inject_domid && fault_inject_domid == vif->domid &&
+	    cmpxchg(&fault_inject_domid, vif->domid, 0) == vif->domid)
+		nb2_inject_fault(vif);
 	if (++vif->ticks % NB2_STATS_TICKS == 0)
 		nb2_publish_stats(vif);
 	schedule_delayed_work(&vif->tick, NB2_TICK);
