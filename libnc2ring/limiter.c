@@ -32,6 +32,7 @@ int nc2_limiter_init(struct nc2_limiter *l,
 	    cfg->copy_burst_bytes == 0 || cfg->resp_burst == 0 ||
 	    cfg->resp_per_msg_x16 == 0 || cfg->stall_window_ns == 0 ||
 	    cfg->queue_pkts_max == 0 || cfg->queue_bytes_max == 0 ||
+	    cfg->spurious_delay_ns == 0 ||
 	    cfg->spurious_delay_max_ns < cfg->spurious_delay_ns)
 		return -NC2_E_INVAL;
 	l->cfg = *cfg;

@@ -239,6 +239,10 @@ int nc2_link_get_id(struct nc2_link *l, uint32_t *id)
 
 int nc2_link_recv_id(struct nc2_link *l, uint32_t id)
 {
+	int err = nc2_link_error(l);
+
+	if (err)
+		return err;
 	if (!l->set.limit)
 		return nc2_link_check(l, -NC2_EP_ID_RANGE);
 	return nc2_link_check(l, nc2_idset_add(&l->set, id));

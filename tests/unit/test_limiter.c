@@ -34,6 +34,9 @@ static void test_config(void **state)
 	nc2_limiter_config_default(&c);
 	c.spurious_delay_max_ns = 1;
 	assert_int_equal(nc2_limiter_init(&l, &c, 5), -NC2_E_INVAL);
+	nc2_limiter_config_default(&c);
+	c.spurious_delay_ns = 0; /* a storm would never be slowed */
+	assert_int_equal(nc2_limiter_init(&l, &c, 5), -NC2_E_INVAL);
 	assert_int_equal(nc2_limiter_init(&l, NULL, 5), -NC2_E_INVAL);
 }
 

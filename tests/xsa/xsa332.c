@@ -57,7 +57,10 @@ static void test_backoff_no_wrap(void **state)
 			    (i < 63 ? 1ull << i : 1ull << 63));
 }
 
-/* With a zero base delay the old loop ran once per event of the run. */
+/*
+ * With a tiny base delay the old loop ran once per event of the run (and
+ * a zero base, now refused, made every event pay the whole loop).
+ */
 static void test_storm_is_linear(void **state)
 {
 	struct nc2_limiter_config c;
@@ -68,6 +71,8 @@ static void test_storm_is_linear(void **state)
 	nc2_limiter_config_default(&c);
 	c.spurious_max = 0;
 	c.spurious_delay_ns = 0;
+	assert_int_equal(nc2_limiter_init(&l, &c, 0), -NC2_E_INVAL);
+	c.spurious_delay_ns = 1;
 	assert_int_equal(nc2_limiter_init(&l, &c, 0), 0);
 	t0 = now_s();
 	for (i = 0; i < 2000000; i++)
