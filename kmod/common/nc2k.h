@@ -47,6 +47,11 @@ struct nc2k_counters {
 	u64 tx_bounce_pages;	/* bounce pages filled */
 	u64 tx_subpage_grants;	/* sub-page grants created */
 	u64 tx_deferred_end;	/* grants the peer still held at FINISH */
+	u64 tx_trans_grants;	/* transitive grants created (forwarding) */
+	u64 fwd_in;		/* packets forwarded to this peer, no copy */
+	u64 fwd_out;		/* packets of this peer forwarded elsewhere */
+	u64 fwd_fallback;	/* could not forward: copied instead */
+	u64 fwd_held;		/* completions held: peer kept a grant busy */
 	u64 rx_drop_nomem;
 	u64 rx_drop_copy;	/* GNTTABOP_copy failed: bad grant from peer */
 	u64 rx_drop_csum;	/* checksum/GSO metadata refused by the stack */
@@ -71,6 +76,7 @@ struct nc2k_bounce {
 /* A packet in flight at the peer, by id. */
 struct nc2k_slot {
 	struct sk_buff *skb;	/* held for its sub-page grants, else NULL */
+	void *fwd;		/* forwarded packet: ops->forward_done's cookie */
 	u32 len;		/* bytes charged to the limiter queue */
 	u32 subpage;		/* bit i: ref[i] is a grant ref, else bounce */
 	u8 nr;			/* entries in ref[] */
@@ -87,6 +93,15 @@ struct nc2k_ops {
 	void (*link_failed)(struct nc2k_chan *ch, int err);
 	/* Sum over the bypass links of this device: packets and links up. */
 	void (*bypass_stats)(struct nc2k_chan *ch, u64 *tx, u64 *rx, u64 *up);
+	/*
+	 * A packet arrived (lock held, ids not yet answered): return true
+	 * if the module took it, id and all, to forward without a copy.
+	 */
+	bool (*rx_forward)(struct nc2k_chan *ch, const struct nc2_pkt *pkt);
+	/* The peer is done with a forwarded packet; lock held. */
+	void (*forward_done)(struct nc2k_chan *ch, void *cookie);
+	/* Each NAPI round, lock held: move forwarding work onto this link. */
+	void (*poll_hook)(struct nc2k_chan *ch);
 };
 
 struct nc2k_chan {
@@ -100,6 +115,7 @@ struct nc2k_chan {
 	bool up;		/* link up: xmit allowed */
 	bool stopped;		/* we stopped the queue for want of room */
 	bool subpage;		/* send fragments through sub-page grants */
+	bool transitive;	/* may pass other domains' grants on to peer */
 	/*
 	 * Serialises everything that touches the producer ring, the id pool,
 	 * the peer's limits and the limiter: xmit, NAPI poll, timers.
@@ -123,8 +139,9 @@ struct nc2k_chan {
 	unsigned int nr_bounce;
 	unsigned int bounce_avail;
 	u16 bounce_free;
-	grant_ref_t gref_head;		/* refs for sub-page grants */
+	grant_ref_t gref_head;		/* refs for sub-page/transitive grants */
 	bool have_gref_head;
+	struct list_head held;		/* forwarded: grants still busy */
 	u8 inl[NC2_MAX_INLINE_LIMIT];	/* inline bytes being encoded */
 	struct nc2_pkt txpkt;
 
@@ -188,6 +205,21 @@ irqreturn_t nc2k_chan_interrupt(int irq, void *dev_id);
 
 /* Send skb (consumed unless NETDEV_TX_BUSY). */
 netdev_tx_t nc2k_chan_xmit(struct nc2k_chan *ch, struct sk_buff *skb);
+
+/*
+ * Forwarding (lock held): send pkt, whose fragments are grants of domain
+ * owner, through transitive grants to our peer; the peer copies straight
+ * from owner. 0 on success (ops->forward_done(cookie) follows the peer's
+ * FINISH), -EAGAIN when out of room, other errors when pkt cannot go.
+ */
+int nc2k_chan_send_trans(struct nc2k_chan *ch, const struct nc2_pkt *pkt,
+			 domid_t owner, void *cookie);
+/* Answer one of the peer's ids later, from poll_hook (lock held). */
+void nc2k_chan_finish_id(struct nc2k_chan *ch, u32 id);
+/* Retry ending grants the peer held busy; true if some remain (lock held). */
+bool nc2k_chan_reap(struct nc2k_chan *ch);
+/* Schedule the channel's NAPI poll if it is attached. */
+void nc2k_chan_schedule(struct nc2k_chan *ch);
 
 /* Stop the channel after a protocol error: carrier off, counters. */
 void nc2k_chan_failed(struct nc2k_chan *ch, int err);

@@ -110,15 +110,90 @@ static void end_subpage(struct nc2k_chan *ch, grant_ref_t ref)
 	gnttab_end_foreign_access(ref, NULL);
 }
 
+/*
+ * Transitive grants of a forwarded packet whose end failed: the peer
+ * keeps a copy running after its FINISH. The source's id is answered only
+ * once every one of them has ended, so the source never reuses a buffer
+ * the peer can still read.
+ */
+struct nc2k_held {
+	struct list_head node;
+	void *fwd;
+	u32 nr;
+	grant_ref_t ref[NC2K_MAX_SEND_FRAGS];
+};
+
+/* End what can be ended now; true if every grant of h is gone. */
+static bool held_try_end(struct nc2k_chan *ch, struct nc2k_held *h)
+{
+	u32 i, left = 0;
+
+	for (i = 0; i < h->nr; i++) {
+		if (gnttab_end_foreign_access_ref(h->ref[i]))
+			gnttab_release_grant_reference(&ch->gref_head,
+						       h->ref[i]);
+		else
+			h->ref[left++] = h->ref[i];
+	}
+	h->nr = left;
+	return !left;
+}
+
+static void slot_release_fwd(struct nc2k_chan *ch, struct nc2k_slot *s)
+{
+	struct nc2k_held *h;
+	u32 i;
+
+	h = kmalloc(sizeof(*h), GFP_ATOMIC);
+	if (!h) {
+		/*
+		 * Safety over liveness: end what we can, let the grant
+		 * table reap the rest, and never answer the source's id.
+		 */
+		for (i = 0; i < s->nr; i++)
+			end_subpage(ch, s->ref[i]);
+		return;
+	}
+	h->fwd = s->fwd;
+	h->nr = s->nr;
+	for (i = 0; i < s->nr; i++)
+		h->ref[i] = s->ref[i];
+	if (held_try_end(ch, h)) {
+		kfree(h);
+		ch->ops->forward_done(ch, s->fwd);
+		return;
+	}
+	ch->cnt.fwd_held++;
+	list_add_tail(&h->node, &ch->held);
+}
+
+bool nc2k_chan_reap(struct nc2k_chan *ch)
+{
+	struct nc2k_held *h, *t;
+
+	list_for_each_entry_safe(h, t, &ch->held, node) {
+		if (!held_try_end(ch, h))
+			continue;
+		list_del(&h->node);
+		ch->ops->forward_done(ch, h->fwd);
+		kfree(h);
+	}
+	return !list_empty(&ch->held);
+}
+
 static void slot_release(struct nc2k_chan *ch, struct nc2k_slot *s)
 {
 	unsigned int i;
 
-	for (i = 0; i < s->nr; i++) {
-		if (s->subpage & BIT(i))
-			end_subpage(ch, s->ref[i]);
-		else
-			bounce_put(ch, s->ref[i]);
+	if (s->fwd) {
+		slot_release_fwd(ch, s);
+	} else {
+		for (i = 0; i < s->nr; i++) {
+			if (s->subpage & BIT(i))
+				end_subpage(ch, s->ref[i]);
+			else
+				bounce_put(ch, s->ref[i]);
+		}
 	}
 	if (s->skb)
 		dev_consume_skb_any(s->skb);
@@ -127,6 +202,7 @@ static void slot_release(struct nc2k_chan *ch, struct nc2k_slot *s)
 		nc2_limiter_progress(ch->lim, s->len);
 	}
 	s->skb = NULL;
+	s->fwd = NULL;
 	s->nr = 0;
 	s->subpage = 0;
 	s->len = 0;
@@ -438,6 +514,96 @@ netdev_tx_t nc2k_chan_xmit(struct nc2k_chan *ch, struct sk_buff *skb)
 	return ret;
 }
 
+/* Offloads pkt relies on that the peer must have declared. */
+static bool peer_takes(const struct nc2_net *n, const struct nc2_pkt *pkt)
+{
+	u32 need = 0;
+
+	if (pkt->flags & NC2_PKT_F_CSUM_BLANK)
+		need |= NC2_OFFLOAD_CSUM;
+	if (pkt->gso_type == NC2_GSO_TCPV4)
+		need |= NC2_OFFLOAD_TSO4;
+	else if (pkt->gso_type == NC2_GSO_TCPV6)
+		need |= NC2_OFFLOAD_TSO6;
+	else if (pkt->gso_type != NC2_GSO_NONE)
+		return false;
+	return (n->peer.offloads & need) == need;
+}
+
+int nc2k_chan_send_trans(struct nc2k_chan *ch, const struct nc2_pkt *pkt,
+			 domid_t owner, void *cookie)
+{
+	struct nc2_net *n = &ch->net;
+	struct nc2_pkt *out = &ch->txpkt;
+	struct nc2k_slot scratch = { };
+	unsigned int i;
+	int err;
+
+	if (!ch->up || !ch->transitive || !peer_takes(n, pkt) ||
+	    pkt->nr_frags > NC2K_MAX_SEND_FRAGS)
+		return -EOPNOTSUPP;
+	memcpy(out, pkt, offsetof(struct nc2_pkt, frag));
+	out->nr_frags = 0;
+	if (pkt->type != NC2_PKT_SMALL &&
+	    nc2_idpool_inflight(&n->link.pool) >= n->link.pool.limit)
+		return -EAGAIN;
+	for (i = 0; i < pkt->nr_frags; i++) {
+		const struct nc2_pkt_frag *f = &pkt->frag[i];
+		int ref = gnttab_claim_grant_reference(&ch->gref_head);
+
+		if (ref < 0) {
+			err = -EAGAIN;
+			goto undo;
+		}
+		/* Xen bounds the peer to owner's own grant of these bytes. */
+		if (nc2k_grant_transitive(ref, ch->peer, owner, f->gref)) {
+			gnttab_release_grant_reference(&ch->gref_head, ref);
+			err = -EIO;
+			goto undo;
+		}
+		scratch.subpage |= BIT(scratch.nr);
+		scratch.ref[scratch.nr++] = ref;
+		out->frag[out->nr_frags++] = *f;
+		out->frag[i].gref = ref;
+		ch->cnt.tx_trans_grants++;
+	}
+	if (ch->lim && pkt->type != NC2_PKT_SMALL &&
+	    nc2_limiter_queue(ch->lim, pkt->total_len)) {
+		ch->cnt.tx_drop_queue++;
+		err = -ENOBUFS;
+		goto undo;
+	}
+	err = nc2_net_send_packet(n, out);
+	if (err) {
+		if (ch->lim && pkt->type != NC2_PKT_SMALL)
+			nc2_limiter_unqueue(ch->lim, pkt->total_len);
+		if (err == -NC2_E_AGAIN &&
+		    nc2_link_want_space(nc2_net_link(n),
+					nc2_pkt_msg_size(out)) != 1)
+			err = -EAGAIN;
+		else
+			err = err == -NC2_E_AGAIN ? -EAGAIN : -EINVAL;
+		goto undo;
+	}
+	if (pkt->type != NC2_PKT_SMALL) {
+		struct nc2k_slot *s = &ch->slots[out->id];
+
+		*s = scratch;
+		s->fwd = cookie;
+		s->len = ch->lim ? pkt->total_len : 0;
+	}
+	ch->cnt.fwd_in++;
+	ch->dev->stats.tx_packets++;
+	ch->dev->stats.tx_bytes += pkt->total_len;
+	tx_notify(ch);
+	return 0;
+
+undo:
+	for (i = 0; i < scratch.nr; i++)
+		end_subpage(ch, scratch.ref[i]);
+	return err;
+}
+
 /* ---- receiving */
 
 /* Copy ops a packet can need: each fragment may straddle a page of ours. */
@@ -731,6 +897,12 @@ static int rx_pull(struct nc2k_chan *ch, int budget, int *work, bool *throttled)
 			ret = nc2_net_recv_packet(&ch->net, &m, &ch->rxpkt);
 			if (ret)
 				break;
+			/* Forwarded: the receiver copies, we charge nothing. */
+			if (ch->ops && ch->ops->rx_forward &&
+			    ch->ops->rx_forward(ch, &ch->rxpkt)) {
+				(*work)++;
+				goto consumed;
+			}
 			if (ch->lim)
 				nc2_limiter_charge_copy(ch->lim,
 							ch->rxpkt.total_len -
@@ -752,6 +924,7 @@ static int rx_pull(struct nc2k_chan *ch, int budget, int *work, bool *throttled)
 		} else if (ch->ops && ch->ops->bypass_msg) {
 			ch->ops->bypass_msg(ch, &m);
 		}
+consumed:
 		nc2_link_consume(nc2_net_link(&ch->net));
 		msgs++;
 		ret = nc2_link_error(nc2_net_link(&ch->net));
@@ -825,6 +998,10 @@ static int nc2k_poll(struct napi_struct *napi, int budget)
 		rx_flush(ch);
 
 		spin_lock(&ch->lock);
+		if (ch->ops && ch->ops->poll_hook)
+			ch->ops->poll_hook(ch);
+		if (!list_empty(&ch->held))
+			nc2k_chan_reap(ch);
 		rx_finish(ch);
 		/* Both must run: one event covers released room and new FINISHes. */
 		notify = nc2_link_release(l) > 0;
@@ -859,6 +1036,19 @@ static int nc2k_poll(struct napi_struct *napi, int budget)
 	if (!throttled)
 		eoi(ch);
 	return work;
+}
+
+void nc2k_chan_finish_id(struct nc2k_chan *ch, u32 id)
+{
+	/* The peer has at most NC2K_IDS ids out: there is always room. */
+	if (ch->nr_done < NC2K_IDS)
+		ch->done_ids[ch->nr_done++] = id;
+}
+
+void nc2k_chan_schedule(struct nc2k_chan *ch)
+{
+	if (READ_ONCE(ch->attached))
+		napi_schedule(&ch->napi);
 }
 
 irqreturn_t nc2k_chan_interrupt(int irq, void *dev_id)
@@ -916,6 +1106,7 @@ void nc2k_chan_init(struct nc2k_chan *ch, struct net_device *dev,
 	ch->ops = ops;
 	ch->name = name;
 	spin_lock_init(&ch->lock);
+	INIT_LIST_HEAD(&ch->held);
 	atomic_set(&ch->eoi_pending, 0);
 	hrtimer_init(&ch->eoi_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
 	ch->eoi_timer.function = eoi_timer_fn;
@@ -959,12 +1150,19 @@ int nc2k_chan_attach(struct nc2k_chan *ch, enum nc2_net_role role,
 	ch->slots = kvcalloc(NC2K_IDS, sizeof(*ch->slots), GFP_KERNEL);
 	if (!ch->slots)
 		return -ENOMEM;
-	/* Sub-page grants only towards a peer that promised to copy. */
+	/*
+	 * Sub-page and transitive grants are copy-only: only towards a peer
+	 * that promised to copy.
+	 */
 	ch->subpage = peer_copy_only && nc2k_caps.subpage;
-	if (ch->subpage &&
-	    gnttab_alloc_grant_references(NC2K_SUBPAGE_REFS, &ch->gref_head))
+	ch->transitive = peer_copy_only && nc2k_caps.transitive &&
+			 role == NC2_ROLE_BACKEND;
+	if ((ch->subpage || ch->transitive) &&
+	    gnttab_alloc_grant_references(NC2K_SUBPAGE_REFS, &ch->gref_head)) {
 		ch->subpage = false;
-	ch->have_gref_head = ch->subpage;
+		ch->transitive = false;
+	}
+	ch->have_gref_head = ch->subpage || ch->transitive;
 	err = bounce_alloc(ch, nr_bounce);
 	if (err)
 		goto fail;
@@ -1027,6 +1225,19 @@ void nc2k_chan_detach(struct nc2k_chan *ch)
 		return;
 	for (id = 0; id < NC2K_IDS; id++)
 		slot_release(ch, &ch->slots[id]);
+	/*
+	 * Grants the peer still holds busy: the grant table reaps them; the
+	 * sources' ids stay unanswered, as their buffers may still be read.
+	 */
+	while (!list_empty(&ch->held)) {
+		struct nc2k_held *h = list_first_entry(&ch->held,
+						       struct nc2k_held, node);
+
+		for (id = 0; id < h->nr; id++)
+			end_subpage(ch, h->ref[id]);
+		list_del(&h->node);
+		kfree(h);
+	}
 	bounce_free_all(ch);
 	if (ch->have_gref_head)
 		gnttab_free_grant_references(ch->gref_head);

@@ -95,6 +95,11 @@ static const struct nc2k_stat chan_stats[] = {
 	CH("tx_bounce_pages", cnt.tx_bounce_pages),
 	CH("tx_subpage_grants", cnt.tx_subpage_grants),
 	CH("tx_deferred_end", cnt.tx_deferred_end),
+	CH("tx_trans_grants", cnt.tx_trans_grants),
+	CH("fwd_in", cnt.fwd_in),
+	CH("fwd_out", cnt.fwd_out),
+	CH("fwd_fallback", cnt.fwd_fallback),
+	CH("fwd_held", cnt.fwd_held),
 	CH("rx_drop_nomem", cnt.rx_drop_nomem),
 	CH("rx_drop_copy", cnt.rx_drop_copy),
 	CH("rx_drop_csum", cnt.rx_drop_csum),
@@ -133,6 +138,7 @@ static const char state_stats[][ETH_GSTRING_LEN] = {
 	"lim_queued_bytes",
 	"bounce_pages_free",
 	"grant_route_subpage",	/* 1: sub-page grants, 0: bounce pages */
+	"grant_route_transitive", /* 1: may forward other guests' grants */
 	"bypass_state",		/* enum nc2k_bypass_state of the module */
 	"bypass_count",
 	"bypass_tx_packets",	/* sent on bypass links, not the parent */
@@ -183,6 +189,7 @@ static void nc2k_get_stats(struct net_device *dev, struct ethtool_stats *st,
 	*data++ = ch->lim ? nc2_limiter_queued(ch->lim) : 0;
 	*data++ = ch->bounce_avail;
 	*data++ = ch->subpage;
+	*data++ = ch->transitive;
 	*data++ = ch->bypass_state;
 	*data++ = ch->bypass_count;
 	spin_unlock_bh(&ch->lock);

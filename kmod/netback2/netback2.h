@@ -31,6 +31,7 @@ struct nb2_vif {
 	unsigned int ticks;
 	struct work_struct fail_work;
 	struct list_head node;		/* nb2_vifs, under nb2_lock */
+	struct nb2_fwd *fwd;		/* receiver-copy forwarding endpoint */
 };
 
 /* Every connected vif, so that bypass requests can find both ends. */
@@ -41,5 +42,13 @@ int nb2_bypass_start(void);
 void nb2_bypass_stop(void);
 void nb2_bypass_msg(struct nc2k_chan *ch, const struct nc2_msg *m);
 void nb2_bypass_vif_gone(struct nb2_vif *vif);
+
+/* Receiver-side copy between guests (netback2_fwd.c). */
+int nb2_fwd_start(struct nb2_vif *vif);
+void nb2_fwd_stop(struct nb2_vif *vif);
+void nb2_fwd_release(struct nb2_vif *vif);
+bool nb2_fwd_rx(struct nc2k_chan *ch, const struct nc2_pkt *pkt);
+void nb2_fwd_done(struct nc2k_chan *ch, void *cookie);
+void nb2_fwd_poll(struct nc2k_chan *ch);
 
 #endif /* NETBACK2_H */

@@ -121,6 +121,9 @@ static void nb2_tick(struct work_struct *w)
 	spin_lock_bh(&ch->lock);
 	stalled = nc2_limiter_stalled(&vif->lim, ktime_get_ns());
 	up = ch->up;
+	/* Forwarded grants a guest kept busy past its FINISH, retried. */
+	if (!list_empty(&ch->held))
+		nc2k_chan_reap(ch);
 	spin_unlock_bh(&ch->lock);
 	if (stalled && !vif->stalled) {
 		vif->stalled = true;
@@ -163,6 +166,9 @@ static void nb2_link_failed(struct nc2k_chan *ch, int err)
 static const struct nc2k_ops nb2_chan_ops = {
 	.bypass_msg = nb2_bypass_msg,
 	.link_failed = nb2_link_failed,
+	.rx_forward = nb2_fwd_rx,
+	.forward_done = nb2_fwd_done,
+	.poll_hook = nb2_fwd_poll,
 };
 
 static void nb2_disconnect(struct nb2_vif *vif)
@@ -171,6 +177,7 @@ static void nb2_disconnect(struct nb2_vif *vif)
 
 	cancel_delayed_work_sync(&vif->tick);
 	netif_carrier_off(vif->ch.dev);
+	nb2_fwd_stop(vif);
 	/* No more bypass messages from this guest once NAPI is off. */
 	nc2k_chan_stop(&vif->ch);
 	if (vif->connected) {
@@ -185,6 +192,7 @@ static void nb2_disconnect(struct nb2_vif *vif)
 		vif->ch.irq = 0;
 	}
 	nc2k_chan_detach(&vif->ch);
+	nb2_fwd_release(vif);
 	vif->ch.lim = NULL;
 	if (vif->ctrl)
 		xenbus_unmap_ring_vfree(dev, vif->ctrl);
@@ -285,6 +293,8 @@ static int nb2_connect(struct nb2_vif *vif)
 	r.ring_bytes = pages * XEN_PAGE_SIZE;
 	err = nc2k_chan_attach(&vif->ch, NC2_ROLE_BACKEND, dev->otherend_id,
 			       &r, copy_only, bounce_pages);
+	if (!err)
+		err = nb2_fwd_start(vif);
 	if (err)
 		goto fail;
 	irq = bind_interdomain_evtchn_to_irqhandler_lateeoi(dev, evtchn,
@@ -517,10 +527,11 @@ static int __init nb2_init(void)
 	if (!xen_domain())
 		return -ENODEV;
 	nc2k_grant_probe();
-	pr_info("netback2 %s: guest RX data via %s, transitive grants %s\n",
+	pr_info("netback2 %s: guest RX data via %s; guest to guest: %s\n",
 		NC2K_VERSION,
-		nc2k_caps.subpage ? "sub-page grants" : "backend copy",
-		nc2k_caps.transitive ? "available" : "unavailable");
+		nc2k_caps.subpage ? "sub-page grants" : "bounce pages",
+		nc2k_caps.transitive ? "receiver copy (transitive grants)" :
+		"backend copy");
 	err = xenbus_register_backend(&nb2_driver);
 	if (err)
 		return err;

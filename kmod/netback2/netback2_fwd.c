@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * netback2_fwd.c - receiver-side copy between two guests of this backend.
+ *
+ * A unicast frame from guest A to guest B, both vif2 on the same bridge,
+ * normally costs two copies: we copy A's grants into an skb, the bridge
+ * hands it to B's vif, and B copies it out of our bounce pages. With
+ * transitive grants (grant table v2 and the xen-patches/linux-6.1 helpers)
+ * we copy nothing: A's PACKET is re-sent on B's ring with each fragment
+ * turned into a transitive grant of A's own grant, B copies straight out
+ * of A's memory, and A's id is answered when B has finished. Xen checks
+ * A's grant on every copy, so B sees exactly the bytes A granted.
+ *
+ * Everything else (broadcast, unknown or non-vif2 destinations, peers
+ * without transitive grants, a full queue) takes the bridge as before.
+ * Frames forwarded here do not traverse the bridge: the module parameter
+ * receiver_copy turns this off for setups that filter on the bridge.
+ *
+ * Locking: each endpoint's lock is a leaf, never held while taking a
+ * channel lock, so A's poll (A's channel lock) may queue work for B and
+ * B's poll (B's channel lock) may answer A without lock-order cycles.
+ */
+#include <linux/module.h>
+#include <linux/etherdevice.h>
+#include <linux/netdevice.h>
+#include <linux/rculist.h>
+#include <linux/refcount.h>
+#include <linux/slab.h>
+
+#include "nc2k.h"
+#include "netback2.h"
+
+static bool receiver_copy = true;
+module_param(receiver_copy, bool, 0644);
+MODULE_PARM_DESC(receiver_copy,
+		 "forward unicast between vif2 guests on one bridge through transitive grants, so the receiver copies (needs grant table v2 and the xen-patches helpers)");
+
+/* A guest's packets out at other guests: half its ids, the rest stay free. */
+#define NB2_FWD_MAX_INFLIGHT	(NC2K_IDS / 2)
+/* Frames waiting for room on one guest's ring. */
+#define NB2_FWD_MAX_QUEUE	256u
+
+struct nb2_fwd {
+	struct list_head node;		/* nb2_fwds, RCU */
+	struct rcu_head rcu;
+	refcount_t ref;
+	spinlock_t lock;		/* leaf; everything below */
+	bool alive;			/* vif connected: may queue, schedule */
+	struct nb2_vif *vif;
+	u8 mac[ETH_ALEN];
+	struct list_head inq;		/* nb2_fwd_pkt bound for this vif */
+	unsigned int inq_len;
+	unsigned int nr_done;		/* own ids whose packet was delivered */
+	u32 done[NB2_FWD_MAX_INFLIGHT];
+	atomic_t inflight;		/* own packets queued or out elsewhere */
+};
+
+/* One forwarded frame: A's PACKET with its inline bytes copied out. */
+struct nb2_fwd_pkt {
+	struct list_head node;
+	struct nb2_fwd *src;		/* holds a reference */
+	domid_t owner;			/* the source guest: owns the grants */
+	bool has_id;
+	struct nc2_pkt pkt;		/* prefix points at data[] */
+	u8 data[];
+};
+
+static LIST_HEAD(nb2_fwds);
+
+static void nb2_fwd_put(struct nb2_fwd *f)
+{
+	if (refcount_dec_and_test(&f->ref))
+		kfree_rcu(f, rcu);
+}
+
+/* B delivered (or dropped) p: answer A's id and free p. */
+static void nb2_fwd_complete(struct nb2_fwd_pkt *p)
+{
+	struct nb2_fwd *src = p->src;
+
+	if (p->has_id) {
+		spin_lock_bh(&src->lock);
+		if (src->alive && src->nr_done < NB2_FWD_MAX_INFLIGHT) {
+			src->done[src->nr_done++] = p->pkt.id;
+			nc2k_chan_schedule(&src->vif->ch);
+		}
+		atomic_dec(&src->inflight);
+		spin_unlock_bh(&src->lock);
+	}
+	nb2_fwd_put(src);
+	kfree(p);
+}
+
+void nb2_fwd_done(struct nc2k_chan *ch, void *cookie)
+{
+	nb2_fwd_complete(cookie);
+}
+
+/* Whether B's link takes pkt as it is; B's limits only ever grow. */
+static bool nb2_fwd_fits(struct nb2_vif *b, const struct nc2_pkt *pkt)
+{
+	const struct nc2_net *n = &b->ch.net;
+	u32 max_frags = min(READ_ONCE(n->peer.max_frags), NC2K_MAX_SEND_FRAGS);
+
+	if (!READ_ONCE(b->ch.transitive) || !READ_ONCE(b->ch.up) ||
+	    READ_ONCE(b->stalled) || !netif_carrier_ok(b->ch.dev))
+		return false;
+	if (pkt->nr_frags > max_frags ||
+	    pkt->prefix_size > READ_ONCE(n->peer.max_inline))
+		return false;
+	return true;
+}
+
+static struct nb2_fwd *nb2_fwd_lookup(struct nb2_vif *a, const u8 *dst)
+{
+	struct net_device *br = netdev_master_upper_dev_get_rcu(a->ch.dev);
+	struct nb2_fwd *f;
+
+	if (!br)
+		return NULL;
+	list_for_each_entry_rcu(f, &nb2_fwds, node) {
+		if (f == a->fwd || !ether_addr_equal(f->mac, dst))
+			continue;
+		if (netdev_master_upper_dev_get_rcu(f->vif->ch.dev) != br)
+			return NULL;
+		return f;
+	}
+	return NULL;
+}
+
+bool nb2_fwd_rx(struct nc2k_chan *ch, const struct nc2_pkt *pkt)
+{
+	struct nb2_vif *a = container_of(ch, struct nb2_vif, ch);
+	bool has_id = pkt->type != NC2_PKT_SMALL;
+	struct nb2_fwd *f, *src = a->fwd;
+	struct nb2_fwd_pkt *p;
+	const u8 *eth = pkt->prefix;
+	bool queued = false;
+
+	if (!READ_ONCE(receiver_copy) || !src || !ch->transitive ||
+	    pkt->prefix_size < ETH_HLEN || !is_unicast_ether_addr(eth))
+		return false;
+	/* Spoofed frames take the copy path, which counts and drops them. */
+	if (ch->filter_src && !ether_addr_equal(eth + ETH_ALEN, ch->filter_src))
+		return false;
+	rcu_read_lock();
+	f = nb2_fwd_lookup(a, eth);
+	if (!f)
+		goto out;
+	if (!nb2_fwd_fits(f->vif, pkt) ||
+	    (has_id && atomic_read(&src->inflight) >= NB2_FWD_MAX_INFLIGHT))
+		goto fallback;
+	p = kmalloc(struct_size(p, data, pkt->prefix_size), GFP_ATOMIC);
+	if (!p)
+		goto fallback;
+	/* The ring message is consumed after we return: keep what we need. */
+	memcpy(&p->pkt, pkt, offsetof(struct nc2_pkt, frag));
+	memcpy(p->pkt.frag, pkt->frag, pkt->nr_frags * sizeof(pkt->frag[0]));
+	memcpy(p->data, pkt->prefix, pkt->prefix_size);
+	p->pkt.prefix = p->data;
+	p->has_id = has_id;
+	p->owner = a->domid;
+	p->src = src;
+	refcount_inc(&src->ref);
+	if (has_id)
+		atomic_inc(&src->inflight);
+	spin_lock_bh(&f->lock);
+	if (f->alive && f->inq_len < NB2_FWD_MAX_QUEUE) {
+		list_add_tail(&p->node, &f->inq);
+		f->inq_len++;
+		nc2k_chan_schedule(&f->vif->ch);
+		queued = true;
+	}
+	spin_unlock_bh(&f->lock);
+	if (queued) {
+		ch->cnt.fwd_out++;
+		goto out;
+	}
+	if (has_id)
+		atomic_dec(&src->inflight);
+	refcount_dec(&src->ref);	/* a->fwd's own reference remains */
+	kfree(p);
+fallback:
+	ch->cnt.fwd_fallback++;
+out:
+	rcu_read_unlock();
+	return queued;
+}
+
+/* B's poll, B's channel lock held: answer B's ids, send what waits for B. */
+void nb2_fwd_poll(struct nc2k_chan *ch)
+{
+	struct nb2_vif *b = container_of(ch, struct nb2_vif, ch);
+	struct nb2_fwd *f = b->fwd;
+	u32 done[16];
+	unsigned int i, n;
+
+	if (!f)
+		return;
+	do {
+		spin_lock_bh(&f->lock);
+		n = min_t(unsigned int, f->nr_done, ARRAY_SIZE(done));
+		f->nr_done -= n;
+		memcpy(done, f->done + f->nr_done, n * sizeof(done[0]));
+		spin_unlock_bh(&f->lock);
+		for (i = 0; i < n; i++)
+			nc2k_chan_finish_id(ch, done[i]);
+	} while (n == ARRAY_SIZE(done));
+
+	for (;;) {
+		struct nb2_fwd_pkt *p;
+		int err;
+
+		spin_lock_bh(&f->lock);
+		p = list_first_entry_or_null(&f->inq, struct nb2_fwd_pkt,
+					     node);
+		if (p) {
+			list_del(&p->node);
+			f->inq_len--;
+		}
+		spin_unlock_bh(&f->lock);
+		if (!p)
+			break;
+		err = nc2k_chan_send_trans(ch, &p->pkt, p->owner, p);
+		if (err == -EAGAIN) {
+			/* Our ring is full: retried when the guest frees room. */
+			spin_lock_bh(&f->lock);
+			list_add(&p->node, &f->inq);
+			f->inq_len++;
+			spin_unlock_bh(&f->lock);
+			break;
+		}
+		if (err)
+			ch->dev->stats.tx_dropped++;
+		/* Small packets and drops are done; the rest await FINISH. */
+		if (err || !p->has_id)
+			nb2_fwd_complete(p);
+	}
+}
+
+int nb2_fwd_start(struct nb2_vif *vif)
+{
+	struct nb2_fwd *f = kzalloc(sizeof(*f), GFP_KERNEL);
+
+	if (!f)
+		return -ENOMEM;
+	refcount_set(&f->ref, 1);
+	spin_lock_init(&f->lock);
+	INIT_LIST_HEAD(&f->inq);
+	atomic_set(&f->inflight, 0);
+	f->vif = vif;
+	f->alive = true;
+	ether_addr_copy(f->mac, vif->guest_mac);
+	vif->fwd = f;
+	if (!is_valid_ether_addr(f->mac))
+		return 0;	/* nobody can address it: send-only */
+	mutex_lock(&nb2_lock);
+	list_add_rcu(&f->node, &nb2_fwds);
+	mutex_unlock(&nb2_lock);
+	return 0;
+}
+
+/*
+ * Before the vif's channel stops: nobody queues for it or answers into it
+ * any more; what waited for it is answered to its sources undelivered.
+ */
+void nb2_fwd_stop(struct nb2_vif *vif)
+{
+	struct nb2_fwd *f = vif->fwd;
+	struct nb2_fwd_pkt *p, *t;
+	LIST_HEAD(q);
+
+	if (!f)
+		return;
+	if (is_valid_ether_addr(f->mac)) {
+		mutex_lock(&nb2_lock);
+		list_del_rcu(&f->node);
+		mutex_unlock(&nb2_lock);
+		synchronize_rcu();
+	}
+	spin_lock_bh(&f->lock);
+	f->alive = false;
+	list_splice_init(&f->inq, &q);
+	f->inq_len = 0;
+	spin_unlock_bh(&f->lock);
+	list_for_each_entry_safe(p, t, &q, node)
+		nb2_fwd_complete(p);
+}
+
+/* After the channel is detached: its forwarded packets are all answered. */
+void nb2_fwd_release(struct nb2_vif *vif)
+{
+	if (!vif->fwd)
+		return;
+	nb2_fwd_put(vif->fwd);
+	vif->fwd = NULL;
+}
