@@ -85,14 +85,20 @@ struct nc2k_slot {
 
 struct nc2k_chan;
 
+/* What ethtool -S reports of a device's bypass links, summed. */
+struct nc2k_bypass_sums {
+	u64 tx_packets, rx_packets, links_up;
+	u64 tx_subpage_grants, tx_bounce_pages;
+};
+
 /* What a module does with the messages the glue does not handle. */
 struct nc2k_ops {
 	/* A bypass message arrived; called with the channel lock held. */
 	void (*bypass_msg)(struct nc2k_chan *ch, const struct nc2_msg *m);
 	/* The link failed: the module tears down what it owns. */
 	void (*link_failed)(struct nc2k_chan *ch, int err);
-	/* Sum over the bypass links of this device: packets and links up. */
-	void (*bypass_stats)(struct nc2k_chan *ch, u64 *tx, u64 *rx, u64 *up);
+	/* Add up the bypass links of this device (struct nc2k_bypass_sums). */
+	void (*bypass_stats)(struct nc2k_chan *ch, struct nc2k_bypass_sums *s);
 	/*
 	 * A packet arrived (lock held, ids not yet answered): return true
 	 * if the module took it, id and all, to forward without a copy.

@@ -144,6 +144,8 @@ static const char state_stats[][ETH_GSTRING_LEN] = {
 	"bypass_tx_packets",	/* sent on bypass links, not the parent */
 	"bypass_rx_packets",
 	"bypass_links_up",
+	"bypass_tx_subpage_grants",
+	"bypass_tx_bounce_pages",
 };
 
 #define NC2K_NSTATS (ARRAY_SIZE(chan_stats) + ARRAY_SIZE(lim_stats) + \
@@ -173,6 +175,7 @@ static void nc2k_get_stats(struct net_device *dev, struct ethtool_stats *st,
 {
 	struct nc2k_chan *ch = netdev_priv(dev);
 	struct nc2_link *l = nc2_net_link(&ch->net);
+	struct nc2k_bypass_sums bs = { };
 	unsigned int i;
 
 	spin_lock_bh(&ch->lock);
@@ -193,12 +196,14 @@ static void nc2k_get_stats(struct net_device *dev, struct ethtool_stats *st,
 	*data++ = ch->bypass_state;
 	*data++ = ch->bypass_count;
 	spin_unlock_bh(&ch->lock);
-	data[0] = 0;
-	data[1] = 0;
-	data[2] = 0;
 	/* Outside our lock: the bypass channels have their own. */
 	if (ch->ops && ch->ops->bypass_stats)
-		ch->ops->bypass_stats(ch, &data[0], &data[1], &data[2]);
+		ch->ops->bypass_stats(ch, &bs);
+	*data++ = bs.tx_packets;
+	*data++ = bs.rx_packets;
+	*data++ = bs.links_up;
+	*data++ = bs.tx_subpage_grants;
+	*data++ = bs.tx_bounce_pages;
 }
 
 static void nc2k_get_drvinfo(struct net_device *dev,

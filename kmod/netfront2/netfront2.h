@@ -63,6 +63,6 @@ struct nc2k_chan *nf2_bypass_route(struct nf2_info *info,
 				   struct sk_buff *skb);
 void nf2_bypass_teardown_all(struct nf2_info *info);
 void nf2_bypass_destroy(struct nf2_info *info);
-void nf2_bypass_stats(struct nc2k_chan *parent, u64 *tx, u64 *rx, u64 *up);
+void nf2_bypass_stats(struct nc2k_chan *parent, struct nc2k_bypass_sums *s);
 
 #endif /* NETFRONT2_H */

@@ -53,7 +53,7 @@ static void nf2_bp_failed(struct nc2k_chan *ch, int err)
 }
 
 /* For ethtool -S on the device: what its bypass links carried. */
-void nf2_bypass_stats(struct nc2k_chan *parent, u64 *tx, u64 *rx, u64 *up)
+void nf2_bypass_stats(struct nc2k_chan *parent, struct nc2k_bypass_sums *s)
 {
 	struct nf2_info *info = container_of(parent, struct nf2_info, ch);
 	unsigned int i;
@@ -70,9 +70,11 @@ void nf2_bypass_stats(struct nc2k_chan *parent, u64 *tx, u64 *rx, u64 *up)
 		if (!ch)
 			continue;
 		spin_lock_bh(&ch->lock);
-		*tx += ch->net.stats.tx_packets;
-		*rx += ch->net.stats.rx_packets;
-		*up += ch->up;
+		s->tx_packets += ch->net.stats.tx_packets;
+		s->rx_packets += ch->net.stats.rx_packets;
+		s->links_up += ch->up;
+		s->tx_subpage_grants += ch->cnt.tx_subpage_grants;
+		s->tx_bounce_pages += ch->cnt.tx_bounce_pages;
 		spin_unlock_bh(&ch->lock);
 	}
 	mutex_unlock(&info->bypass_mutex);

@@ -8,8 +8,8 @@ REPO=$(cd "$LAB/../.." && pwd)
 
 usage() {
 	cat <<EOF
-usage: lab.sh [--smoke] [--json FILE] [--out DIR] [--secs N] [--timeout S]
-              [--no-apt] [--keep-images]
+usage: lab.sh [--smoke] [--patched-kernel] [--json FILE] [--out DIR]
+              [--secs N] [--timeout S] [--no-apt]
 
   (default)      full run: two domUs; ping and iperf3 on every path with
                  netchannel1, and with nc2 when its modules are present;
@@ -17,6 +17,13 @@ usage: lab.sh [--smoke] [--json FILE] [--out DIR] [--secs N] [--timeout S]
   --smoke        quick CI check: one domU, pings, nc2ctl checks, nc2
                  attach/detach/bypass/unload when the modules are present;
                  ends with "lab smoke: N passed, M failed"
+  --patched-kernel
+                 guests run Debian's linux-source-6.1 with xen-patches/
+                 (built once by build-kernel.sh, cached outside the repo)
+                 and grant_table.version=2; nc2 modules are rebuilt for it,
+                 so sub-page TX grants and receiver-side copy between
+                 guests (transitive grants) are active. Every nc2 row
+                 reports its grant route ("route")
   --json FILE    also write one JSON object per result row to FILE
   --out DIR      where logs go (default /tmp/nc2-lab/<timestamp>)
   --secs N       length of each iperf3 run (default 8)
@@ -24,7 +31,8 @@ usage: lab.sh [--smoke] [--json FILE] [--out DIR] [--secs N] [--timeout S]
   --no-apt       do not check or install Debian packages
 
 environment:
-  NC2_KMOD_DIR   directory holding netback2.ko and netfront2.ko (optional)
+  NC2_KMOD_DIR   directory holding netback2.ko and netfront2.ko (optional;
+                 ignored with --patched-kernel, which builds its own)
   NC2CTL         nc2ctl binary to use (default: built from tools/nc2ctl)
   NC2_LAB_CACHE  build cache (default /var/tmp/nc2-lab-cache)
   KV             guest kernel version (default: linux-image-amd64's)
@@ -32,10 +40,11 @@ EOF
 }
 
 ARGS=("$@")
-SMOKE=0 JSON= OUT= SECS=8 TMO= APT=1
+SMOKE=0 JSON= OUT= SECS=8 TMO= APT=1 PATCHED=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--smoke) SMOKE=1 ;;
+	--patched-kernel) PATCHED=1 ;;
 	--json) JSON=$2; shift ;;
 	--out) OUT=$2; shift ;;
 	--secs) SECS=$2; shift ;;
@@ -49,6 +58,8 @@ done
 [[ "$SECS" =~ ^[0-9]+$ ]] || { echo "lab.sh: bad --secs" >&2; exit 2; }
 if [ -z "$TMO" ]; then
 	[ $SMOKE = 1 ] && TMO=600 || TMO=1200
+	# A first --patched-kernel run builds the kernel (about 25 min here).
+	[ $PATCHED = 1 ] && TMO=$((TMO + 3600))
 fi
 if [ "$(id -u)" != 0 ]; then
 	echo "lab.sh: must run as root (apt-get, depmod, qemu)" >&2
@@ -78,7 +89,7 @@ die() { echo "lab.sh: $*" >&2; echo "lab.sh: logs in $OUT" >&2; exit 1; }
 
 PACKAGES="xen-hypervisor-4.17-amd64 xen-utils-4.17 qemu-system-x86
 	linux-image-amd64 busybox-static cpio kmod iperf3 bridge-utils
-	libxen-dev gcc make"
+	libxen-dev gcc make ethtool"
 
 install_packages() {
 	local missing= p
@@ -99,9 +110,45 @@ install_packages() {
 }
 
 [ $APT = 1 ] && install_packages
-KV=${KV:-$(dpkg-query -W -f='${Depends}' linux-image-amd64 |
-	grep -o 'linux-image-[^ ,]*' | head -1 | sed 's/linux-image-//')}
-[ -f "/boot/vmlinuz-$KV" ] || die "no kernel /boot/vmlinuz-$KV"
+KROOT= GNTTAB=
+if [ $PATCHED = 1 ]; then
+	step "patched kernel (build-kernel.sh; log $OUT/kernel-build.log)"
+	KC=$("$LAB/build-kernel.sh" 2>"$OUT/kernel-build.log" | tail -1) ||
+		die "patched kernel build failed, see $OUT/kernel-build.log"
+	KV=$(cat "$KC/release")
+	KIMAGE=$KC/vmlinuz
+	KROOT=$KC/root
+	GNTTAB=grant_table.version=2
+	# Our modules, built for that kernel in a copy of the sources.
+	KM=$CACHE/patched-kmod
+	rm -rf "$KM" && mkdir -p "$KM" &&
+		cp -r "$REPO/kmod" "$REPO/libnc2ring" "$REPO/include" "$KM/" ||
+		die "copying module sources"
+	# Nothing built for the stock headers may leak into this build.
+	find "$KM/kmod" \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
+		-o -name '*.mod.c' -o -name '.*.cmd' -o -name Module.symvers \
+		-o -name modules.order -o -name 'lib_*.c' -o -name 'com_*.c' \) \
+		-delete
+	step "build nc2 modules for $KV"
+	for m in netback2 netfront2; do
+		make -C "$KC/build" M="$KM/kmod/$m" modules \
+			>>"$OUT/kmod-patched.log" 2>&1 ||
+			die "module build failed, see $OUT/kmod-patched.log"
+	done
+	grep -qs NC2_HAVE_GNTTAB_TRANS "$KM"/kmod/netback2/.*.cmd ||
+		die "modules built without the patch's grant helpers"
+	mkdir -p "$KM/ko"
+	cp "$KM/kmod/netback2/netback2.ko" "$KM/kmod/netfront2/netfront2.ko" "$KM/ko/"
+	NC2_KMOD_DIR=$KM/ko
+	# Images for this kernel live apart from the stock kernel's.
+	CACHE=$CACHE/patched
+	mkdir -p "$CACHE"
+else
+	KV=${KV:-$(dpkg-query -W -f='${Depends}' linux-image-amd64 |
+		grep -o 'linux-image-[^ ,]*' | head -1 | sed 's/linux-image-//')}
+	KIMAGE=/boot/vmlinuz-$KV
+fi
+[ -f "$KIMAGE" ] || die "no kernel $KIMAGE"
 [ -f /boot/xen-4.17-amd64.gz ] || die "no /boot/xen-4.17-amd64.gz"
 
 # nc2ctl: given, or built here (outside the repo).
@@ -135,10 +182,10 @@ MODE=full
 XENCMD="dom0_mem=1024M,max:1024M dom0_max_vcpus=2 console=com1 com1=115200,8n1"
 XENCMD="$XENCMD loglvl=all guest_loglvl=all"
 DOM0CMD="console=hvc0 earlyprintk=xen rdinit=/init loglevel=4"
-DOM0CMD="$DOM0CMD nc2lab.mode=$MODE nc2lab.secs=$SECS"
+DOM0CMD="$DOM0CMD nc2lab.mode=$MODE nc2lab.secs=$SECS $GNTTAB"
 QEMU=(qemu-system-x86_64 -accel tcg -cpu qemu64 -m 3072 -smp 2 -nographic
 	-no-reboot -net none -kernel "$CACHE/xen.elf" -append "$XENCMD"
-	-initrd "/boot/vmlinuz-$KV $DOM0CMD,$CACHE/dom0.cpio.gz")
+	-initrd "$KIMAGE $DOM0CMD,$CACHE/dom0.cpio.gz")
 printf '%q ' "${QEMU[@]}" >"$OUT/qemu-cmdline.txt"
 SERIAL=$OUT/serial.log
 step "boot Xen in QEMU/TCG ($MODE); serial log $SERIAL"

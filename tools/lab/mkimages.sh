@@ -1,7 +1,8 @@
 # mkimages.sh - builds the lab's boot images (sourced by lab.sh).
 #
-# Inputs (environment): KV (kernel version), CACHE (work dir), LAB (this
-# directory), NC2CTL_BIN (nc2ctl binary, may be empty), NC2_KMOD_DIR.
+# Inputs (environment): KV (kernel version), KIMAGE (its bzImage), KROOT
+# (root holding lib/modules/$KV: "" for the host's), CACHE (work dir), LAB
+# (this directory), NC2CTL_BIN (nc2ctl binary, may be empty), NC2_KMOD_DIR.
 # Outputs: $CACHE/xen.elf, $CACHE/domU.cpio.gz, $CACHE/dom0.cpio.gz.
 
 XENBIN=/usr/lib/xen-4.17/bin
@@ -33,14 +34,16 @@ base_root() {
 	done
 	ln -s /run "$r/var/run"
 	for m in $GUEST_MODULES; do
-		modprobe -S "$KV" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
+		modprobe ${KROOT:+-d "$KROOT"} -S "$KV" --show-depends "$m" |
+			awk '$1 == "insmod" { print $2 }'
 	done | sort -u | while read -r m; do
-		install -D -m644 "$m" "$r$m"
+		install -D -m644 "$m" "$r${m#"$KROOT"}"
 	done
-	cp /lib/modules/"$KV"/modules.{order,builtin,builtin.modinfo} \
+	mkdir -p "$r/lib/modules/$KV"
+	cp "$KROOT"/lib/modules/"$KV"/modules.{order,builtin,builtin.modinfo} \
 		"$r/lib/modules/$KV/"
 	depmod -b "$r" "$KV"
-	copy_bin "$r" /usr/bin/iperf3 /usr/bin/xenstore
+	copy_bin "$r" /usr/bin/iperf3 /usr/bin/xenstore /sbin/ethtool
 	# glibc dlopens libgcc_s for pthread_cancel (xl aborts without it)
 	copy_bin "$r" /lib/x86_64-linux-gnu/libgcc_s.so.1
 	for a in read write ls rm exists list chmod watch; do
@@ -89,7 +92,7 @@ build_images() {
 		install -m644 "$NC2_KMOD_DIR/netback2.ko" \
 			"$NC2_KMOD_DIR/netfront2.ko" "$r/lib/nc2lab/kmod/"
 	fi
-	cp "/boot/vmlinuz-$KV" "$r/boot/vmlinuz"
+	cp "$KIMAGE" "$r/boot/vmlinuz"
 	cp "$CACHE/domU.cpio.gz" "$r/boot/domU.cpio.gz"
 	mkcpio "$r" "$CACHE/dom0.cpio.gz"
 }

@@ -41,15 +41,17 @@ lab_expect() {
 lab_num() { [ -n "$1" ] && echo "$1" || echo null; }
 
 # lab_result PATH DRIVER GBIT_S RTT_US CPU_PCT [STATUS]
+# LAB_ROUTE, when set, is reported as "route" (which grants and copies
+# carried the data).
 lab_result() {
-	echo "NC2LAB RESULT {\"path\":\"$1\",\"driver\":\"$2\",\"gbit_s\":$(lab_num "$3"),\"rtt_us\":$(lab_num "$4"),\"dom0_cpu_pct\":$(lab_num "$5"),\"status\":\"${6:-ok}\"}"
+	echo "NC2LAB RESULT {\"path\":\"$1\",\"driver\":\"$2\",\"gbit_s\":$(lab_num "$3"),\"rtt_us\":$(lab_num "$4"),\"dom0_cpu_pct\":$(lab_num "$5"),\"status\":\"${6:-ok}\"${LAB_ROUTE:+,\"route\":\"$LAB_ROUTE\"}}"
 }
 
-# lab_ping DEST [COUNT] : prints the average RTT in microseconds; rc 1 if
-# no reply came back.
+# lab_ping DEST [COUNT] [SIZE] : prints the average RTT in microseconds;
+# rc 1 if no reply came back.
 lab_ping() {
 	local rc
-	ping -c "${2:-5}" -i 0.2 -W 2 "$1" >/tmp/ping.out 2>&1
+	ping -c "${2:-5}" -s "${3:-56}" -i 0.2 -W 2 "$1" >/tmp/ping.out 2>&1
 	rc=$?
 	sed 's/^/    | /' /tmp/ping.out >&2
 	[ $rc = 0 ] || return 1

@@ -82,6 +82,56 @@ nc2_bypass() {
 	done
 }
 
+# ---- grant route of each measured row ----
+
+# nc2_counters IFACE... : "subpage bounce transitive" grants the devices'
+# links created so far (parent and bypass links).
+nc2_counters() {
+	local i
+	for i in "$@"; do ethtool -S "$i" 2>/dev/null; done | awk '
+		$1 ~ /^(bypass_)?tx_subpage_grants:$/ { s += $2 }
+		$1 ~ /^(bypass_)?tx_bounce_pages:$/ { b += $2 }
+		$1 == "tx_trans_grants:" { t += $2 }
+		END { printf "%d %d %d\n", s, b, t }'
+}
+nc2_dom0_counters() { nc2_counters $(ls /sys/class/net | grep '^vif2\.'); }
+# nc2_domu_counters N : in domU N (via domu_run), its vif2 interface.
+nc2_domu_counters() { nc2_counters "$(lab_if_by_mac "$(nc2_mac $1)")"; }
+
+# nc2_kind "S0 B0 T0" "S1 B1 T1" : what a sender's grants were in between.
+nc2_kind() {
+	echo "$1 $2" | awk '{ s = $4 - $1; b = $5 - $2
+		if (s > 0 && b > 0) print "subpage+bounce"
+		else if (s > 0) print "subpage"
+		else if (b > 0) print "bounce"
+		else print "inline" }'
+}
+
+nc2_route_begin() {
+	NC2_R0=$(nc2_dom0_counters)
+	NC2_RU=$(domu_run "$D1" 20 nc2_domu_counters 1)
+}
+
+# nc2_route_end PATH : sets LAB_ROUTE, e.g. "tx=subpage dom0=transitive".
+# tx is the sender's grant kind (dom0 for dom0_to_domu, else domu1); the
+# receiver always copies. dom0= says how frames between guests crossed
+# dom0: "transitive" (receiver-side copy from the sender's grants) or
+# "copy" (dom0 copied them into its own pages first).
+nc2_route_end() {
+	local r0 ru t
+	r0=$(nc2_dom0_counters)
+	ru=$(domu_run "$D1" 20 nc2_domu_counters 1)
+	case $1 in
+	dom0_to_domu) LAB_ROUTE="tx=$(nc2_kind "$NC2_R0" "$r0")" ;;
+	*) LAB_ROUTE="tx=$(nc2_kind "$NC2_RU" "$ru")" ;;
+	esac
+	if [ "$1" = domu_to_domu_bridge ]; then
+		t=$(echo "$NC2_R0 $r0" | awk '{ print $6 - $3 }')
+		[ "${t:-0}" -gt 0 ] && LAB_ROUTE="$LAB_ROUTE dom0=transitive" ||
+			LAB_ROUTE="$LAB_ROUTE dom0=copy"
+	fi
+}
+
 # nc2_rows STATUS : every nc2 row, unmeasured, with STATUS.
 nc2_rows() {
 	local p
@@ -117,6 +167,7 @@ nc2_full_tests() {
 		fail "bypass enable"
 		lab_result domu_to_domu_bypass nc2 "" "" "" failed
 	fi
+	nc2_dump_stats
 	nc2_detach "$D1" || fail "nc2 detach domu1"
 	nc2_detach "$D2" || fail "nc2 detach domu2"
 }
@@ -132,21 +183,49 @@ nc2_check() {
 	fi
 }
 
+# nc2_bridge_route : domu1 pings domu2 through dom0 with frames too big
+# to go inline; with grant table v2 (patched kernel) dom0 must forward
+# them through transitive grants, with v1 it must copy them.
+nc2_bridge_route() {
+	local before after t
+	before=$(nc2_dom0_counters)
+	domu_run "$D1" 30 lab_ping "$(nc2_ip 2)" 3 1400 >/dev/null || return 1
+	after=$(nc2_dom0_counters)
+	t=$(echo "$before $after" | awk '{ print $6 - $3 }')
+	lab_log "bridge route: $t transitive grants ($GNTTAB)"
+	if [ -n "$GNTTAB" ]; then
+		[ "$t" -gt 0 ]
+	else
+		[ "$t" = 0 ]
+	fi
+}
+
+# nc2_dump_stats : every vif2 device's ethtool -S, as a log file.
+nc2_dump_stats() {
+	local i
+	for i in $(ls /sys/class/net | grep '^vif2\.'); do
+		echo "== $i"
+		ethtool -S "$i"
+	done >/tmp/nc2-dom0-ethtool.log 2>&1
+	lab_dump_file nc2-dom0-ethtool.log /tmp/nc2-dom0-ethtool.log
+}
+
 # Smoke: attach, ping, detach, re-attach, ping, bypass up/down, unload.
 # After the first failure the remaining steps are skipped (each would
 # only wait for its own timeout), except the module unloads.
 NC2_SMOKE_STEPS="attach ping detach reattach ping-again attach-domu2
-	bypass-up bypass-ping bypass-down detach-all"
+	bridge-route bypass-up bypass-ping bypass-down detach-all"
 nc2_smoke_step() {
 	case $1 in
 	attach|reattach) nc2_attach "$D1" 1 ;;
 	ping|ping-again) lab_ping "$(nc2_ip 1)" 3 ;;
 	detach) nc2_detach "$D1" ;;
 	attach-domu2) nc2_attach "$D2" 2 ;;
+	bridge-route) nc2_bridge_route ;;
 	bypass-up) nc2_bypass enable ;;
 	bypass-ping) domu_run "$D1" 30 lab_ping "$(nc2_ip 2)" 3 ;;
 	bypass-down) nc2_bypass disable ;;
-	detach-all) nc2_detach "$D1" && nc2_detach "$D2" ;;
+	detach-all) nc2_dump_stats; nc2_detach "$D1" && nc2_detach "$D2" ;;
 	esac
 }
 
