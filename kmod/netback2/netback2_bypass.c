@@ -25,10 +25,10 @@
 
 #include "netback2.h"
 
-static unsigned int bypass_ring_pages = 1;
+static unsigned int bypass_ring_pages = 4;
 module_param(bypass_ring_pages, uint, 0444);
 MODULE_PARM_DESC(bypass_ring_pages,
-		 "pages per bypass ring (1: guests map them page by page)");
+		 "pages per bypass ring, a power of two up to 16");
 
 #define NB2_BYPASS_DIR "nc2/bypass"
 

@@ -11,6 +11,25 @@
 #include "nc2k.h"
 
 #define NF2_MAX_BYPASSES 8
+/* Pages end B maps: the control page and both rings. */
+#define NF2_MAP_MAX (1 + 2 * NC2_BYPASS_MAX_PAGES)
+
+/* Another guest's granted pages, mapped contiguously (netfront2_map.c). */
+struct nf2_map {
+	void *va;			/* NULL until mapped */
+	unsigned int n;
+	bool pv;			/* mapped through the vmap area's PTEs */
+	u64 mapped;			/* bit i: entry i is mapped */
+	struct page *pages[NF2_MAP_MAX];
+	grant_handle_t handle[NF2_MAP_MAX];
+	u64 addr[NF2_MAP_MAX];		/* host_addr each was mapped at */
+};
+
+/* Map refs[0..n) of domain dom at m->va, all or nothing; may sleep. */
+int nf2_map_grants(struct nf2_map *m, domid_t dom, const grant_ref_t *refs,
+		   unsigned int n);
+/* Undo nf2_map_grants (a no-op on a zeroed map). */
+void nf2_unmap_grants(struct nf2_map *m);
 
 /* One private ring pair to another guest, set up by the backend. */
 struct nf2_bypass {
@@ -28,10 +47,8 @@ struct nf2_bypass {
 	grant_ref_t ctrl_ref, refs[2 * NC2_BYPASS_MAX_PAGES];
 	bool ctrl_granted;
 	unsigned int nr_refs;		/* refs[] granted so far */
-	/* B: the peer's pages (control, A-to-B, B-to-A) mapped one by one */
-	struct page *map_pages[3];
-	grant_handle_t map_handles[3];
-	unsigned int nr_mapped;
+	/* B: the peer's control page, A-to-B ring, B-to-A ring, in a row */
+	struct nf2_map map;
 	unsigned int irq;
 };
 

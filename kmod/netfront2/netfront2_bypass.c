@@ -13,8 +13,8 @@
  * While a bypass drains (DISABLE received, or its link failed) packets
  * for the peer are held, so that none sent on the parent ring overtakes
  * one still on the bypass; they go out on the parent, first, once we
- * have said DISABLED. End B maps each ring page separately, so it accepts
- * only one-page rings (netback2's default).
+ * have said DISABLED. End B maps A's pages with one grant operation and
+ * gives each ring of more than one page a contiguous virtual mapping.
  */
 
 /* Packets held per draining bypass; beyond, they are dropped. */
@@ -179,18 +179,8 @@ static void nf2_bp_release(struct nf2_info *info, struct nf2_bypass *bp)
 			if (bp->ring_ba)
 				free_pages_exact(bp->ring_ba, bytes);
 		}
-	} else if (bp->nr_mapped) {
-		struct gnttab_unmap_grant_ref ops[3];
-
-		for (i = 0; i < bp->nr_mapped; i++)
-			gnttab_set_unmap_op(&ops[i],
-					    (unsigned long)page_address(bp->map_pages[i]),
-					    GNTMAP_host_map, bp->map_handles[i]);
-		if (gnttab_unmap_refs(ops, NULL, bp->map_pages, bp->nr_mapped))
-			netdev_err(info->ch.dev, "bypass unmap failed\n");
-		gnttab_free_pages(3, bp->map_pages);
-	} else if (bp->map_pages[0]) {
-		gnttab_free_pages(3, bp->map_pages);
+	} else {
+		nf2_unmap_grants(&bp->map);
 	}
 	memset(bp, 0, sizeof(*bp));
 	nf2_bp_publish(info);
@@ -323,7 +313,7 @@ fail:
 		    b->handle, b->peer_domid);
 }
 
-/* End B: map A's pages one by one and bind to A's port; answer READY. */
+/* End B: map A's pages and bind to A's port; answer READY. */
 static void nf2_bp_map(struct nf2_info *info, const struct nc2_bypass_msg *b)
 {
 	struct nc2_bypass_msg ready = {
@@ -334,58 +324,35 @@ static void nf2_bp_map(struct nf2_info *info, const struct nc2_bypass_msg *b)
 		.remote_dom = b->peer_domid,
 		.remote_port = b->evtchn,
 	};
-	struct gnttab_map_grant_ref ops[3];
-	grant_ref_t refs[3];
+	grant_ref_t refs[NF2_MAP_MAX];
+	unsigned int i, pages = b->ring_pages;
 	struct nf2_bypass *bp;
 	struct nc2k_rings r;
-	unsigned int i;
+	void *va;
 
-	if (b->ring_pages != 1) {
-		netdev_warn(info->ch.dev,
-			    "bypass %u: %u-page rings unsupported\n",
-			    b->handle, b->ring_pages);
-		return;
-	}
+	/* The library checked ring_pages (a power of two, at most the max). */
 	bp = nf2_bp_new(info, b);
 	if (!bp)
 		goto fail;
-	if (gnttab_alloc_pages(3, bp->map_pages)) {
-		bp->map_pages[0] = NULL;
-		goto fail_bp;
-	}
 	refs[0] = b->ctrl_gref;
-	refs[1] = b->gref[0];		/* A to B */
-	refs[2] = b->gref[1];		/* B to A */
-	for (i = 0; i < 3; i++)
-		gnttab_set_map_op(&ops[i],
-				  (unsigned long)page_address(bp->map_pages[i]),
-				  GNTMAP_host_map, refs[i], bp->peer);
-	if (gnttab_map_refs(ops, NULL, bp->map_pages, 3))
+	for (i = 0; i < 2 * pages; i++)
+		refs[1 + i] = b->gref[i];
+	if (nf2_map_grants(&bp->map, bp->peer, refs, 1 + 2 * pages))
 		goto fail_bp;
-	for (i = 0; i < 3; i++) {
-		if (ops[i].status != GNTST_okay)
-			continue;
-		/* Keep the mapped ones first so release() unmaps only them. */
-		bp->map_handles[bp->nr_mapped] = ops[i].handle;
-		swap(bp->map_pages[bp->nr_mapped], bp->map_pages[i]);
-		swap(refs[bp->nr_mapped], refs[i]);
-		bp->nr_mapped++;
-	}
-	if (bp->nr_mapped != 3)
-		goto fail_bp;
+	va = bp->map.va;
 	if (HYPERVISOR_event_channel_op(EVTCHNOP_bind_interdomain, &bi))
 		goto fail_bp;
-	r.tx_ctrl = page_address(bp->map_pages[0]) + NC2_CTRL_OFF_B2F;
-	r.tx_ring = page_address(bp->map_pages[2]);
-	r.rx_ctrl = page_address(bp->map_pages[0]) + NC2_CTRL_OFF_F2B;
-	r.rx_ring = page_address(bp->map_pages[1]);
-	r.ring_bytes = PAGE_SIZE;
+	r.tx_ctrl = va + NC2_CTRL_OFF_B2F;
+	r.tx_ring = va + (1 + pages) * PAGE_SIZE;	/* B to A */
+	r.rx_ctrl = va + NC2_CTRL_OFF_F2B;
+	r.rx_ring = va + PAGE_SIZE;			/* A to B */
+	r.ring_bytes = pages * PAGE_SIZE;
 	if (nf2_bp_start(info, bp, &r, bi.local_port))
 		goto fail_bp;
 	netdev_info(info->ch.dev,
-		    "bypass %u to %pM (domain %u): end B, port %u->%u, refs %u/%u/%u\n",
+		    "bypass %u to %pM (domain %u): end B, port %u->%u, %u-page rings\n",
 		    bp->handle, bp->mac, bp->peer, bi.local_port, b->evtchn,
-		    refs[0], refs[1], refs[2]);
+		    pages);
 	if (nf2_send_parent(info, &ready))
 		nf2_bp_release(info, bp);
 	return;
