@@ -122,6 +122,7 @@ struct nc2k_chan {
 	bool stopped;		/* we stopped the queue for want of room */
 	bool subpage;		/* send fragments through sub-page grants */
 	bool transitive;	/* may pass other domains' grants on to peer */
+	bool fault_bad_gref;	/* test hook: corrupt the next packet's grant */
 	/*
 	 * Serialises everything that touches the producer ring, the id pool,
 	 * the peer's limits and the limiter: xmit, NAPI poll, timers.

@@ -457,6 +457,11 @@ static netdev_tx_t __tx(struct nc2k_chan *ch, struct sk_buff *skb)
 		}
 	}
 
+	/* Test hook: name a grant we never made, as a hostile sender would. */
+	if (unlikely(ch->fault_bad_gref) && pkt->nr_frags) {
+		ch->fault_bad_gref = false;
+		pkt->frag[0].gref ^= 0x40000000u;
+	}
 	err = nc2_net_send_packet(n, pkt);
 	if (err) {
 		if (ch->lim && pkt->type != NC2_PKT_SMALL)

@@ -234,10 +234,40 @@ static int nf2_close(struct net_device *dev)
 	return 0;
 }
 
+static atomic_t fault_inject_bad_grefs = ATOMIC_INIT(0);
+
+static int nf2_fault_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n;
+	int err = kstrtouint(val, 0, &n);
+
+	if (!err)
+		atomic_set(&fault_inject_bad_grefs, min(n, 1000u));
+	return err;
+}
+
+static int nf2_fault_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&fault_inject_bad_grefs));
+}
+
+static const struct kernel_param_ops nf2_fault_ops = {
+	.set = nf2_fault_set,
+	.get = nf2_fault_get,
+};
+module_param_cb(fault_inject_bad_grefs, &nf2_fault_ops, NULL, 0600);
+MODULE_PARM_DESC(fault_inject_bad_grefs,
+		 "test hook: send the next N packets that have fragments with a grant reference we never granted, as a hostile guest would; the receiver's copy must fail and drop just those (0: off)");
+
 static netdev_tx_t nf2_start_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct nf2_info *info = netdev_priv(dev);
 	struct nc2k_chan *ch = nf2_bypass_route(info, skb);
+
+	if (unlikely(atomic_read(&fault_inject_bad_grefs)) && ch &&
+	    skb->len > NC2_DEFAULT_MAX_INLINE &&
+	    atomic_dec_if_positive(&fault_inject_bad_grefs) >= 0)
+		WRITE_ONCE(ch->fault_bad_gref, true);
 
 	/* NULL: held for a draining bypass (or dropped), not ours any more. */
 	return ch ? nc2k_chan_xmit(ch, skb) : NETDEV_TX_OK;

@@ -94,7 +94,18 @@ nc2_counters() {
 		$1 == "tx_trans_grants:" { t += $2 }
 		END { printf "%d %d %d\n", s, b, t }'
 }
-nc2_dom0_counters() { nc2_counters $(ls /sys/class/net | grep '^vif2\.'); }
+# vif2.<domid>.<handle> (netchannel1's are vif<domid>.<handle>).
+nc2_dom0_devs() { ls /sys/class/net | grep -E '^vif2\.[0-9]+\.[0-9]+$'; }
+nc2_dom0_counters() { nc2_counters $(nc2_dom0_devs); }
+# nc2_stat NAME IFACE... : the sum of one ethtool -S counter.
+nc2_stat() {
+	local n=$1 i
+	shift
+	for i in "$@"; do ethtool -S "$i" 2>/dev/null; done |
+		awk -v k="$n:" '$1 == k { s += $2 } END { print s + 0 }'
+}
+# nc2_domu_stat N NAME : in domU N (via domu_run).
+nc2_domu_stat() { nc2_stat "$2" "$(lab_if_by_mac "$(nc2_mac $1)")"; }
 # nc2_domu_counters N : in domU N (via domu_run), its vif2 interface.
 nc2_domu_counters() { nc2_counters "$(lab_if_by_mac "$(nc2_mac $1)")"; }
 
@@ -200,10 +211,34 @@ nc2_bridge_route() {
 	fi
 }
 
+# nc2_drops : packets dropped because a grant copy failed, dom0 and domu2.
+nc2_drops() {
+	echo $(($(nc2_stat rx_drop_copy $(nc2_dom0_devs)) +
+		$(domu_run "$D2" 20 nc2_domu_stat 2 rx_drop_copy)))
+}
+
+# nc2_hostile_gref : domu1 names grants it never made in two packets to
+# domu2 (netfront2's test hook). Whoever copies (dom0 on v1, domu2 through
+# the transitive grant on v2) must fail the copy and drop just those two;
+# no link fails, and traffic flows on.
+nc2_hostile_gref() {
+	local d0 d1 e0 e1
+	d0=$(nc2_drops)
+	e0=$(nc2_stat protocol_errors $(nc2_dom0_devs))
+	domu_run "$D1" 20 "echo 2 >/sys/module/netfront2/parameters/fault_inject_bad_grefs" ||
+		return 1
+	domu_run "$D1" 30 lab_ping "$(nc2_ip 2)" 4 1400 >/dev/null
+	d1=$(nc2_drops)
+	e1=$(nc2_stat protocol_errors $(nc2_dom0_devs))
+	lab_log "hostile grefs: $((d1 - d0)) packets dropped, protocol errors $e0 -> $e1"
+	[ $((d1 - d0)) = 2 ] && [ "$e0" = "$e1" ] &&
+		domu_run "$D1" 30 lab_ping "$(nc2_ip 2)" 3 1400 >/dev/null
+}
+
 # nc2_dump_stats : every vif2 device's ethtool -S, as a log file.
 nc2_dump_stats() {
 	local i
-	for i in $(ls /sys/class/net | grep '^vif2\.'); do
+	for i in $(nc2_dom0_devs); do
 		echo "== $i"
 		ethtool -S "$i"
 	done >/tmp/nc2-dom0-ethtool.log 2>&1
@@ -214,7 +249,7 @@ nc2_dump_stats() {
 # After the first failure the remaining steps are skipped (each would
 # only wait for its own timeout), except the module unloads.
 NC2_SMOKE_STEPS="attach ping detach reattach ping-again attach-domu2
-	bridge-route bypass-up bypass-ping bypass-down detach-all"
+	bridge-route hostile-gref bypass-up bypass-ping bypass-down detach-all"
 nc2_smoke_step() {
 	case $1 in
 	attach|reattach) nc2_attach "$D1" 1 ;;
@@ -222,6 +257,7 @@ nc2_smoke_step() {
 	detach) nc2_detach "$D1" ;;
 	attach-domu2) nc2_attach "$D2" 2 ;;
 	bridge-route) nc2_bridge_route ;;
+	hostile-gref) nc2_hostile_gref ;;
 	bypass-up) nc2_bypass enable ;;
 	bypass-ping) domu_run "$D1" 30 lab_ping "$(nc2_ip 2)" 3 ;;
 	bypass-down) nc2_bypass disable ;;
