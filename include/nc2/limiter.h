@@ -117,4 +117,11 @@ static inline uint32_t nc2_limiter_queued(const struct nc2_limiter *l)
 	return l->queue_bytes;
 }
 
+/* What the limiter has counted so far. */
+static inline const struct nc2_limiter_stats *
+nc2_limiter_get_stats(const struct nc2_limiter *l)
+{
+	return &l->stats;
+}
+
 #endif /* NC2_LIMITER_H */

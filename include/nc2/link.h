@@ -156,4 +156,37 @@ int nc2_link_close(struct nc2_link *l, uint32_t reason);
 int nc2_link_send(struct nc2_link *l, uint8_t type, uint8_t flags,
 		  const void *body, uint32_t len);
 
+/* Ids of ours in flight at the peer (sent, not yet FINISHed). */
+static inline uint32_t nc2_link_ids_inflight(const struct nc2_link *l)
+{
+	return nc2_idpool_inflight(&l->pool);
+}
+
+/* Ids we may still send under: the peer's limit less those in flight. */
+static inline uint32_t nc2_link_ids_free(const struct nc2_link *l)
+{
+	uint32_t used = nc2_idpool_inflight(&l->pool);
+
+	return l->pool.limit > used ? l->pool.limit - used : 0;
+}
+
+/* Counters of the link and of its two rings. */
+static inline const struct nc2_link_stats *
+nc2_link_get_stats(const struct nc2_link *l)
+{
+	return &l->stats;
+}
+
+static inline const struct nc2_ring_stats *
+nc2_link_tx_stats(const struct nc2_link *l)
+{
+	return nc2_prod_stats(&l->tx);
+}
+
+static inline const struct nc2_ring_stats *
+nc2_link_rx_stats(const struct nc2_link *l)
+{
+	return nc2_cons_stats(&l->rx);
+}
+
 #endif /* NC2_LINK_H */

@@ -66,6 +66,20 @@ static inline int nc2_net_fits_inline(const struct nc2_net *n, uint32_t len)
 	return len > 0 && len <= n->peer.max_inline;
 }
 
+/* What the peer declared it accepts (they only ever grow). */
+static inline const struct nc2_net_limits *
+nc2_net_peer_limits(const struct nc2_net *n)
+{
+	return &n->peer;
+}
+
+/* Packet counters of this link. */
+static inline const struct nc2_net_stats *
+nc2_net_get_stats(const struct nc2_net *n)
+{
+	return &n->stats;
+}
+
 /* The link beneath, for push/release/rearm/finish and error state. */
 static inline struct nc2_link *nc2_net_link(struct nc2_net *n)
 {

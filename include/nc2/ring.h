@@ -125,6 +125,13 @@ static inline int nc2_prod_error(const struct nc2_prod *p)
 	return p->err;
 }
 
+/* What this producer has done so far. */
+static inline const struct nc2_ring_stats *
+nc2_prod_stats(const struct nc2_prod *p)
+{
+	return &p->stats;
+}
+
 /* Start consuming from ring; indices start at 0. -NC2_E_INVAL on bad size. */
 int nc2_cons_init(struct nc2_cons *c, struct nc2_wire_ctrl *ctrl,
 		  const void *ring, uint32_t ring_bytes);
@@ -154,6 +161,13 @@ void nc2_cons_fail(struct nc2_cons *c, int err);
 static inline int nc2_cons_error(const struct nc2_cons *c)
 {
 	return c->err;
+}
+
+/* What this consumer has done so far. */
+static inline const struct nc2_ring_stats *
+nc2_cons_stats(const struct nc2_cons *c)
+{
+	return &c->stats;
 }
 
 /* Copy up to len bytes of m (header included) into private memory. */

@@ -396,18 +396,19 @@ static void tx_notify(struct nc2k_chan *ch)
 static netdev_tx_t __tx(struct nc2k_chan *ch, struct sk_buff *skb)
 {
 	struct nc2_net *n = &ch->net;
+	const struct nc2_net_limits *peer = nc2_net_peer_limits(n);
 	struct nc2_pkt *pkt = &ch->txpkt;
 	struct nc2k_slot scratch = { };
-	unsigned int max_frags = min(n->peer.max_frags, NC2K_MAX_SEND_FRAGS);
+	unsigned int max_frags = min(peer->max_frags, NC2K_MAX_SEND_FRAGS);
 	int need, err;
 
 	memset(pkt, 0, offsetof(struct nc2_pkt, frag));
 	/* A bypass peer may accept less than the parent our features follow. */
 	if (skb->ip_summed == CHECKSUM_PARTIAL && !skb_is_gso(skb) &&
-	    !(n->peer.offloads & NC2_OFFLOAD_CSUM) && skb_checksum_help(skb))
+	    !(peer->offloads & NC2_OFFLOAD_CSUM) && skb_checksum_help(skb))
 		goto drop_limit;
-	need = tx_headers(skb, pkt, n->peer.offloads);
-	if (need < 0 || need > n->peer.max_inline)
+	need = tx_headers(skb, pkt, peer->offloads);
+	if (need < 0 || need > peer->max_inline)
 		goto drop_limit;
 	pkt->total_len = skb->len;
 	pkt->prefix = ch->inl;
@@ -426,7 +427,7 @@ static netdev_tx_t __tx(struct nc2k_chan *ch, struct sk_buff *skb)
 
 	if (pkt->type != NC2_PKT_SMALL) {
 		/* Without an id to send it under, no point building it. */
-		if (nc2_idpool_inflight(&n->link.pool) >= n->link.pool.limit) {
+		if (!nc2_link_ids_free(nc2_net_link(n))) {
 			tx_stop(ch, 0);
 			return NETDEV_TX_BUSY;
 		}
@@ -532,7 +533,7 @@ static bool peer_takes(const struct nc2_net *n, const struct nc2_pkt *pkt)
 		need |= NC2_OFFLOAD_TSO6;
 	else if (pkt->gso_type != NC2_GSO_NONE)
 		return false;
-	return (n->peer.offloads & need) == need;
+	return (nc2_net_peer_limits(n)->offloads & need) == need;
 }
 
 int nc2k_chan_send_trans(struct nc2k_chan *ch, const struct nc2_pkt *pkt,
@@ -550,7 +551,7 @@ int nc2k_chan_send_trans(struct nc2k_chan *ch, const struct nc2_pkt *pkt,
 	memcpy(out, pkt, offsetof(struct nc2_pkt, frag));
 	out->nr_frags = 0;
 	if (pkt->type != NC2_PKT_SMALL &&
-	    nc2_idpool_inflight(&n->link.pool) >= n->link.pool.limit)
+	    !nc2_link_ids_free(nc2_net_link(n)))
 		return -EAGAIN;
 	for (i = 0; i < pkt->nr_frags; i++) {
 		const struct nc2_pkt_frag *f = &pkt->frag[i];
@@ -845,6 +846,7 @@ void nc2k_chan_failed(struct nc2k_chan *ch, int err)
 
 static void link_up(struct nc2k_chan *ch)
 {
+	const struct nc2_net_limits *peer = nc2_net_peer_limits(&ch->net);
 	struct nc2_link *l = nc2_net_link(&ch->net);
 
 	if (!ch->up && nc2_link_state(l) == NC2_LINK_UP) {
@@ -856,10 +858,10 @@ static void link_up(struct nc2k_chan *ch)
 		netif_wake_queue(ch->dev);
 	}
 	/* The peer's limits only grow; follow them with our features. */
-	if (ch->up && (ch->net.peer.offloads != ch->last_offloads ||
-		       ch->net.peer.max_frags != ch->last_max_frags)) {
-		ch->last_offloads = ch->net.peer.offloads;
-		ch->last_max_frags = ch->net.peer.max_frags;
+	if (ch->up && (peer->offloads != ch->last_offloads ||
+		       peer->max_frags != ch->last_max_frags)) {
+		ch->last_offloads = peer->offloads;
+		ch->last_max_frags = peer->max_frags;
 		schedule_work(&ch->features_work);
 	}
 }
@@ -947,12 +949,11 @@ consumed:
 /* Called with ch->lock held after completions freed ids and pages. */
 static void wake_if_room(struct nc2k_chan *ch)
 {
-	const struct nc2_idpool *pool = &ch->net.link.pool;
 	unsigned int want = min_t(unsigned int, NC2K_GSO_PAGES, ch->nr_bounce);
 
 	if (!ch->stopped || !ch->up)
 		return;
-	if (nc2_idpool_inflight(pool) >= pool->limit ||
+	if (!nc2_link_ids_free(nc2_net_link(&ch->net)) ||
 	    ch->bounce_avail < want)
 		return;
 	ch->stopped = false;

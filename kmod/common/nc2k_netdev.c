@@ -18,8 +18,9 @@
 static netdev_features_t peer_features(const struct nc2k_chan *ch,
 				       netdev_features_t f)
 {
-	u32 off = READ_ONCE(ch->net.peer.offloads);
-	u32 frags = READ_ONCE(ch->net.peer.max_frags);
+	const struct nc2_net_limits *peer = nc2_net_peer_limits(&ch->net);
+	u32 off = READ_ONCE(peer->offloads);
+	u32 frags = READ_ONCE(peer->max_frags);
 
 	if (!READ_ONCE(ch->up))
 		off = 0;
@@ -65,28 +66,40 @@ struct nc2k_stat {
 	size_t off;
 };
 
+/* The library's counters, copied out through its getters. */
+struct nc2k_libstats {
+	struct nc2_ring_stats tx, rx;
+	struct nc2_link_stats link;
+	struct nc2_net_stats net;
+};
+
+#define LS(n, f) { n, offsetof(struct nc2k_libstats, f) }
+
+static const struct nc2k_stat lib_stats[] = {
+	LS("ring_tx_msgs", tx.msgs),
+	LS("ring_tx_bytes", tx.bytes),
+	LS("ring_tx_pads", tx.pads),
+	LS("ring_tx_notifies", tx.notifies),
+	LS("ring_tx_full", tx.full),
+	LS("ring_rx_msgs", rx.msgs),
+	LS("ring_rx_bytes", rx.bytes),
+	LS("ring_rx_pads", rx.pads),
+	LS("ring_rx_notifies", rx.notifies),
+	LS("link_ctl_msgs", link.ctl_msgs),
+	LS("link_finish_msgs", link.finish_msgs),
+	LS("link_finish_ids", link.finish_ids),
+	LS("net_tx_packets", net.tx_packets),
+	LS("net_tx_small", net.tx_small),
+	LS("net_tx_bytes", net.tx_bytes),
+	LS("net_rx_packets", net.rx_packets),
+	LS("net_rx_small", net.rx_small),
+	LS("net_rx_bytes", net.rx_bytes),
+};
+
 #define CH(n, f) { n, offsetof(struct nc2k_chan, f) }
 
-/* u64 counters kept in the channel, the library's included. */
+/* The glue's own u64 counters. */
 static const struct nc2k_stat chan_stats[] = {
-	CH("ring_tx_msgs", net.link.tx.stats.msgs),
-	CH("ring_tx_bytes", net.link.tx.stats.bytes),
-	CH("ring_tx_pads", net.link.tx.stats.pads),
-	CH("ring_tx_notifies", net.link.tx.stats.notifies),
-	CH("ring_tx_full", net.link.tx.stats.full),
-	CH("ring_rx_msgs", net.link.rx.stats.msgs),
-	CH("ring_rx_bytes", net.link.rx.stats.bytes),
-	CH("ring_rx_pads", net.link.rx.stats.pads),
-	CH("ring_rx_notifies", net.link.rx.stats.notifies),
-	CH("link_ctl_msgs", net.link.stats.ctl_msgs),
-	CH("link_finish_msgs", net.link.stats.finish_msgs),
-	CH("link_finish_ids", net.link.stats.finish_ids),
-	CH("net_tx_packets", net.stats.tx_packets),
-	CH("net_tx_small", net.stats.tx_small),
-	CH("net_tx_bytes", net.stats.tx_bytes),
-	CH("net_rx_packets", net.stats.rx_packets),
-	CH("net_rx_small", net.stats.rx_small),
-	CH("net_rx_bytes", net.stats.rx_bytes),
 	CH("tx_drop_state", cnt.tx_drop_state),
 	CH("tx_drop_limit", cnt.tx_drop_limit),
 	CH("tx_drop_queue", cnt.tx_drop_queue),
@@ -113,7 +126,7 @@ static const struct nc2k_stat chan_stats[] = {
 	CH("protocol_errors", cnt.protocol_errors),
 };
 
-#define LIM(n, f) { n, offsetof(struct nc2_limiter, stats.f) }
+#define LIM(n, f) { n, offsetof(struct nc2_limiter_stats, f) }
 
 static const struct nc2k_stat lim_stats[] = {
 	LIM("lim_peer_msgs", peer_msgs),
@@ -148,8 +161,8 @@ static const char state_stats[][ETH_GSTRING_LEN] = {
 	"bypass_tx_bounce_pages",
 };
 
-#define NC2K_NSTATS (ARRAY_SIZE(chan_stats) + ARRAY_SIZE(lim_stats) + \
-		     ARRAY_SIZE(state_stats))
+#define NC2K_NSTATS (ARRAY_SIZE(lib_stats) + ARRAY_SIZE(chan_stats) + \
+		     ARRAY_SIZE(lim_stats) + ARRAY_SIZE(state_stats))
 
 static int nc2k_get_sset_count(struct net_device *dev, int sset)
 {
@@ -162,6 +175,8 @@ static void nc2k_get_strings(struct net_device *dev, u32 sset, u8 *data)
 
 	if (sset != ETH_SS_STATS)
 		return;
+	for (i = 0; i < ARRAY_SIZE(lib_stats); i++, data += ETH_GSTRING_LEN)
+		memcpy(data, lib_stats[i].name, ETH_GSTRING_LEN);
 	for (i = 0; i < ARRAY_SIZE(chan_stats); i++, data += ETH_GSTRING_LEN)
 		memcpy(data, chan_stats[i].name, ETH_GSTRING_LEN);
 	for (i = 0; i < ARRAY_SIZE(lim_stats); i++, data += ETH_GSTRING_LEN)
@@ -175,20 +190,30 @@ static void nc2k_get_stats(struct net_device *dev, struct ethtool_stats *st,
 {
 	struct nc2k_chan *ch = netdev_priv(dev);
 	struct nc2_link *l = nc2_net_link(&ch->net);
+	const struct nc2_net_limits *peer = nc2_net_peer_limits(&ch->net);
 	struct nc2k_bypass_sums bs = { };
+	struct nc2_limiter_stats lim = { };
+	struct nc2k_libstats ls;
 	unsigned int i;
 
 	spin_lock_bh(&ch->lock);
+	ls.tx = *nc2_link_tx_stats(l);
+	ls.rx = *nc2_link_rx_stats(l);
+	ls.link = *nc2_link_get_stats(l);
+	ls.net = *nc2_net_get_stats(&ch->net);
+	if (ch->lim)
+		lim = *nc2_limiter_get_stats(ch->lim);
+	for (i = 0; i < ARRAY_SIZE(lib_stats); i++)
+		*data++ = *(u64 *)((u8 *)&ls + lib_stats[i].off);
 	for (i = 0; i < ARRAY_SIZE(chan_stats); i++)
 		*data++ = *(u64 *)((u8 *)ch + chan_stats[i].off);
 	for (i = 0; i < ARRAY_SIZE(lim_stats); i++)
-		*data++ = ch->lim ?
-			  *(u64 *)((u8 *)ch->lim + lim_stats[i].off) : 0;
+		*data++ = *(u64 *)((u8 *)&lim + lim_stats[i].off);
 	*data++ = nc2_link_state(l);
 	*data++ = (u64)(s64)nc2_link_error(l);
-	*data++ = ch->net.peer.max_frags;
-	*data++ = ch->net.peer.max_inline;
-	*data++ = ch->net.peer.offloads;
+	*data++ = peer->max_frags;
+	*data++ = peer->max_inline;
+	*data++ = peer->offloads;
 	*data++ = ch->lim ? nc2_limiter_queued(ch->lim) : 0;
 	*data++ = ch->bounce_avail;
 	*data++ = ch->subpage;

@@ -99,14 +99,14 @@ void nb2_fwd_done(struct nc2k_chan *ch, void *cookie)
 /* Whether B's link takes pkt as it is; B's limits only ever grow. */
 static bool nb2_fwd_fits(struct nb2_vif *b, const struct nc2_pkt *pkt)
 {
-	const struct nc2_net *n = &b->ch.net;
-	u32 max_frags = min(READ_ONCE(n->peer.max_frags), NC2K_MAX_SEND_FRAGS);
+	const struct nc2_net_limits *peer = nc2_net_peer_limits(&b->ch.net);
+	u32 max_frags = min(READ_ONCE(peer->max_frags), NC2K_MAX_SEND_FRAGS);
 
 	if (!READ_ONCE(b->ch.transitive) || !READ_ONCE(b->ch.up) ||
 	    READ_ONCE(b->stalled) || !netif_carrier_ok(b->ch.dev))
 		return false;
 	if (pkt->nr_frags > max_frags ||
-	    pkt->prefix_size > READ_ONCE(n->peer.max_inline))
+	    pkt->prefix_size > READ_ONCE(peer->max_inline))
 		return false;
 	return true;
 }

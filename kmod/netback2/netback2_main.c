@@ -71,10 +71,10 @@ static void nb2_publish_stats(struct nb2_vif *vif)
 	int err;
 
 	spin_lock_bh(&ch->lock);
-	rxp = ch->net.stats.rx_packets;
-	txp = ch->net.stats.tx_packets;
+	rxp = nc2_net_get_stats(&ch->net)->rx_packets;
+	txp = nc2_net_get_stats(&ch->net)->tx_packets;
 	err = nc2_link_error(nc2_net_link(&ch->net));
-	ls = vif->lim.stats;
+	ls = *nc2_limiter_get_stats(&vif->lim);
 	spin_unlock_bh(&ch->lock);
 	/* Best effort: the counters are for people, not for the protocol. */
 	xenbus_printf(XBT_NIL, dev->nodename, "stats/guest-tx-packets",

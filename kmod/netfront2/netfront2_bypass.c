@@ -70,8 +70,8 @@ void nf2_bypass_stats(struct nc2k_chan *parent, struct nc2k_bypass_sums *s)
 		if (!ch)
 			continue;
 		spin_lock_bh(&ch->lock);
-		s->tx_packets += ch->net.stats.tx_packets;
-		s->rx_packets += ch->net.stats.rx_packets;
+		s->tx_packets += nc2_net_get_stats(&ch->net)->tx_packets;
+		s->rx_packets += nc2_net_get_stats(&ch->net)->rx_packets;
 		s->links_up += ch->up;
 		s->tx_subpage_grants += ch->cnt.tx_subpage_grants;
 		s->tx_bounce_pages += ch->cnt.tx_bounce_pages;
@@ -423,7 +423,7 @@ static void nf2_bp_disable(struct nf2_info *info, u32 handle)
 		do {
 			spin_lock_bh(&bp->ch->lock);
 			inflight = bp->ch->attached && bp->ch->up ?
-				   nc2_idpool_inflight(&bp->ch->net.link.pool) :
+				   nc2_link_ids_inflight(nc2_net_link(&bp->ch->net)) :
 				   0;
 			spin_unlock_bh(&bp->ch->lock);
 			if (inflight)
