@@ -58,6 +58,7 @@ static void test_responses(void **state)
 	assert_int_equal(l.stats.resp_sent, 10);
 	assert_int_equal(l.stats.resp_denied, 9);
 	assert_int_equal(l.stats.peer_msgs, 1002);
+	assert_int_equal(nc2_limiter_get_stats(&l)->resp_denied, 9);
 }
 
 static void test_copy_bucket(void **state)

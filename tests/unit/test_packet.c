@@ -113,6 +113,20 @@ static void test_round_trip(void **state)
 	assert_int_equal(f.b.stats.rx_packets, 2);
 	assert_int_equal(f.b.stats.rx_small, 1);
 	assert_int_equal(f.a.stats.tx_small, 1);
+	/* The getters drivers use see the same state. */
+	assert_int_equal(nc2_net_get_stats(&f.b)->rx_packets, 2);
+	assert_int_equal(nc2_net_get_stats(&f.a)->tx_packets, 2);
+	assert_int_equal(nc2_net_peer_limits(&f.a)->max_frags, 17);
+	assert_int_equal(nc2_net_peer_limits(&f.a)->max_inline, 512);
+	assert_int_equal(nc2_link_ids_inflight(&f.a.link), 1);
+	assert_int_equal(nc2_link_ids_free(&f.a.link), f.a.link.pool.limit - 1);
+	assert_int_equal(nc2_link_tx_stats(&f.a.link)->msgs,
+			 f.a.link.tx.stats.msgs);
+	assert_int_equal(nc2_link_rx_stats(&f.b.link)->msgs,
+			 f.b.link.rx.stats.msgs);
+	assert_true(nc2_link_rx_stats(&f.b.link)->msgs >= 2);
+	assert_int_equal(nc2_link_get_stats(&f.a.link)->ctl_msgs,
+			 f.a.link.stats.ctl_msgs);
 	/* FINISH the one id and watch it return. */
 	{
 		struct nc2_finish_iter it;
@@ -124,6 +138,10 @@ static void test_round_trip(void **state)
 		assert_int_equal(nc2_link_finish_begin(&f.a.link, &m, &it), 0);
 		assert_int_equal(nc2_link_finish_next(&f.a.link, &it, &id), 1);
 		assert_int_equal(id, tx.id);
+		assert_int_equal(nc2_link_ids_inflight(&f.a.link), 0);
+		assert_int_equal(nc2_link_ids_free(&f.a.link),
+				 f.a.link.pool.limit);
+		assert_int_equal(nc2_link_get_stats(&f.b.link)->finish_ids, 1);
 	}
 	tpair_free(&f.t);
 }
