@@ -106,6 +106,11 @@ struct nc2k_ops {
 	bool (*rx_forward)(struct nc2k_chan *ch, const struct nc2_pkt *pkt);
 	/* The peer is done with a forwarded packet; lock held. */
 	void (*forward_done)(struct nc2k_chan *ch, void *cookie);
+	/*
+	 * A forwarded packet whose grants may still be in use is given up
+	 * (the channel goes away): free it, never answer its source.
+	 */
+	void (*forward_abandon)(struct nc2k_chan *ch, void *cookie);
 	/* Each NAPI round, lock held: move forwarding work onto this link. */
 	void (*poll_hook)(struct nc2k_chan *ch);
 };

@@ -123,47 +123,49 @@ struct nc2k_held {
 	grant_ref_t ref[NC2K_MAX_SEND_FRAGS];
 };
 
-/* End what can be ended now; true if every grant of h is gone. */
-static bool held_try_end(struct nc2k_chan *ch, struct nc2k_held *h)
+/* End what can be ended now, keeping the rest first; how many remain. */
+static u32 try_end_refs(struct nc2k_chan *ch, grant_ref_t *ref, u32 nr)
 {
 	u32 i, left = 0;
 
-	for (i = 0; i < h->nr; i++) {
-		if (gnttab_end_foreign_access_ref(h->ref[i]))
-			gnttab_release_grant_reference(&ch->gref_head,
-						       h->ref[i]);
+	for (i = 0; i < nr; i++) {
+		if (gnttab_end_foreign_access_ref(ref[i]))
+			gnttab_release_grant_reference(&ch->gref_head, ref[i]);
 		else
-			h->ref[left++] = h->ref[i];
+			ref[left++] = ref[i];
 	}
-	h->nr = left;
-	return !left;
+	return left;
+}
+
+static bool held_try_end(struct nc2k_chan *ch, struct nc2k_held *h)
+{
+	h->nr = try_end_refs(ch, h->ref, h->nr);
+	return !h->nr;
 }
 
 static void slot_release_fwd(struct nc2k_chan *ch, struct nc2k_slot *s)
 {
 	struct nc2k_held *h;
-	u32 i;
+	u32 i, left;
 
-	h = kmalloc(sizeof(*h), GFP_ATOMIC);
-	if (!h) {
-		/*
-		 * Safety over liveness: end what we can, let the grant
-		 * table reap the rest, and never answer the source's id.
-		 */
-		for (i = 0; i < s->nr; i++)
-			end_subpage(ch, s->ref[i]);
-		return;
-	}
-	h->fwd = s->fwd;
-	h->nr = s->nr;
-	for (i = 0; i < s->nr; i++)
-		h->ref[i] = s->ref[i];
-	if (held_try_end(ch, h)) {
-		kfree(h);
+	left = try_end_refs(ch, s->ref, s->nr);
+	if (!left) {
 		ch->ops->forward_done(ch, s->fwd);
 		return;
 	}
 	ch->cnt.fwd_held++;
+	h = kmalloc(sizeof(*h), GFP_ATOMIC);
+	if (!h) {
+		/* Safety over liveness: the grant table reaps the rest. */
+		for (i = 0; i < left; i++)
+			end_subpage(ch, s->ref[i]);
+		ch->ops->forward_abandon(ch, s->fwd);
+		return;
+	}
+	h->fwd = s->fwd;
+	h->nr = left;
+	for (i = 0; i < left; i++)
+		h->ref[i] = s->ref[i];
 	list_add_tail(&h->node, &ch->held);
 }
 
@@ -580,15 +582,14 @@ int nc2k_chan_send_trans(struct nc2k_chan *ch, const struct nc2_pkt *pkt,
 		goto undo;
 	}
 	err = nc2_net_send_packet(n, out);
+	/* No room: ask for an event, unless room came meanwhile. */
+	if (err == -NC2_E_AGAIN &&
+	    nc2_link_want_space(nc2_net_link(n), nc2_pkt_msg_size(out)) == 1)
+		err = nc2_net_send_packet(n, out);
 	if (err) {
 		if (ch->lim && pkt->type != NC2_PKT_SMALL)
 			nc2_limiter_unqueue(ch->lim, pkt->total_len);
-		if (err == -NC2_E_AGAIN &&
-		    nc2_link_want_space(nc2_net_link(n),
-					nc2_pkt_msg_size(out)) != 1)
-			err = -EAGAIN;
-		else
-			err = err == -NC2_E_AGAIN ? -EAGAIN : -EINVAL;
+		err = err == -NC2_E_AGAIN ? -EAGAIN : -EINVAL;
 		goto undo;
 	}
 	if (pkt->type != NC2_PKT_SMALL) {
@@ -1242,6 +1243,7 @@ void nc2k_chan_detach(struct nc2k_chan *ch)
 		for (id = 0; id < h->nr; id++)
 			end_subpage(ch, h->ref[id]);
 		list_del(&h->node);
+		ch->ops->forward_abandon(ch, h->fwd);
 		kfree(h);
 	}
 	bounce_free_all(ch);

@@ -49,6 +49,7 @@ void nb2_fwd_stop(struct nb2_vif *vif);
 void nb2_fwd_release(struct nb2_vif *vif);
 bool nb2_fwd_rx(struct nc2k_chan *ch, const struct nc2_pkt *pkt);
 void nb2_fwd_done(struct nc2k_chan *ch, void *cookie);
+void nb2_fwd_abandon(struct nc2k_chan *ch, void *cookie);
 void nb2_fwd_poll(struct nc2k_chan *ch);
 
 #endif /* NETBACK2_H */

@@ -96,6 +96,21 @@ void nb2_fwd_done(struct nc2k_chan *ch, void *cookie)
 	nb2_fwd_complete(cookie);
 }
 
+/*
+ * The receiver may still read the source's buffer: its id stays
+ * unanswered (the source loses that id until it reconnects), but it no
+ * longer counts against the source's forwarding budget.
+ */
+void nb2_fwd_abandon(struct nc2k_chan *ch, void *cookie)
+{
+	struct nb2_fwd_pkt *p = cookie;
+
+	if (p->has_id)
+		atomic_dec(&p->src->inflight);
+	nb2_fwd_put(p->src);
+	kfree(p);
+}
+
 /* Whether B's link takes pkt as it is; B's limits only ever grow. */
 static bool nb2_fwd_fits(struct nb2_vif *b, const struct nc2_pkt *pkt)
 {

@@ -168,6 +168,7 @@ static const struct nc2k_ops nb2_chan_ops = {
 	.link_failed = nb2_link_failed,
 	.rx_forward = nb2_fwd_rx,
 	.forward_done = nb2_fwd_done,
+	.forward_abandon = nb2_fwd_abandon,
 	.poll_hook = nb2_fwd_poll,
 };
 
