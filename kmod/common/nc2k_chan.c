@@ -20,6 +20,9 @@
 /* Bounce pages a 64 KiB packet needs, with one to spare for the prefix. */
 #define NC2K_GSO_PAGES (NC2_MAX_PACKET_BYTES / PAGE_SIZE + 1)
 
+/* Copy bytes a forwarded fragment's transitive grant is charged as. */
+#define NC2K_FWD_FRAG_COST 64u
+
 /* Refs reserved per channel for sub-page grants of skb fragments. */
 #define NC2K_SUBPAGE_REFS 1024u
 
@@ -905,9 +908,19 @@ static int rx_pull(struct nc2k_chan *ch, int budget, int *work, bool *throttled)
 			ret = nc2_net_recv_packet(&ch->net, &m, &ch->rxpkt);
 			if (ret)
 				break;
-			/* Forwarded: the receiver copies, we charge nothing. */
+			/*
+			 * Forwarded: the receiver copies the data; we copied
+			 * the inline bytes and write a grant per fragment,
+			 * and charge the sender for that much.
+			 */
 			if (ch->ops && ch->ops->rx_forward &&
 			    ch->ops->rx_forward(ch, &ch->rxpkt)) {
+				if (ch->lim)
+					nc2_limiter_charge_copy(ch->lim,
+								ch->rxpkt.prefix_size +
+								ch->rxpkt.nr_frags *
+								NC2K_FWD_FRAG_COST,
+								now);
 				(*work)++;
 				goto consumed;
 			}
