@@ -870,6 +870,12 @@ static void link_up(struct nc2k_chan *ch)
 	}
 }
 
+/* What dom0 does for a forwarded packet, in copy bytes. */
+static u32 fwd_cost(const struct nc2_pkt *pkt)
+{
+	return pkt->prefix_size + pkt->nr_frags * NC2K_FWD_FRAG_COST;
+}
+
 /*
  * Pull messages until budget, the pending array or the copy batch is
  * full. 1 if it stopped for room (call again), 0 if the ring is dry or
@@ -917,9 +923,7 @@ static int rx_pull(struct nc2k_chan *ch, int budget, int *work, bool *throttled)
 			    ch->ops->rx_forward(ch, &ch->rxpkt)) {
 				if (ch->lim)
 					nc2_limiter_charge_copy(ch->lim,
-								ch->rxpkt.prefix_size +
-								ch->rxpkt.nr_frags *
-								NC2K_FWD_FRAG_COST,
+								fwd_cost(&ch->rxpkt),
 								now);
 				(*work)++;
 				goto consumed;
