@@ -58,7 +58,7 @@ done
 [[ "$SECS" =~ ^[0-9]+$ ]] || { echo "lab.sh: bad --secs" >&2; exit 2; }
 if [ -z "$TMO" ]; then
 	[ $SMOKE = 1 ] && TMO=600 || TMO=1200
-	# A first --patched-kernel run builds the kernel (about 25 min here).
+	# A first --patched-kernel run builds the kernel (7 min idle here).
 	[ $PATCHED = 1 ] && TMO=$((TMO + 3600))
 fi
 if [ "$(id -u)" != 0 ]; then
