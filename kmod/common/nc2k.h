@@ -228,8 +228,8 @@ int nc2k_chan_send_trans(struct nc2k_chan *ch, const struct nc2_pkt *pkt,
 			 domid_t owner, void *cookie);
 /* Answer one of the peer's ids later, from poll_hook (lock held). */
 void nc2k_chan_finish_id(struct nc2k_chan *ch, u32 id);
-/* Retry ending grants the peer held busy; true if some remain (lock held). */
-bool nc2k_chan_reap(struct nc2k_chan *ch);
+/* Retry ending grants the peer held busy (lock held). */
+void nc2k_chan_reap(struct nc2k_chan *ch);
 /* Schedule the channel's NAPI poll if it is attached. */
 void nc2k_chan_schedule(struct nc2k_chan *ch);
 

@@ -172,7 +172,7 @@ static void slot_release_fwd(struct nc2k_chan *ch, struct nc2k_slot *s)
 	list_add_tail(&h->node, &ch->held);
 }
 
-bool nc2k_chan_reap(struct nc2k_chan *ch)
+void nc2k_chan_reap(struct nc2k_chan *ch)
 {
 	struct nc2k_held *h, *t;
 
@@ -183,7 +183,6 @@ bool nc2k_chan_reap(struct nc2k_chan *ch)
 		ch->ops->forward_done(ch, h->fwd);
 		kfree(h);
 	}
-	return !list_empty(&ch->held);
 }
 
 static void slot_release(struct nc2k_chan *ch, struct nc2k_slot *s)
@@ -1139,6 +1138,17 @@ void nc2k_chan_init(struct nc2k_chan *ch, struct net_device *dev,
 	INIT_WORK(&ch->features_work, features_work_fn);
 }
 
+/* What attach allocated: bounce pages, reserved refs, slots. */
+static void chan_free(struct nc2k_chan *ch)
+{
+	bounce_free_all(ch);
+	if (ch->have_gref_head)
+		gnttab_free_grant_references(ch->gref_head);
+	ch->have_gref_head = false;
+	kvfree(ch->slots);
+	ch->slots = NULL;
+}
+
 int nc2k_chan_attach(struct nc2k_chan *ch, enum nc2_net_role role,
 		     domid_t peer, const struct nc2k_rings *r,
 		     bool peer_copy_only, unsigned int nr_bounce)
@@ -1207,12 +1217,7 @@ int nc2k_chan_attach(struct nc2k_chan *ch, enum nc2_net_role role,
 	return 0;
 
 fail:
-	bounce_free_all(ch);
-	if (ch->have_gref_head)
-		gnttab_free_grant_references(ch->gref_head);
-	ch->have_gref_head = false;
-	kvfree(ch->slots);
-	ch->slots = NULL;
+	chan_free(ch);
 	return err;
 }
 
@@ -1263,10 +1268,5 @@ void nc2k_chan_detach(struct nc2k_chan *ch)
 		ch->ops->forward_abandon(ch, h->fwd);
 		kfree(h);
 	}
-	bounce_free_all(ch);
-	if (ch->have_gref_head)
-		gnttab_free_grant_references(ch->gref_head);
-	ch->have_gref_head = false;
-	kvfree(ch->slots);
-	ch->slots = NULL;
+	chan_free(ch);
 }

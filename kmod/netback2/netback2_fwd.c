@@ -73,6 +73,15 @@ static void nb2_fwd_put(struct nb2_fwd *f)
 		kfree_rcu(f, rcu);
 }
 
+/* Drop p's hold on its source: budget, reference, memory. */
+static void nb2_fwd_free(struct nb2_fwd_pkt *p)
+{
+	if (p->has_id)
+		atomic_dec(&p->src->inflight);
+	nb2_fwd_put(p->src);
+	kfree(p);
+}
+
 /* B delivered (or dropped) p: answer A's id and free p. */
 static void nb2_fwd_complete(struct nb2_fwd_pkt *p)
 {
@@ -84,11 +93,9 @@ static void nb2_fwd_complete(struct nb2_fwd_pkt *p)
 			src->done[src->nr_done++] = p->pkt.id;
 			nc2k_chan_schedule(&src->vif->ch);
 		}
-		atomic_dec(&src->inflight);
 		spin_unlock_bh(&src->lock);
 	}
-	nb2_fwd_put(src);
-	kfree(p);
+	nb2_fwd_free(p);
 }
 
 void nb2_fwd_done(struct nc2k_chan *ch, void *cookie)
@@ -103,12 +110,7 @@ void nb2_fwd_done(struct nc2k_chan *ch, void *cookie)
  */
 void nb2_fwd_abandon(struct nc2k_chan *ch, void *cookie)
 {
-	struct nb2_fwd_pkt *p = cookie;
-
-	if (p->has_id)
-		atomic_dec(&p->src->inflight);
-	nb2_fwd_put(p->src);
-	kfree(p);
+	nb2_fwd_free(cookie);
 }
 
 /* Whether B's link takes pkt as it is; B's limits only ever grow. */
@@ -191,10 +193,7 @@ bool nb2_fwd_rx(struct nc2k_chan *ch, const struct nc2_pkt *pkt)
 		ch->cnt.fwd_out++;
 		goto out;
 	}
-	if (has_id)
-		atomic_dec(&src->inflight);
-	refcount_dec(&src->ref);	/* a->fwd's own reference remains */
-	kfree(p);
+	nb2_fwd_free(p);	/* a->fwd's own reference remains */
 fallback:
 	ch->cnt.fwd_fallback++;
 out:
