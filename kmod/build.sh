@@ -27,21 +27,14 @@ mods="netfront2 netback2"
 log() { printf '== kmod: %s\n' "$*" >&2; }
 die() { printf '== kmod: FAIL: %s\n' "$*" >&2; exit 1; }
 
-have_pkg() {
-	dpkg-query -W -f='${Status}' "$1" 2>/dev/null |
-		grep -q 'install ok installed'
-}
+. "$top/tools/pkgs.sh"
 
 install_pkgs() {
-	local missing=() p
-	for p in "$@"; do
-		have_pkg "$p" || missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	log "installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	local missing
+	missing=$(nc2_pkgs_missing "$@")
+	[ -z "$missing" ] && return 0
+	log "installing" $missing
+	nc2_pkgs_install $missing >/dev/null
 }
 
 # Debian's current amd64 headers, whatever the host runs.

@@ -33,16 +33,11 @@ die() { log "$*"; exit 1; }
 
 need="linux-source-6.1 build-essential bc bison flex libelf-dev libssl-dev
 	cpio kmod xz-utils patch"
-missing=
-for p in $need; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
-		grep -q "install ok installed" || missing="$missing $p"
-done
+. "$REPO/tools/pkgs.sh"
+missing=$(nc2_pkgs_missing $need)
 if [ -n "$missing" ]; then
-	log "installing$missing"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -q >&2 && apt-get install -y -q --no-install-recommends \
-		$missing >&2 || die "apt-get failed"
+	log "installing" $missing
+	nc2_pkgs_install $missing >&2 || die "apt-get failed"
 fi
 [ -f "$TARBALL" ] || die "no $TARBALL"
 

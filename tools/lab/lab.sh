@@ -91,21 +91,17 @@ PACKAGES="xen-hypervisor-4.17-amd64 xen-utils-4.17 qemu-system-x86
 	linux-image-amd64 busybox-static cpio kmod iperf3 bridge-utils
 	libxen-dev gcc make ethtool"
 
+. "$REPO/tools/pkgs.sh"
+
 install_packages() {
-	local missing= p
-	for p in $PACKAGES; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
-			grep -q "install ok installed" || missing="$missing $p"
-	done
+	local missing
+	missing=$(nc2_pkgs_missing $PACKAGES)
 	if [ -z "$missing" ]; then
 		step "packages: all present"
 		return 0
 	fi
-	step "packages: installing$missing"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -q >"$OUT/apt.log" 2>&1 &&
-		apt-get install -y -q --no-install-recommends $PACKAGES \
-			>>"$OUT/apt.log" 2>&1 ||
+	step "packages: installing" $missing
+	nc2_pkgs_install $PACKAGES >"$OUT/apt.log" 2>&1 ||
 		die "apt-get failed, see $OUT/apt.log"
 }
 
