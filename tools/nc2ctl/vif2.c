@@ -494,18 +494,52 @@ static int remove_txn(struct xs_handle *h, xs_transaction_t t, void *arg)
 	return 0;
 }
 
-/* Backend of a device: from the frontend's backend-id, else search. */
-static int find_backend(struct xs_handle *h, struct detach_req *d)
+/*
+ * Does backend domain @b hold a backend directory for @d's device?  Only
+ * keys the backend domain owns are read: the frontend directory belongs
+ * to the guest, which may write anything there (finding 13 of issue #11:
+ * a guest pointing "backend-id" elsewhere made detach skip the real
+ * backend and its hotplug offline step).
+ */
+static bool backend_serves(struct xs_handle *h, unsigned int b,
+			   const struct detach_req *d)
 {
-	char path[NC2_PATH_MAX];
-	unsigned int i, n;
-	char **doms;
-	int id;
+	char path[NC2_PATH_MAX], be[NC2_PATH_MAX];
+	char *fe;
+	bool ok;
 
-	nc2_path(path, "%s/backend-id", d->fe);
-	id = nc2_xs_read_int(h, XBT_NULL, path, -1);
-	if (id >= 0) {
-		d->backend = id;
+	nc2_be_path(be, b, d->domid, d->handle);
+	nc2_path(path, "%s/frontend-id", be);
+	if (nc2_xs_read_int(h, XBT_NULL, path, -1) != (int)d->domid)
+		return false;
+	nc2_path(path, "%s/frontend", be);
+	fe = nc2_xs_read(h, XBT_NULL, path);
+	ok = fe && !strcmp(fe, d->fe);
+	free(fe);
+	return ok;
+}
+
+/*
+ * Backend of a device, found from backend directories only: every
+ * /local/domain/<b>/backend/vif2/<domid>/<handle> whose frontend-id and
+ * frontend name this device.  The guest's own domain never counts (attach
+ * refuses backend == frontend, and the guest owns its tree).  With
+ * @want >= 0 (detach ... backend=B) only that domain is considered.
+ * Several candidates: dom0 wins if it is one (another guest may plant
+ * a look-alike directory in its own tree), else the caller must choose.
+ */
+static int find_backend(struct xs_handle *h, struct detach_req *d, int want)
+{
+	unsigned int i, n, found = 0;
+	bool have0 = false;
+	long first = -1;
+	char **doms;
+
+	if (want >= 0) {
+		if ((unsigned int)want == d->domid ||
+		    !backend_serves(h, want, d))
+			return -1;
+		d->backend = want;
 		return 0;
 	}
 	doms = xs_directory(h, XBT_NULL, "/local/domain", &n);
@@ -513,17 +547,26 @@ static int find_backend(struct xs_handle *h, struct detach_req *d)
 		char *end;
 		unsigned long b = strtoul(doms[i], &end, 10);
 
-		if (*end)
+		if (*end || end == doms[i] || b >= NC2_DOMID_LIMIT ||
+		    b == d->domid || !backend_serves(h, b, d))
 			continue;
-		nc2_be_path(path, b, d->domid, d->handle);
-		if (nc2_xs_exists(h, XBT_NULL, path)) {
-			d->backend = b;
-			free(doms);
-			return 0;
-		}
+		if (b == 0)
+			have0 = true;
+		if (first < 0 || (long)b < first)
+			first = (long)b;
+		found++;
 	}
 	free(doms);
-	return -1;
+	if (!found)
+		return -1;
+	if (found > 1 && !have0) {
+		nc2_err(NC2_DEVTYPE " %u/%u has backend directories in %u "
+			"domains; say which with backend=DOMID", d->domid,
+			d->handle, found);
+		return -2;
+	}
+	d->backend = have0 ? 0 : (unsigned int)first;
+	return 0;
 }
 
 int nc2_cmd_detach(const struct nc2_opts *o, int argc, char **argv)
@@ -534,25 +577,39 @@ int nc2_cmd_detach(const struct nc2_opts *o, int argc, char **argv)
 	const char *watch[2];
 	bool hotplugged;
 	char path[NC2_PATH_MAX];
-	int rc;
+	unsigned int b;
+	int rc, want = -1;
 
-	if (argc != 2) {
-		nc2_err("detach: expected DOMID HANDLE");
+	if (argc != 2 && argc != 3) {
+		nc2_err("detach: expected DOMID HANDLE [backend=DOMID]");
 		return NC2_EXIT_USAGE;
 	}
 	if (nc2_parse_domid("DOMID", argv[0], &d.domid) ||
 	    nc2_parse_uint("HANDLE", argv[1], NC2_MAX_HANDLE, &d.handle))
 		return NC2_EXIT_USAGE;
+	if (argc == 3) {
+		if (strncmp(argv[2], "backend=", 8)) {
+			nc2_err("detach: expected backend=DOMID, got '%s'",
+				argv[2]);
+			return NC2_EXIT_USAGE;
+		}
+		if (nc2_parse_domid("backend", argv[2] + 8, &b))
+			return NC2_EXIT_USAGE;
+		want = (int)b;
+	}
 	h = nc2_xs();
 	if (!h)
 		return NC2_EXIT_ERROR;
 	nc2_fe_path(d.fe, d.domid, d.handle);
-	if (find_backend(h, &d)) {
+	rc = find_backend(h, &d, want);
+	if (rc == -2)
+		return NC2_EXIT_ERROR;
+	if (rc) {
 		if (!nc2_domain_exists(h, XBT_NULL, d.domid))
 			nc2_err("unknown domain %u", d.domid);
 		else
-			nc2_err("domain %u has no " NC2_DEVTYPE " %u", d.domid,
-				d.handle);
+			nc2_err("domain %u has no " NC2_DEVTYPE " %u%s", d.domid,
+				d.handle, want >= 0 ? " on that backend" : "");
 		return NC2_EXIT_ERROR;
 	}
 	nc2_be_path(d.be, d.backend, d.domid, d.handle);

@@ -108,6 +108,7 @@ nc2ctl_checks() {
 		lab_check FAIL nc2ctl-bypass-disable-key
 	fi
 	lab_expect nc2ctl-bypass-self 2 nc2ctl bypass enable "$d" "$d"
+	[ "$fake" != 4000 ] && nc2ctl_detach_checks "$d" $fake
 	nc2ctl --timeout 1 detach $fake 0 >/dev/null 2>&1
 	xl destroy standin 2>/dev/null
 	xenstore-rm /local/domain/0/nc2/bypass/$d-$fake
@@ -127,4 +128,32 @@ nc2ctl_checks() {
 		lab_check PASS nc2ctl-detach-removed
 	fi
 	lab_expect nc2ctl-detach-missing 1 nc2ctl detach "$d" 5
+}
+
+# nc2ctl_detach_checks DOMID OTHER : detach finds the backend from
+# backend-owned keys only (issue #11 finding 13).  The frontend directory
+# is the guest's, so its backend-id/backend may lie, and another domain
+# (OTHER) may plant a look-alike backend directory in its own tree.
+nc2ctl_detach_checks() {
+	local d=$1 o=$2 fe=/local/domain/$1/device/vif2/7
+	local be=/local/domain/0/backend/vif2/$1/7
+	local fake=/local/domain/$2/backend/vif2/$1/7
+	nc2ctl --no-wait attach "$d" handle=7 bridge=br1 >/dev/null
+	xenstore-write "$fe/backend-id" "$o" "$fe/backend" "$fake" \
+		"$fake/frontend" "$fe" "$fake/frontend-id" "$d"
+	lab_expect nc2ctl-detach-forged-backend-id 0 nc2ctl --timeout 2 \
+		detach "$d" 7
+	if xenstore-read "$be/state" >/dev/null 2>&1 ||
+	   ! xenstore-read "$fake/frontend" >/dev/null 2>&1; then
+		lab_check FAIL nc2ctl-detach-real-backend \
+			"dom0's entry left or the look-alike removed"
+	else
+		lab_check PASS nc2ctl-detach-real-backend
+	fi
+	# Only the look-alike is left now: backend= selects it, and a
+	# domain without a matching directory is refused.
+	lab_expect nc2ctl-detach-wrong-backend 1 nc2ctl --timeout 1 detach \
+		"$d" 7 backend=0
+	lab_expect nc2ctl-detach-chosen-backend 0 nc2ctl --timeout 1 detach \
+		"$d" 7 backend="$o"
 }
