@@ -2,7 +2,8 @@
 /*
  * FINISH messages: batches of completed ids, in any order. Without the
  * FINISH_BATCH feature each message carries exactly one id, as in the
- * original netchannel2.
+ * original netchannel2. When the ring is nearly full the last message
+ * shrinks to the room left, so a caller never waits for room it has.
  */
 #include <nc2/link.h>
 
@@ -41,6 +42,20 @@ int nc2_link_finish(struct nc2_link *l, const uint32_t *ids, uint32_t n)
 			err = nc2_prod_reserve(&l->tx, sizeof(*f) + 4 * k, &m);
 		else
 			err = -NC2_E_INVAL;
+		if (err == -NC2_E_AGAIN && k > 1) {
+			/* Fill what room is left rather than none of it. */
+			uint32_t room = nc2_prod_room(&l->tx), fit = 0;
+
+			if (room >= sizeof(*f) + 4)
+				fit = (room - (uint32_t)sizeof(*f)) / 4;
+			if (fit && fit < k) {
+				while (k > fit)
+					nc2_idset_add(&l->set, ids[done + --k]);
+				i = k;
+				err = nc2_prod_reserve(&l->tx, sizeof(*f) + 4 * k,
+						       &m);
+			}
+		}
 		if (err) {
 			while (i--)
 				nc2_idset_add(&l->set, ids[done + i]);

@@ -224,6 +224,24 @@ int nc2_link_want_space(struct nc2_link *l, uint32_t len)
 	return nc2_link_check(l, nc2_prod_want_space(&l->tx, len));
 }
 
+uint32_t nc2_link_tx_unconsumed(struct nc2_link *l)
+{
+	int r = nc2_link_error(l);
+
+	if (!r)
+		r = nc2_prod_unconsumed(&l->tx);
+	if (r < 0) {
+		nc2_link_check(l, r);
+		return 0;
+	}
+	return (uint32_t)r;
+}
+
+uint32_t nc2_link_tx_consumed(const struct nc2_link *l)
+{
+	return nc2_prod_consumed(&l->tx);
+}
+
 int nc2_link_get_id(struct nc2_link *l, uint32_t *id)
 {
 	int err = nc2_link_error(l);

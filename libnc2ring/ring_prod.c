@@ -208,3 +208,39 @@ int nc2_prod_idle(struct nc2_prod *p)
 		return err;
 	return p->cons == p->pushed && p->pushed == p->pvt;
 }
+
+int nc2_prod_unconsumed(struct nc2_prod *p)
+{
+	int err;
+
+	if (nc2_unlikely(p->err))
+		return p->err;
+	err = refresh_cons(p);
+	if (err)
+		return err;
+	return (int)(p->pushed - p->cons);
+}
+
+/*
+ * A message no longer than the tail fits without a PAD; a longer one
+ * needs the tail padded and room for itself at the start.
+ */
+uint32_t nc2_prod_room(const struct nc2_prod *p)
+{
+	uint32_t free = p->size - (p->pvt - p->cons);
+	uint32_t to_end = p->size - (p->pvt & (p->size - 1));
+	uint32_t max = p->size / 2 < NC2_MSG_MAX_SIZE ? p->size / 2 :
+							NC2_MSG_MAX_SIZE;
+	uint32_t fit;
+
+	if (nc2_unlikely(p->err))
+		return 0;
+	if (free <= to_end)
+		fit = free;
+	else
+		fit = to_end > free - to_end ? to_end : free - to_end;
+	if (fit > max)
+		fit = max;
+	fit &= ~(NC2_MSG_ALIGN - 1);
+	return fit >= sizeof(struct nc2_msg_hdr) ? fit : 0;
+}

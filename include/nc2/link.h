@@ -110,6 +110,20 @@ int nc2_link_rearm(struct nc2_link *l);
  */
 int nc2_link_want_space(struct nc2_link *l, uint32_t len);
 
+/*
+ * Bytes we published on our send ring that the peer has not consumed
+ * (released) yet. Reads the peer's consumer index once and validates it:
+ * a bad one fails the link, and then (as on any failed link) this is 0.
+ * Call it where the link's sending calls are made, not concurrently.
+ */
+uint32_t nc2_link_tx_unconsumed(struct nc2_link *l);
+
+/*
+ * The peer's consumer index on our send ring as last validated (by any
+ * sending call or nc2_link_tx_unconsumed): a free-running byte count.
+ */
+uint32_t nc2_link_tx_consumed(const struct nc2_link *l);
+
 /* Take an id for a message that wants a FINISH. -NC2_E_AGAIN: no credit. */
 int nc2_link_get_id(struct nc2_link *l, uint32_t *id);
 
@@ -126,8 +140,11 @@ int nc2_link_complete(struct nc2_link *l, uint32_t id);
 int nc2_link_answered(struct nc2_link *l, uint32_t id);
 
 /*
- * Complete n received ids with FINISH messages. Returns how many were
- * finished (fewer if the ring filled) or an error.
+ * Complete n received ids with FINISH messages, in order. Returns how
+ * many were finished (fewer if the ring filled: the last message takes
+ * what room is left) or an error: -NC2_E_INVAL if the first message
+ * would name an id not in flight towards us, or one twice (a later bad id
+ * just ends the run early). nc2/finq.h keeps what is still owed.
  */
 int nc2_link_finish(struct nc2_link *l, const uint32_t *ids, uint32_t n);
 

@@ -116,6 +116,30 @@ int nc2_prod_want_space(struct nc2_prod *p, uint32_t len);
 /* 1 if the consumer has released everything pushed, 0 if not. */
 int nc2_prod_idle(struct nc2_prod *p);
 
+/*
+ * Bytes pushed that the consumer has not released yet. Reads its index
+ * once and checks it like every other read: the count (0 .. ring size),
+ * or the sticky error, a bad index failing the producer first. Call it
+ * where the producer's other calls are made (it updates what they use).
+ */
+int nc2_prod_unconsumed(struct nc2_prod *p);
+
+/*
+ * The consumer's index (free-running bytes released) as last read and
+ * validated by any producer call; no shared-memory access.
+ */
+static inline uint32_t nc2_prod_consumed(const struct nc2_prod *p)
+{
+	return p->cons;
+}
+
+/*
+ * The longest message (header included, a multiple of 8) that
+ * nc2_prod_reserve() would accept now, judged on the consumer index as
+ * last read: 0 if none fits or the producer failed. No shared access.
+ */
+uint32_t nc2_prod_room(const struct nc2_prod *p);
+
 /* Put the producer in the sticky error state err (negated code). */
 void nc2_prod_fail(struct nc2_prod *p, int err);
 

@@ -417,6 +417,128 @@ static void test_review_regressions(void **state)
 	tpair_free(&f.t);
 }
 
+/* Give b n ids from a, as if a had sent n requests. */
+static void owe(struct lfix *f, uint32_t *ids, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		assert_int_equal(nc2_link_get_id(&f->a, &ids[i]), 0);
+		assert_int_equal(nc2_link_recv_id(&f->b, ids[i]), 0);
+	}
+}
+
+/* Fill b's send ring with class messages until room is under left. */
+static void fill_b(struct lfix *f, uint32_t left)
+{
+	uint8_t body[64] = { 0 };
+
+	while (nc2_prod_room(&f->b.tx) >= left)
+		assert_int_equal(nc2_link_send(&f->b, 0x80, 0, body, 8), 0);
+}
+
+/* A nearly full ring still takes a shorter FINISH: none is lost room. */
+static void test_finish_fills_room(void **state)
+{
+	struct lfix f;
+	struct nc2_msg m;
+	uint32_t ids[40], room, fit, id;
+	int done, got = 0;
+
+	lfix_init(&f, 1);
+	lfix_up(&f);
+	owe(&f, ids, 40);
+	/* Leave room for a message of 16 .. 120 bytes, not 8 + 4 x 40. */
+	fill_b(&f, 128);
+	room = nc2_prod_room(&f.b.tx);
+	assert_true(room >= 16 && room < 8 + 4 * 40);
+	fit = (room - 8) / 4;
+	done = nc2_link_finish(&f.b, ids, 40);
+	assert_int_equal(done, fit);
+	assert_int_equal(nc2_idset_inflight(&f.b.set), 40 - fit);
+	assert_true(nc2_prod_room(&f.b.tx) < 16);
+	assert_int_equal(nc2_link_finish(&f.b, ids + fit, 40 - fit), 0);
+	assert_int_equal(nc2_idset_inflight(&f.b.set), 40 - fit);
+	nc2_link_push(&f.b);
+	while (nc2_link_poll(&f.a, &m) > 0) {
+		struct nc2_finish_iter it;
+
+		if (m.type == NC2_MSG_FINISH) {
+			nc2_link_finish_begin(&f.a, &m, &it);
+			while (nc2_link_finish_next(&f.a, &it, &id) > 0)
+				assert_int_equal(id, ids[got++]);
+		}
+		nc2_link_consume(&f.a);
+	}
+	assert_int_equal(got, fit);
+	assert_int_equal(nc2_link_error(&f.a), 0);
+	tpair_free(&f.t);
+}
+
+/* What the peer has not consumed of our send ring, read and checked. */
+static void test_tx_unconsumed(void **state)
+{
+	struct lfix f;
+	struct nc2_msg m;
+	uint32_t c0;
+
+	lfix_init(&f, 1);
+	lfix_up(&f);
+	/* b consumed the handshake but has not released it yet. */
+	assert_int_equal(nc2_link_tx_unconsumed(&f.a), 16 + 8);
+	nc2_link_release(&f.b);
+	/* The index as last validated: read again only by the next call. */
+	assert_int_equal(nc2_link_tx_consumed(&f.a), 0);
+	assert_int_equal(nc2_link_tx_unconsumed(&f.a), 0);
+	c0 = nc2_link_tx_consumed(&f.a);
+	assert_int_equal(c0, 16 + 8);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(nc2_link_send(&f.a, 0x80, 0, "abcdefgh", 8),
+				 0);
+	/* Queued but not pushed is not the peer's to consume yet. */
+	assert_int_equal(nc2_link_tx_unconsumed(&f.a), 0);
+	nc2_link_push(&f.a);
+	assert_int_equal(nc2_link_tx_unconsumed(&f.a), 3 * 16);
+	/* Consumed is not enough: only released space counts. */
+	assert_int_equal(nc2_link_poll(&f.b, &m), 1);
+	nc2_link_consume(&f.b);
+	assert_int_equal(nc2_link_tx_unconsumed(&f.a), 3 * 16);
+	nc2_link_release(&f.b);
+	assert_int_equal(nc2_link_tx_unconsumed(&f.a), 2 * 16);
+	assert_int_equal(nc2_link_tx_consumed(&f.a), c0 + 16);
+	/* A consumer index beyond what we published fails the link. */
+	f.t.a2b.ctrl->cons = c0 + 4 * 16;
+	assert_int_equal(nc2_link_tx_unconsumed(&f.a), 0);
+	assert_int_equal(nc2_link_error(&f.a), -NC2_EP_CONS_INDEX);
+	assert_int_equal(nc2_link_state(&f.a), NC2_LINK_ERROR);
+	assert_int_equal(nc2_link_tx_consumed(&f.a), c0 + 16);
+	assert_int_equal(nc2_link_tx_unconsumed(&f.a), 0);
+	tpair_free(&f.t);
+
+	/* Free-running across 2^32. */
+	lfix_init(&f, 1);
+	lfix_up(&f);
+	{
+		const uint32_t start = 0u - 64;
+
+		f.a.tx.pvt = f.a.tx.pushed = f.a.tx.cons = start;
+		f.b.rx.pvt = f.b.rx.released = f.b.rx.prod = start;
+		f.t.a2b.ctrl->prod = f.t.a2b.ctrl->cons = start;
+	}
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(nc2_link_send(&f.a, 0x80, 0, "abcdefgh", 8),
+				 0);
+	nc2_link_push(&f.a);
+	assert_int_equal(nc2_link_tx_unconsumed(&f.a), 8 * 16);
+	for (int i = 0; i < 6; i++) {
+		assert_int_equal(nc2_link_poll(&f.b, &m), 1);
+		nc2_link_consume(&f.b);
+	}
+	nc2_link_release(&f.b);
+	assert_int_equal(nc2_link_tx_unconsumed(&f.a), 2 * 16);
+	assert_int_equal(nc2_link_tx_consumed(&f.a), 32);
+	assert_int_equal(nc2_link_error(&f.a), 0);
+	tpair_free(&f.t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -430,6 +552,8 @@ int main(void)
 		cmocka_unit_test(test_close),
 		cmocka_unit_test(test_control_flood_bounded),
 		cmocka_unit_test(test_review_regressions),
+		cmocka_unit_test(test_finish_fills_room),
+		cmocka_unit_test(test_tx_unconsumed),
 	};
 
 	return cmocka_run_group_tests_name("link", tests, NULL, NULL);

@@ -348,6 +348,38 @@ static void test_index_wrap(void **state)
 	tring_free(&f.t);
 }
 
+/* nc2_prod_room() names exactly the longest message reserve accepts. */
+static void test_room(void **state)
+{
+	struct rfix f;
+	void *m;
+
+	rfix_init(&f, 1);
+	for (uint32_t start = 0; start < f.t.bytes; start += 8) {
+		for (uint32_t used = 0; used <= f.t.bytes; used += 8) {
+			uint32_t room;
+
+			f.p.cons = start;
+			f.p.pvt = f.p.pushed = start + used;
+			f.t.ctrl->cons = start;
+			room = nc2_prod_room(&f.p);
+			assert_int_equal(room & 7, 0);
+			assert_true(room <= f.t.bytes / 2);
+			if (room)
+				assert_int_equal(nc2_prod_reserve(&f.p, room, &m),
+						 0);
+			if (room < f.t.bytes / 2)
+				assert_int_equal(nc2_prod_reserve(&f.p,
+								  room ? room + 8 : 8,
+								  &m),
+						 -NC2_E_AGAIN);
+		}
+	}
+	nc2_prod_fail(&f.p, NC2_EP_CONS_INDEX);
+	assert_int_equal(nc2_prod_room(&f.p), 0);
+	tring_free(&f.t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -361,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_bad_cons),
 		cmocka_unit_test(test_commit_shorter),
 		cmocka_unit_test(test_index_wrap),
+		cmocka_unit_test(test_room),
 	};
 
 	return cmocka_run_group_tests_name("ring", tests, NULL, NULL);
