@@ -69,6 +69,12 @@ int nc2_limiter_charge_resp(struct nc2_limiter *l, uint32_t n)
 	return 0;
 }
 
+uint32_t nc2_limiter_resp_avail(const struct nc2_limiter *l)
+{
+	/* At most resp_burst * 16, so the quotient fits. */
+	return (uint32_t)(l->resp_credit_x16 / 16);
+}
+
 static void refill(struct nc2_limiter *l, uint64_t now_ns)
 {
 	uint64_t dt, earned, full_ns;

@@ -17,6 +17,9 @@
  *              frontend whose consumption over a whole window falls below
  *              a floor is declared stalled, however it dribbles (XSA-392)
  *
+ * FINISHes are responses too: nc2/finq.h sends them as the response
+ * credit allows and charges exactly what went out.
+ *
  * docs/protocol.md section "Asymmetry limiter" states the threat model.
  */
 #ifndef NC2_LIMITER_H
@@ -81,6 +84,12 @@ void nc2_limiter_peer_msgs(struct nc2_limiter *l, uint32_t n);
 
 /* Spend credit for n responses: 0 if allowed, -NC2_E_AGAIN if not. */
 int nc2_limiter_charge_resp(struct nc2_limiter *l, uint32_t n);
+
+/*
+ * Whole responses the credit pays for now: nc2_limiter_charge_resp() of
+ * up to this many succeeds. Asking neither charges nor counts anything.
+ */
+uint32_t nc2_limiter_resp_avail(const struct nc2_limiter *l);
 
 /*
  * Ask to copy bytes for the peer: 0 if allowed now (charged), otherwise

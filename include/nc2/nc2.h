@@ -5,7 +5,8 @@
  * Layers, bottom up: wire.h (format), ring.h (one-way message ring),
  * ids.h (completion ids), link.h (a connection and its handshake),
  * packet.h and net.h (the network class), bypass.h (dom0 bypass),
- * limiter.h (the asymmetry limiter).
+ * limiter.h (the asymmetry limiter), finq.h (FINISHes owed, sent as
+ * ring room and the limiter allow).
  */
 #ifndef NC2_NC2_H
 #define NC2_NC2_H
@@ -20,5 +21,6 @@
 #include <nc2/net.h>
 #include <nc2/bypass.h>
 #include <nc2/limiter.h>
+#include <nc2/finq.h>
 
 #endif /* NC2_NC2_H */
