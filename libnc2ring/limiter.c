@@ -2,7 +2,9 @@
 /*
  * The asymmetry limiter. Every budget is in the peer's own currency
  * (messages it sent, time passing, bytes it consumed), so the only way for
- * a frontend to get more out of the backend is to do more itself.
+ * a frontend to get more out of the backend is to do more itself. Stalls
+ * are judged on the ring the peer must consume (its released index), not
+ * on FINISHes, which a peer can send without ever freeing ring space.
  */
 #include <nc2/limiter.h>
 
@@ -185,9 +187,24 @@ void nc2_limiter_progress(struct nc2_limiter *l, uint32_t bytes)
 	l->window_progress += bytes;
 }
 
+void nc2_limiter_ring(struct nc2_limiter *l, uint32_t cons,
+		      uint32_t unconsumed)
+{
+	if (l->ring_seen) {
+		/* Free-running: the difference is right across 2^32. */
+		l->ring_progress += (uint32_t)(cons - l->ring_cons);
+	} else {
+		l->ring_seen = true;
+		l->ring_owed = unconsumed;
+	}
+	l->ring_cons = cons;
+	l->ring_unconsumed = unconsumed;
+}
+
 bool nc2_limiter_stalled(struct nc2_limiter *l, uint64_t now_ns)
 {
-	uint64_t windows;
+	uint64_t windows, floor;
+	bool ring_held, queue_held;
 
 	if (now_ns < l->window_start_ns ||
 	    now_ns - l->window_start_ns < l->cfg.stall_window_ns)
@@ -200,8 +217,19 @@ bool nc2_limiter_stalled(struct nc2_limiter *l, uint64_t now_ns)
 	windows = (now_ns - l->window_start_ns) / l->cfg.stall_window_ns;
 	if (windows > 0xffffffffu)
 		windows = 0xffffffffu;
-	if (l->queue_bytes &&
-	    l->window_progress < windows * l->cfg.stall_min_bytes) {
+	floor = windows * l->cfg.stall_min_bytes;
+	/*
+	 * The ring: what was already waiting when the window opened must
+	 * have been eaten, up to the floor. Bytes that arrived during the
+	 * window are judged in the next one, so a quiet peer is not stalled
+	 * by a message pushed just before the judgement.
+	 */
+	ring_held = l->ring_progress < l->ring_owed &&
+		    l->ring_progress < floor;
+	/* Data held off the ring: consumption or completions pay for it. */
+	queue_held = l->queue_bytes &&
+		     l->ring_progress + l->window_progress < floor;
+	if (ring_held || queue_held) {
 		if (!l->stalled)
 			l->stats.stalls++;
 		l->stalled = true;
@@ -210,5 +238,7 @@ bool nc2_limiter_stalled(struct nc2_limiter *l, uint64_t now_ns)
 	}
 	l->window_start_ns = now_ns;
 	l->window_progress = 0;
+	l->ring_progress = 0;
+	l->ring_owed = l->ring_unconsumed;
 	return l->stalled;
 }

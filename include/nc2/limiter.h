@@ -15,7 +15,10 @@
  *              then delayed, doubling each time (XSA-332/391)
  *   memory     bytes and packets held for the frontend are capped, and a
  *              frontend whose consumption over a whole window falls below
- *              a floor is declared stalled, however it dribbles (XSA-392)
+ *              a floor is declared stalled, however it dribbles (XSA-392);
+ *              consumption is judged on the send ring itself (what the
+ *              frontend released), so FINISHing without releasing ring
+ *              space, or not consuming at all, is a stall
  *
  * FINISHes are responses too: nc2/finq.h sends them as the response
  * credit allows and charges exactly what went out.
@@ -67,7 +70,12 @@ struct nc2_limiter {
 	uint32_t queue_bytes;
 	uint32_t queue_pkts;
 	uint64_t window_start_ns;
-	uint64_t window_progress;
+	uint64_t window_progress; /* bytes completed (progress) this window */
+	uint64_t ring_progress;	  /* ring bytes consumed this window */
+	uint32_t ring_cons;	  /* the peer's cons at the last report */
+	uint32_t ring_unconsumed; /* unconsumed bytes at the last report */
+	uint32_t ring_owed;	  /* unconsumed when the window opened */
+	bool ring_seen;		  /* nc2_limiter_ring() called once */
 	bool stalled;
 	struct nc2_limiter_stats stats;
 };
@@ -110,13 +118,35 @@ int nc2_limiter_queue(struct nc2_limiter *l, uint32_t bytes);
 /* bytes held for the peer were released (consumed or dropped). */
 void nc2_limiter_unqueue(struct nc2_limiter *l, uint32_t bytes);
 
-/* The peer consumed bytes of what we sent it. */
+/*
+ * The peer completed (FINISHed) bytes of what we sent it. Counts as
+ * progress on the data held in the queue only, never on the ring: a peer
+ * that FINISHes without consuming its ring is still stalled once the
+ * ring is reported (nc2_limiter_ring).
+ */
 void nc2_limiter_progress(struct nc2_limiter *l, uint32_t bytes);
 
 /*
- * Judge the window ending at now: true if the peer holds our data but
- * consumed less than the floor during a whole window. Sticky until a
- * later window meets the floor.
+ * Report our send ring: cons is the peer's consumer index (free-running,
+ * nc2_link_tx_consumed), unconsumed the bytes it has not consumed yet
+ * (nc2_link_tx_unconsumed). Ring consumption since the last call counts
+ * as progress; unconsumed bytes count as data held for the peer. The
+ * first call only sets the baseline. Report just before each
+ * nc2_limiter_stalled(), with indices the link validated.
+ */
+void nc2_limiter_ring(struct nc2_limiter *l, uint32_t cons,
+		      uint32_t unconsumed);
+
+/*
+ * Judge the time since the last judgement, once a whole window has
+ * passed (W windows, floor = W x stall_min_bytes): the peer is stalled if
+ *   - bytes were waiting for it on the ring when the window opened and
+ *     it consumed less than the floor and less than those bytes, or
+ *   - we hold data for it (nc2_limiter_queue) and its ring consumption
+ *     plus completed bytes stay below the floor.
+ * A peer that never had the ring reported is judged on the second rule
+ * alone, with completed bytes as its progress. Sticky until a later
+ * judgement clears it; before a window has passed, the last verdict.
  */
 bool nc2_limiter_stalled(struct nc2_limiter *l, uint64_t now_ns);
 

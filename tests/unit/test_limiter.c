@@ -192,6 +192,132 @@ static void test_review(void **state)
 	assert_false(nc2_limiter_stalled(&l, 600 * MS));
 }
 
+/*
+ * Stalls judged on the ring (XSA-392 class). The floor is 1000 bytes per
+ * 100 ms window; cons and unconsumed are what the link reports.
+ */
+static void test_stall_ring(void **state)
+{
+	struct nc2_limiter_config c;
+	struct nc2_limiter l;
+	uint64_t t = 0;
+	uint32_t cons = 4096;
+
+	/* FINISHes without releasing ring space: stalled all the same. */
+	lim_up(&l, &c);
+	nc2_limiter_queue(&l, 3000);
+	nc2_limiter_ring(&l, cons, 2048);
+	for (int w = 0; w < 3; w++) {
+		nc2_limiter_unqueue(&l, 1000);
+		nc2_limiter_progress(&l, 5000); /* plenty of FINISHed bytes */
+		nc2_limiter_queue(&l, 1000);
+		nc2_limiter_ring(&l, cons, 2048); /* the ring never moves */
+		t += 100 * MS;
+		assert_true(nc2_limiter_stalled(&l, t));
+	}
+	assert_int_equal(l.stats.stalls, 1);
+
+	/* Nothing queued, only inline messages on the ring, never eaten. */
+	lim_up(&l, &c);
+	t = 0;
+	nc2_limiter_ring(&l, cons, 0);
+	nc2_limiter_ring(&l, cons, 512); /* pushed during the window */
+	t += 100 * MS;
+	assert_false(nc2_limiter_stalled(&l, t)); /* judged next window */
+	nc2_limiter_ring(&l, cons, 512);
+	t += 100 * MS;
+	assert_true(nc2_limiter_stalled(&l, t));
+	/* It eats what waited: cleared, though below the floor. */
+	cons += 512;
+	nc2_limiter_ring(&l, cons, 0);
+	t += 100 * MS;
+	assert_false(nc2_limiter_stalled(&l, t));
+
+	/* A peer that consumes is never stalled, busy or not. */
+	lim_up(&l, &c);
+	t = 0;
+	nc2_limiter_queue(&l, 5000);
+	nc2_limiter_ring(&l, cons, 4096);
+	for (int w = 0; w < 5; w++) {
+		cons += 2000; /* above the floor, never all of it */
+		nc2_limiter_ring(&l, cons, 4096);
+		t += 100 * MS;
+		assert_false(nc2_limiter_stalled(&l, t));
+	}
+	/* ... but dribbling below the floor is a stall, as before. */
+	cons += 8;
+	nc2_limiter_ring(&l, cons, 4088);
+	t += 100 * MS;
+	assert_true(nc2_limiter_stalled(&l, t));
+
+	/* Idle: nothing held on the ring or off it. */
+	lim_up(&l, &c);
+	t = 0;
+	for (int w = 0; w < 5; w++) {
+		nc2_limiter_ring(&l, cons, 0);
+		t += 100 * MS;
+		assert_false(nc2_limiter_stalled(&l, t));
+	}
+	assert_int_equal(l.stats.stalls, 0);
+
+	/* The first report is the baseline, not progress since index 0. */
+	lim_up(&l, &c);
+	nc2_limiter_ring(&l, 0x12345678u, 4096);
+	assert_true(nc2_limiter_stalled(&l, 100 * MS));
+
+	/* Data held off the ring is paid for by ring consumption too. */
+	lim_up(&l, &c);
+	nc2_limiter_queue(&l, 5000);
+	nc2_limiter_ring(&l, cons, 0);
+	nc2_limiter_ring(&l, cons + 1200, 0);
+	assert_false(nc2_limiter_stalled(&l, 100 * MS));
+	assert_true(nc2_limiter_stalled(&l, 200 * MS));
+}
+
+/* The consumer index is free-running: 2^32 is just another byte. */
+static void test_stall_ring_wrap(void **state)
+{
+	struct nc2_limiter_config c;
+	struct nc2_limiter l;
+	uint32_t cons = 0u - 2048;
+
+	lim_up(&l, &c);
+	nc2_limiter_ring(&l, cons, 4096);
+	cons += 3000; /* past 2^32 */
+	nc2_limiter_ring(&l, cons, 1096);
+	assert_true(cons < 4096);
+	assert_false(nc2_limiter_stalled(&l, 100 * MS));
+	assert_int_equal(l.ring_owed, 1096);
+	cons += 8; /* a dribble across the wrap is still a dribble */
+	nc2_limiter_ring(&l, cons, 1088);
+	assert_true(nc2_limiter_stalled(&l, 200 * MS));
+	lim_up(&l, &c);
+	cons = 0xfffffff8u;
+	nc2_limiter_ring(&l, cons, 16);
+	nc2_limiter_ring(&l, cons + 16, 0); /* to 8: all of it eaten */
+	assert_false(nc2_limiter_stalled(&l, 100 * MS));
+}
+
+static void test_resp_avail(void **state)
+{
+	struct nc2_limiter_config c;
+	struct nc2_limiter l;
+
+	lim_up(&l, &c);
+	assert_int_equal(nc2_limiter_resp_avail(&l), 4);
+	assert_int_equal(nc2_limiter_charge_resp(&l, 3), 0);
+	assert_int_equal(nc2_limiter_resp_avail(&l), 1);
+	c.resp_per_msg_x16 = 8; /* half a response per message */
+	assert_int_equal(nc2_limiter_init(&l, &c, 0), 0);
+	assert_int_equal(nc2_limiter_charge_resp(&l, 4), 0);
+	nc2_limiter_peer_msgs(&l, 3);
+	assert_int_equal(nc2_limiter_resp_avail(&l), 1); /* 1.5 */
+	assert_int_equal(nc2_limiter_charge_resp(&l, 2), -NC2_E_AGAIN);
+	assert_int_equal(nc2_limiter_charge_resp(&l, 1), 0);
+	assert_int_equal(nc2_limiter_resp_avail(&l), 0);
+	assert_int_equal(l.stats.resp_denied, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +328,9 @@ int main(void)
 		cmocka_unit_test(test_queue_cap),
 		cmocka_unit_test(test_stall_dribble),
 		cmocka_unit_test(test_review),
+		cmocka_unit_test(test_stall_ring),
+		cmocka_unit_test(test_stall_ring_wrap),
+		cmocka_unit_test(test_resp_avail),
 	};
 
 	return cmocka_run_group_tests_name("limiter", tests, NULL, NULL);

@@ -111,6 +111,16 @@ void xassert_failed(struct xnet *x, int err)
 	assert_int_equal(nc2_link_send(l, NC2_MSG_SET_OFFLOAD, 0, &id, 4), err);
 	assert_int_equal(nc2_link_close(l, 0), err);
 	assert_int_equal(nc2_link_finish(l, &id, 1), err);
+	{
+		struct nc2_finq q;
+		uint32_t owed[1];
+
+		nc2_finq_init(&q, owed, 1);
+		assert_int_equal(nc2_finq_add(&q, 0), 0);
+		assert_int_equal(nc2_finq_flush(&q, l, NULL), err);
+		assert_int_equal(nc2_finq_len(&q), 1);
+	}
+	assert_int_equal(nc2_link_tx_unconsumed(l), 0);
 	xpkt_frags(&pkt, 0, 1, 100);
 	assert_int_equal(nc2_net_send_packet(&x->a, &pkt), err);
 	m.data = zero;

@@ -4,8 +4,9 @@
  * gigabytes, and dribbling a little fooled the stall detection. Here: a
  * peer that never consumes costs exactly one ring (sends then fail with
  * -NC2_E_AGAIN, nothing else grows), the limiter caps what is held for it,
- * a dribble below the floor is judged stalled window after window, and a
- * peer that resumes wakes the sender through the want_space event.
+ * a dribble below the floor is judged stalled window after window, a
+ * peer that FINISHes without ever releasing ring space is stalled too,
+ * and a peer that resumes wakes the sender through the want_space event.
  */
 #include "xsa.h"
 
@@ -106,12 +107,97 @@ static void test_dribble_is_stalled(void **state)
 	assert_true(nc2_limiter_stalled(&l, 1ull << 40));
 }
 
+/*
+ * A frontend that FINISHes every packet but never releases ring space
+ * (or stops consuming) earns no progress: the backend judges the ring.
+ * Under the old rule its FINISHed bytes kept it looking alive.
+ */
+static void test_finish_without_release(void **state)
+{
+	struct nc2_limiter_config c;
+	struct nc2_limiter lim;
+	struct xnet x;
+	struct nc2_pkt pkt;
+	struct nc2_msg m;
+	uint64_t now = 0;
+	uint32_t finished = 0, released_before;
+
+	xnet_up(&x, NC2_ROLE_BACKEND);
+	nc2_limiter_config_default(&c);
+	assert_int_equal(nc2_limiter_init(&lim, &c, now), 0);
+	nc2_limiter_ring(&lim, nc2_link_tx_consumed(&x.a.link),
+			 nc2_link_tx_unconsumed(&x.a.link));
+	for (int w = 0; w < 4; w++) {
+		uint32_t id;
+
+		/* A sends what fits; each packet is held until FINISHed. */
+		while (nc2_link_get_id(&x.a.link, &id) == 0) {
+			xpkt_frags(&pkt, id, 1, 1400);
+			if (nc2_net_send_packet(&x.a, &pkt)) {
+				nc2_link_complete(&x.a.link, id);
+				break;
+			}
+			assert_int_equal(nc2_limiter_queue(&lim, 1414), 0);
+		}
+		nc2_link_push(&x.a.link);
+		/* B reads and FINISHes everything, never releasing. */
+		while (nc2_net_poll(&x.b, &m) == 1) {
+			assert_int_equal(nc2_net_recv_packet(&x.b, &m, &pkt),
+					 0);
+			nc2_link_consume(&x.b.link);
+			assert_int_equal(nc2_link_finish(&x.b.link, &pkt.id, 1),
+					 1);
+		}
+		nc2_link_push(&x.b.link);
+		/* A sees the FINISHes: bytes completed, data released. */
+		while (nc2_net_poll(&x.a, &m) == 1) {
+			struct nc2_finish_iter it;
+
+			assert_int_equal(m.type, NC2_MSG_FINISH);
+			nc2_link_finish_begin(&x.a.link, &m, &it);
+			while (nc2_link_finish_next(&x.a.link, &it, &id) > 0) {
+				nc2_limiter_unqueue(&lim, 1414);
+				nc2_limiter_progress(&lim, 1414);
+				finished++;
+			}
+			nc2_link_consume(&x.a.link);
+		}
+		nc2_link_release(&x.a.link);
+		now += c.stall_window_ns;
+		nc2_limiter_ring(&lim, nc2_link_tx_consumed(&x.a.link),
+				 nc2_link_tx_unconsumed(&x.a.link));
+		assert_true(nc2_link_tx_unconsumed(&x.a.link) > 0);
+		/* The first window had nothing waiting when it opened. */
+		assert_int_equal(nc2_limiter_stalled(&lim, now), w > 0);
+	}
+	/* Everything was FINISHed: nothing held off the ring, no queue. */
+	assert_true(finished * 1414ull > c.stall_min_bytes);
+	assert_int_equal(nc2_limiter_queued(&lim), 0);
+	assert_int_equal(lim.stats.stalls, 1);
+	assert_int_equal(nc2_link_error(&x.a.link), 0);
+	/*
+	 * B finally releases the ring: it ate all that waited for it (a
+	 * page, under the 64 KiB floor), and the stall clears.
+	 */
+	released_before = nc2_link_tx_consumed(&x.a.link);
+	nc2_link_release(&x.b.link);
+	now += c.stall_window_ns;
+	nc2_limiter_ring(&lim, nc2_link_tx_consumed(&x.a.link),
+			 nc2_link_tx_unconsumed(&x.a.link));
+	assert_true(nc2_link_tx_consumed(&x.a.link) - released_before >
+		    x.p.a2b.bytes / 2);
+	assert_int_equal(nc2_link_tx_unconsumed(&x.a.link), 0);
+	assert_false(nc2_limiter_stalled(&lim, now));
+	xnet_free(&x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ring_bounds_memory),
 		cmocka_unit_test(test_queue_cap),
 		cmocka_unit_test(test_dribble_is_stalled),
+		cmocka_unit_test(test_finish_without_release),
 	};
 
 	return cmocka_run_group_tests_name("xsa392", tests, NULL, NULL);
