@@ -5,7 +5,9 @@
  * standing still or going backwards. After every call the limiter's
  * promises are checked: caps hold, delays stay under their maximum, no
  * counter wraps, a throttled copy really is allowed after the wait it
- * named, and the stalled flag matches the window just judged.
+ * named, response credit pays for exactly what resp_avail says, ring
+ * reports count consumption across 2^32, and the stalled flag matches
+ * the window just judged.
  */
 #include "fuzz.h"
 
@@ -78,7 +80,9 @@ static void stalled(struct h *h, uint64_t dt)
 {
 	struct nc2_limiter *l = &h->l;
 	uint64_t start = l->window_start_ns, prog = l->window_progress, windows;
-	uint32_t q = l->queue_bytes;
+	uint64_t ring = l->ring_progress, floor;
+	uint32_t q = l->queue_bytes, owed = l->ring_owed;
+	uint32_t unconsumed = l->ring_unconsumed;
 	bool was = l->stalled, s;
 
 	h->now += dt;
@@ -86,17 +90,47 @@ static void stalled(struct h *h, uint64_t dt)
 	FUZZ_CHECK(s == l->stalled);
 	if (h->now < start || h->now - start < l->cfg.stall_window_ns) {
 		FUZZ_CHECK(s == was && l->window_start_ns == start);
+		FUZZ_CHECK(l->ring_progress == ring && l->ring_owed == owed);
 		return;
 	}
 	/*
-	 * The time since the window opened was judged: stalled iff data was
-	 * held and less than the floor was eaten per whole window that passed.
+	 * The time since the window opened was judged: stalled iff what
+	 * waited on the ring when it opened was not eaten (up to the floor
+	 * per whole window that passed), or data was held off the ring and
+	 * less than the floor was eaten or completed.
 	 */
 	windows = (h->now - start) / l->cfg.stall_window_ns;
 	if (windows > UINT32_MAX)
 		windows = UINT32_MAX;
-	FUZZ_CHECK(s == (q && prog < windows * l->cfg.stall_min_bytes));
+	floor = windows * l->cfg.stall_min_bytes;
+	FUZZ_CHECK(s == ((ring < owed && ring < floor) ||
+			 (q && prog + ring < floor)));
+	/* Without ring reports the rule is the old one, on completions. */
+	if (!l->ring_seen)
+		FUZZ_CHECK(s == (q && prog < floor));
 	FUZZ_CHECK(l->window_start_ns == h->now && l->window_progress == 0);
+	FUZZ_CHECK(l->ring_progress == 0 && l->ring_owed == unconsumed);
+}
+
+/* Report the ring: consumption since the last report is progress. */
+static void ring(struct h *h, uint32_t step, uint32_t unconsumed)
+{
+	struct nc2_limiter *l = &h->l;
+	bool seen = l->ring_seen;
+	uint64_t before = l->ring_progress;
+	uint32_t owed = l->ring_owed, cons = l->ring_cons + step;
+
+	nc2_limiter_ring(l, cons, unconsumed);
+	FUZZ_CHECK(l->ring_seen && l->ring_cons == cons &&
+		   l->ring_unconsumed == unconsumed);
+	if (seen) {
+		FUZZ_CHECK(l->ring_progress == before + step);
+		FUZZ_CHECK(l->ring_owed == owed);
+	} else {
+		/* The first report is only the baseline. */
+		FUZZ_CHECK(l->ring_progress == before &&
+			   l->ring_owed == unconsumed);
+	}
 }
 
 static void step(struct h *h, struct fin *in)
@@ -113,15 +147,25 @@ static void step(struct h *h, struct fin *in)
 		/* Earning never loses credit, whatever the arithmetic. */
 		FUZZ_CHECK(h->l.resp_credit_x16 >= before);
 		break;
-	case 1:
+	case 1: {
+		uint32_t avail = nc2_limiter_resp_avail(&h->l);
+
 		before = h->l.resp_credit_x16;
 		v = fin_u32(in);
-		if (nc2_limiter_charge_resp(&h->l, v) == 0)
+		/* Bit 7: ask for exactly what is available, or one more. */
+		if (op & 0x80)
+			v = avail + (v & 1);
+		FUZZ_CHECK(avail == before / 16);
+		if (nc2_limiter_charge_resp(&h->l, v) == 0) {
+			FUZZ_CHECK(v <= avail);
 			FUZZ_CHECK(before - h->l.resp_credit_x16 ==
 				   (uint64_t)v * 16);
-		else
+		} else {
+			FUZZ_CHECK(v > avail);
 			FUZZ_CHECK(before == h->l.resp_credit_x16);
+		}
 		break;
+	}
 	case 2:
 		copy(h, fin_u32(in));
 		break;
@@ -140,7 +184,13 @@ static void step(struct h *h, struct fin *in)
 		nc2_limiter_unqueue(&h->l, fin_u32(in));
 		break;
 	case 6:
-		nc2_limiter_progress(&h->l, fin_u32(in));
+		/* Bit 7: a ring report (the step may wrap past 2^32). */
+		if (op & 0x80) {
+			v = fin_u32(in) >> (fin_u8(in) % 32);
+			ring(h, v, fin_u32(in) >> (fin_u8(in) % 32));
+		} else {
+			nc2_limiter_progress(&h->l, fin_u32(in));
+		}
 		break;
 	case 7:
 		stalled(h, fin_u64(in) >> (fin_u8(in) % 64));

@@ -5,7 +5,9 @@
  * FINISH, CLOSE, SET_*, PACKET, anything), interleaved with A's own calls.
  * B's rings are well formed; only what B says is hostile. A shadow of
  * A's ids and of what B declared checks that A never exceeds what B
- * allowed, never completes what it never sent, and fails for good.
+ * allowed, never completes what it never sent, and fails for good. A's
+ * FINISHes go out directly or through its FINISH queue, paid from a
+ * response limiter that B's messages fill.
  */
 #include "fuzz.h"
 
@@ -24,6 +26,9 @@ struct h {
 	uint32_t rcvd[CAP], nrcvd; /* the same, in arrival order */
 	uint32_t fpend[CAP];	/* FINISHes A sent for an id, B not yet read */
 	uint32_t b_max;		/* highest SET_MAX_OUTSTANDING value B sent */
+	struct nc2_finq q;	/* FINISHes A owes B, oldest first */
+	uint32_t qids[CAP];
+	struct nc2_limiter lim;	/* A's response credit, earned from B */
 	bool a_closed;		/* A sent CLOSE: nothing may follow */
 	int err;
 };
@@ -51,6 +56,12 @@ static void invariants(struct h *h)
 	for (i = 0; i < CAP; i++)
 		n += h->in[i];
 	FUZZ_CHECK(nc2_idset_inflight(&A(h)->set) == n);
+	/* Owed ids are received ones, queued or not, never both. */
+	FUZZ_CHECK(nc2_finq_len(&h->q) + h->nrcvd == n);
+	for (i = 0; i < nc2_finq_len(&h->q); i++)
+		FUZZ_CHECK(h->qids[i] < CAP && h->in[h->qids[i]]);
+	/* A never spent credit B did not earn. */
+	FUZZ_CHECK(h->lim.stats.resp_denied == 0);
 	/* What A believes B accepts, B really declared at some point. */
 	FUZZ_CHECK(h->a.peer.max_frags <= NC2_MAX_FRAGMENTS_LIMIT);
 	FUZZ_CHECK(h->a.peer.max_inline <= NC2_MAX_INLINE_LIMIT);
@@ -132,11 +143,14 @@ static void a_handle(struct h *h, const struct nc2_msg *m)
 static void a_poll(struct h *h, uint8_t n)
 {
 	struct nc2_msg m;
+	uint32_t msgs = 0;
 
 	while (n-- && nc2_net_poll(&h->a, &m) > 0) {
 		a_handle(h, &m);
 		nc2_link_consume(A(h));
+		msgs++;
 	}
+	nc2_limiter_peer_msgs(&h->lim, msgs);
 	nc2_link_release(A(h));
 }
 
@@ -180,6 +194,47 @@ static void a_finish(struct h *h, uint8_t k)
 	}
 	memmove(h->rcvd, h->rcvd + r, (h->nrcvd - (uint32_t)r) * 4);
 	h->nrcvd -= (uint32_t)r;
+}
+
+/*
+ * A owes the oldest k received ids through its FINISH queue and flushes
+ * it: ids go in order, the limiter pays exactly for those, and the
+ * verdict matches the state left behind.
+ */
+static void a_finq(struct h *h, uint8_t k)
+{
+	struct nc2_link *l = A(h);
+	uint32_t before[CAP], n0, sent, avail, i;
+	uint64_t ids0 = l->stats.finish_ids, paid0 = h->lim.stats.resp_sent;
+	int r;
+
+	while (k-- && h->nrcvd) {
+		FUZZ_CHECK(nc2_finq_add(&h->q, h->rcvd[0]) == 0);
+		memmove(h->rcvd, h->rcvd + 1, --h->nrcvd * 4);
+	}
+	n0 = nc2_finq_len(&h->q);
+	memcpy(before, h->qids, n0 * 4);
+	avail = nc2_limiter_resp_avail(&h->lim);
+	r = nc2_finq_flush(&h->q, l, &h->lim);
+	sent = (uint32_t)(l->stats.finish_ids - ids0);
+	FUZZ_CHECK(sent <= avail && sent <= n0);
+	FUZZ_CHECK(h->lim.stats.resp_sent - paid0 == sent);
+	FUZZ_CHECK(nc2_finq_len(&h->q) == n0 - sent);
+	FUZZ_CHECK(!memcmp(h->qids, before + sent, (n0 - sent) * 4));
+	for (i = 0; i < sent; i++) {
+		h->in[before[i]] = 0;
+		h->fpend[before[i]]++;
+	}
+	if (r == NC2_FINQ_EMPTY)
+		FUZZ_CHECK(nc2_finq_len(&h->q) == 0);
+	else if (r == NC2_FINQ_WAIT_CREDIT)
+		FUZZ_CHECK(nc2_limiter_resp_avail(&h->lim) == 0 &&
+			   nc2_finq_len(&h->q));
+	else if (r == NC2_FINQ_WAIT_ROOM)
+		FUZZ_CHECK(nc2_prod_room(&l->tx) < 16 && nc2_finq_len(&h->q));
+	else
+		FUZZ_CHECK(r < 0 && (nc2_link_error(l) == r ||
+				     r == -NC2_E_STATE));
 }
 
 static void b_finish(struct h *h, struct fin *in)
@@ -302,7 +357,11 @@ static void step(struct h *h, struct fin *in)
 		a_send(h, in);
 		break;
 	case 10:
-		a_finish(h, fin_u8(in));
+		/* Bit 7: through the FINISH queue and the limiter. */
+		if (op & 0x80)
+			a_finq(h, fin_u8(in));
+		else
+			a_finish(h, fin_u8(in));
 		break;
 	case 11:
 		nc2_net_start(&h->a);
@@ -316,6 +375,15 @@ static void step(struct h *h, struct fin *in)
 		break;
 	case 14:
 		nc2_link_rearm(A(h));
+		/* Bit 7: what B has not consumed, as A reads and checks it. */
+		if (op & 0x80) {
+			uint32_t u = nc2_link_tx_unconsumed(A(h));
+
+			FUZZ_CHECK(u <= NC2_PAGE_SIZE && (u & 7) == 0);
+			FUZZ_CHECK(u == (nc2_link_error(A(h)) ? 0 :
+					 A(h)->tx.pushed -
+						 nc2_link_tx_consumed(A(h))));
+		}
 		break;
 	default: /* B stays quiet, A asks for room */
 		nc2_prod_want_space(&A(h)->tx, 8 + 8u * (fin_u8(in) % 64));
@@ -346,6 +414,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.pool_cap = CAP;
 	cfg.set_words = h->set;
 	cfg.set_limit = CAP;
+	nc2_finq_init(&h->q, h->qids, CAP);
+	{
+		struct nc2_limiter_config lc;
+
+		/* A small response bank, so credit runs out now and then. */
+		nc2_limiter_config_default(&lc);
+		lc.resp_burst = 1 + (flags >> 2 & 15);
+		lc.resp_per_msg_x16 = 4 + (flags >> 6) * 4;
+		FUZZ_CHECK(!nc2_limiter_init(&h->lim, &lc, 0));
+	}
 	nc2_net_limits_default(&lim);
 	lim.max_frags = 4;
 	lim.offloads = NC2_OFFLOAD_ALL;
