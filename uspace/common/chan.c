@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 
 #include "chan.h"
+#include "util.h"
 
 void chan_limits(struct nc2_net_limits *lim)
 {
@@ -40,6 +41,7 @@ static int net_start(struct chan *c, enum nc2_net_role role)
 		err = nc2_net_start(&c->net);
 	if (err)
 		return -EPROTO;
+	nc2_finq_init(&c->finq, c->finq_ids, CHAN_IDS);
 	c->dirty = true;
 	c->evfd = nc2_hv_evtchn_fd(c->hv, c->port);
 	c->live = true;
@@ -143,25 +145,30 @@ int chan_map(struct chan *c, struct nc2_hv *hv, uint16_t peer,
 	return net_start(c, role);
 }
 
+/*
+ * The library decides what may go: ring room and the limiter's credit.
+ * It asks the peer for a space event itself when the ring is full, and
+ * charges the limiter only for ids sent, so calling this on every kick
+ * costs nothing while FINISHes wait.
+ */
 static void flush_finish(struct chan *c)
 {
-	int done;
+	uint32_t owed = nc2_finq_len(&c->finq);
 
-	if (!c->nfin)
+	if (!owed)
 		return;
-	done = nc2_link_finish(nc2_net_link(&c->net), c->fin, c->nfin);
-	if (done <= 0)
-		return;
-	c->dirty = true;
-	c->nfin -= (uint32_t)done;
-	memmove(c->fin, c->fin + done, c->nfin * sizeof(c->fin[0]));
+	nc2_finq_flush(&c->finq, nc2_net_link(&c->net), c->lim);
+	if (nc2_finq_len(&c->finq) != owed)
+		c->dirty = true;
 }
 
 void chan_finish(struct chan *c, const uint32_t *ids, uint32_t n)
 {
 	/* Ids are unique and fewer than CHAN_IDS in flight: this fits. */
-	for (uint32_t i = 0; i < n && c->nfin < CHAN_IDS; i++)
-		c->fin[c->nfin++] = ids[i];
+	for (uint32_t i = 0; i < n; i++)
+		if (nc2_finq_add(&c->finq, ids[i]) && !c->finq_lost++)
+			logi("dom%u: FINISH queue full, id %u lost", c->peer,
+			     ids[i]);
 	flush_finish(c);
 }
 
@@ -209,6 +216,7 @@ int chan_destroy(struct chan *c)
 	int busy = 0;
 
 	c->live = false;
+	nc2_finq_reset(&c->finq);
 	if (c->port) {
 		nc2_hv_evtchn_close(c->hv, c->port);
 		c->port = 0;

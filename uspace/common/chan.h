@@ -45,8 +45,10 @@ struct chan {
 	uint32_t pool_words[NC2_IDPOOL_WORDS(CHAN_IDS)];
 	uint32_t set_words[NC2_IDSET_WORDS(CHAN_IDS)];
 	bool dirty;	      /* queued messages not yet pushed */
-	uint32_t fin[CHAN_IDS]; /* ids to FINISH when the ring has room */
-	uint32_t nfin;
+	struct nc2_finq finq; /* FINISHes owed, sent as room and credit allow */
+	uint32_t finq_ids[CHAN_IDS];
+	struct nc2_limiter *lim; /* pays for FINISHes (backend), or NULL */
+	uint64_t finq_lost;   /* ids that found the queue full (a bug) */
 };
 
 /* Limits every userspace endpoint declares. */
@@ -66,7 +68,12 @@ int chan_map(struct chan *c, struct nc2_hv *hv, uint16_t peer,
  */
 int chan_kick(struct chan *c);
 
-/* Queue FINISHes for ids; sent now or at the next chan_kick(). */
+/*
+ * Owe FINISHes for ids, after those owed already; they go now or at a
+ * later chan_kick(), as ring room and c->lim's response credit allow. A
+ * full ring asks the peer for an event, so the next kick comes by itself;
+ * missing credit waits for the peer's next messages.
+ */
 void chan_finish(struct chan *c, const uint32_t *ids, uint32_t n);
 
 /* Re-arm the receive event: 1 if more arrived meanwhile, 0 to sleep. */

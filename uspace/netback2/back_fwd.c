@@ -464,6 +464,7 @@ int back_vif_poll(struct vif *v)
 {
 	uint64_t now = now_ns();
 	struct nc2_msg m;
+	uint32_t msgs = 0;
 	int r = 0, work = 0;
 
 	if (!v->used || !v->ch.live || v->failed)
@@ -474,6 +475,7 @@ int back_vif_poll(struct vif *v)
 	       B->nops + 2 * CHAN_MAX_FRAGS <= BACK_OPS &&
 	       (r = nc2_net_poll(&v->ch.net, &m)) > 0) {
 		work = 1;
+		msgs++;
 		if (m.type == NC2_MSG_FINISH)
 			r = on_finish(v, &m);
 		else if (m.type == NC2_MSG_PACKET)
@@ -486,6 +488,8 @@ int back_vif_poll(struct vif *v)
 		if (v->block_until > now)
 			break;
 	}
+	/* Its messages earn the responses (FINISHes) back_flush() sends. */
+	nc2_limiter_peer_msgs(&v->lim, msgs);
 	back_flush();
 	if (r == -NC2_E_CLOSED) {
 		vif_remove(v, "frontend closed the link");

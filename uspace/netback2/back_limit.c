@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * Limiter verdicts the backend acts on. Copy and event verdicts simply
- * delay polling that frontend (back_fwd.c, main.c). Here: a frontend that
- * holds our data but consumes below the floor for a whole window is
- * stalled (XSA-392): its carrier goes down, everything queued for it is
- * dropped and new traffic to it is refused until it makes progress again.
+ * delay polling that frontend (back_fwd.c, main.c); response credit holds
+ * its FINISHes back (chan.c). Here: a frontend that leaves our ring
+ * unconsumed, or holds our data, and consumes below the floor for a whole
+ * window is stalled (XSA-392): its carrier goes down, everything queued
+ * for it is dropped and new traffic to it is refused until it makes
+ * progress again.
  */
 #include <stdio.h>
 
@@ -27,13 +29,29 @@ void back_carrier(struct vif *v, bool on)
 	back_vif_orphan(v);
 }
 
+/*
+ * Progress is what the frontend consumed of our send ring (its released
+ * index, read and checked by the link), not what it FINISHed: a guest can
+ * FINISH every packet and never free ring space. FINISHed bytes still
+ * count for data held off the ring (fwd_done).
+ */
 void back_limit_tick(uint64_t now)
 {
 	for (int i = 0; i < BACK_VIFS; i++) {
 		struct vif *v = &B->vif[i];
+		struct nc2_link *l = nc2_net_link(&v->ch.net);
+		uint32_t unconsumed;
+		int err;
 
-		if (!v->used)
+		if (!v->used || !v->ch.live || v->failed)
 			continue;
+		unconsumed = nc2_link_tx_unconsumed(l);
+		err = nc2_link_error(l);
+		if (err) {
+			vif_fail(v, err);
+			continue;
+		}
+		nc2_limiter_ring(&v->lim, nc2_link_tx_consumed(l), unconsumed);
 		back_carrier(v, !nc2_limiter_stalled(&v->lim, now));
 	}
 }

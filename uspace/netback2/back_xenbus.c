@@ -99,6 +99,8 @@ static void vif_connect(uint16_t domid)
 	for (unsigned int i = 0; i < CHAN_IDS; i++)
 		v->inflight[i] = -1;
 	nc2_limiter_init(&v->lim, &B->limcfg, now_ns());
+	/* FINISHes answer the frontend's packets: its limiter pays. */
+	v->ch.lim = &v->lim;
 	nc2_hv_store_mkdir(B->hv, NC2_HV_TX_NONE, v->bdir);
 	nc2_hv_store_set_perms(B->hv, NC2_HV_TX_NONE, v->bdir, perms, 2);
 	xs_printf(B->hv, v->bdir, "frontend-id", "%u", domid);
