@@ -61,6 +61,19 @@ while time.time() < end:
     except OSError: pass' "$2" "$3"
 }
 
+# raw_frames NS DEV SRC DST COUNT: Ethernet frames with any source MAC
+# (hex, no colons), written straight onto DEV as the guest's stack would.
+raw_frames() {
+	ip netns exec "$1" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+f = bytes.fromhex(sys.argv[3]) + bytes.fromhex(sys.argv[2]) + b"\x88\xb5"
+f += b"nc2 source-MAC test" * 4
+for _ in range(int(sys.argv[4])):
+    s.send(f)' "$2" "$3" "$4" "$5"
+}
+
 csum_capture() {
 	local ns1 ns2 cap good bad
 	command -v tshark >/dev/null || { echo "     tshark missing"; return 1; }
@@ -187,11 +200,29 @@ check "bypass: detached on both ends" eval 'log_has "$NC2U_RUN/back.log" "bypass
 check "bypass: ping after teardown" ping_ok 1 192.0.2.2
 nc2u_iperf "$(nc2u_ns 1)" "$(nc2u_ns 2)" 192.0.2.2 2 >/dev/null
 check "bypass: re-established" log_has "$NC2U_RUN/back.log" "bypass 2: active" 50
+# LOCAL_TRUSTED clear: frames domU2 sends from another MAC take the parent.
+r0=$(bstat 2 | field rx)
+raw_frames "$(nc2u_ns 2)" nc2f2 020000000099 020000000001 300
+sleep 0.5
+r1=$(bstat 2 | field rx)
+echo "     foreign-source frames through the backend: $((r1 - r0)) of 300"
+check "bypass: foreign source MACs stay off the bypass" test $((r1 - r0)) -ge 300
 kill -9 "${NC2U_FRONT_PID[2]}"
 wait "${NC2U_FRONT_PID[2]}" 2>/dev/null
 check "bypass: SIGKILLed peer noticed by the survivor" log_has "${NC2U_FRONT_LOG[1]}" "peer dom2 gone" 50
 check "bypass: backend still running" back_alive
 check "bypass: survivor still reaches dom0" ping_ok 1 192.0.2.254
+# REMOTE_TRUSTED clear: a peer that puts another MAC on the bypass anyway
+# (--evil spoof) has those frames dropped by the receiving frontend.
+nc2u_stop_front 1
+nc2u_start_front 1 --evil spoof
+nc2u_start_front 2
+ping_ok 1 192.0.2.2
+nc2u_iperf "$(nc2u_ns 1)" "$(nc2u_ns 2)" 192.0.2.2 2 >/dev/null
+check "bypass: offered to the spoofing frontend" log_has "${NC2U_FRONT_LOG[1]}" "to dom.* active" 50
+raw_frames "$(nc2u_ns 1)" nc2f1 020000000099 020000000002 100
+check "bypass: spoofed source MACs dropped by the peer" log_has "${NC2U_FRONT_LOG[2]}" "not from its MAC" 30
+check "bypass: spoofing peer's own frames still arrive" ping_ok 1 192.0.2.2
 nc2u_teardown
 
 # ---- backend-copy backend: traffic and grant revocation ----

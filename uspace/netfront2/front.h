@@ -25,6 +25,7 @@ enum evil {
 	EVIL_SHORT,	    /* max fragments, fewer bytes than the headers: 432 */
 	EVIL_ZERO_FRAG,	    /* zero-length fragments: 448 */
 	EVIL_EVENT_STORM,   /* notify with no work: 332/391 */
+	EVIL_SPOOF,	    /* any source MAC on a bypass, trusted or not */
 };
 
 struct txslot {
@@ -44,6 +45,7 @@ struct bypass {
 	uint32_t handle;
 	uint8_t mac[6];	      /* the peer's */
 	uint16_t peer;
+	uint8_t flags;	      /* NC2_BYPASS_F_*, as the backend granted */
 	int state;	      /* enum bypass_state */
 	struct chan ch;
 	int txslot_id[CHAN_IDS];
@@ -71,6 +73,7 @@ struct front {
 	struct {
 		uint64_t tx_pkts, tx_bytes, tx_drops;
 		uint64_t rx_pkts, rx_bytes, rx_drops, copy_errors;
+		uint64_t rx_spoofed; /* bypass frames from a foreign MAC */
 		uint64_t revoked, revoke_busy;
 	} st;
 };
@@ -95,8 +98,19 @@ bool front_evil_tick(struct front *f);
 
 /* Bypass messages from the backend on the parent ring. */
 int front_bypass_msg(struct front *f, const struct nc2_msg *m);
-/* The channel to use for a frame to mac (a bypass or the parent). */
-struct chan *front_route(struct front *f, const uint8_t *mac, int **ids);
+/*
+ * The channel for frame (its Ethernet header, in our own memory): a
+ * bypass to its destination MAC, or the parent. A frame whose source is
+ * not our MAC stays off a bypass that does not trust us with others.
+ */
+struct chan *front_route(struct front *f, const uint8_t *frame, int **ids);
+/*
+ * May a frame (len bytes, copied into our own memory) that arrived on ch
+ * be delivered? On a bypass whose peer is not trusted with other MACs
+ * only frames from the peer's own MAC may (docs/protocol.md 10.2).
+ */
+bool front_bypass_src_ok(struct front *f, const struct chan *ch,
+			 const uint8_t *frame, uint32_t len);
 /* Poll every bypass channel; progress teardown. */
 void front_bypass_poll(struct front *f);
 /* Push and re-arm every bypass: 1 if one has more to read. */

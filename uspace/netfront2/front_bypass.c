@@ -65,6 +65,7 @@ static int attach(struct front *f, const struct nc2_bypass_msg *m)
 	memset(b, 0, sizeof(*b));
 	b->handle = m->handle;
 	b->peer = m->peer_domid;
+	b->flags = m->flags;
 	memcpy(b->mac, m->mac, 6);
 	for (unsigned int i = 0; i < CHAN_IDS; i++)
 		b->txslot_id[i] = -1;
@@ -129,13 +130,23 @@ int front_bypass_msg(struct front *f, const struct nc2_msg *msg)
 	}
 }
 
-struct chan *front_route(struct front *f, const uint8_t *mac, int **ids)
+struct chan *front_route(struct front *f, const uint8_t *frame, int **ids)
 {
+	/*
+	 * LOCAL_TRUSTED clear: only our own MAC may be the source on the
+	 * bypass. Other frames take the parent, where the backend decides,
+	 * as they did before the bypass existed. (The spoof mode breaks
+	 * this on purpose, to prove the peer's check.)
+	 */
+	bool own_src = !memcmp(frame + 6, f->mac, 6) || f->evil == EVIL_SPOOF;
+
 	for (unsigned int i = 0; i < FRONT_MAX_BYPASS; i++) {
 		struct bypass *b = &f->byp[i];
 
-		if (!b->used || memcmp(b->mac, mac, 6))
+		if (!b->used || memcmp(b->mac, frame, 6))
 			continue;
+		if (!own_src && !(b->flags & NC2_BYPASS_F_LOCAL_TRUSTED))
+			break;
 		if (b->state == BP_ACTIVE) {
 			*ids = b->txslot_id;
 			return &b->ch;
@@ -147,6 +158,27 @@ struct chan *front_route(struct front *f, const uint8_t *mac, int **ids)
 	}
 	*ids = f->slot_of_id;
 	return &f->parent;
+}
+
+bool front_bypass_src_ok(struct front *f, const struct chan *ch,
+			 const uint8_t *frame, uint32_t len)
+{
+	for (unsigned int i = 0; i < FRONT_MAX_BYPASS; i++) {
+		struct bypass *b = &f->byp[i];
+
+		if (!b->used || &b->ch != ch)
+			continue;
+		if (b->flags & NC2_BYPASS_F_REMOTE_TRUSTED)
+			return true;
+		if (len >= 14 && !memcmp(frame + 6, b->mac, 6))
+			return true;
+		if (!f->st.rx_spoofed++ || !(f->st.rx_spoofed & 1023))
+			logi("bypass %u: dropped a frame from dom%u not from its "
+			     "MAC (%llu so far)", b->handle, b->peer,
+			     (unsigned long long)f->st.rx_spoofed);
+		return false;
+	}
+	return true; /* the parent: the backend is trusted */
 }
 
 /* The peer is gone: nothing more will be finished, reclaim everything. */

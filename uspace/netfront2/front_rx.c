@@ -20,8 +20,8 @@ struct rxent {
 	int op0, nops;
 };
 
-static void deliver(struct front *f, struct rxent *e, struct pbuf *b,
-		    const struct nc2_hv_copy_op *ops)
+static void deliver(struct front *f, struct chan *ch, struct rxent *e,
+		    struct pbuf *b, const struct nc2_hv_copy_op *ops)
 {
 	struct iovec iov[1 + PBUF_PAGES];
 	struct virtio_net_hdr vh;
@@ -32,6 +32,15 @@ static void deliver(struct front *f, struct rxent *e, struct pbuf *b,
 			f->st.rx_drops++;
 			return;
 		}
+	}
+	/*
+	 * The whole frame is in our own buffer now (prefix copied out of the
+	 * ring once, the rest by grant copy): check the source there.
+	 */
+	if (ch != &f->parent &&
+	    !front_bypass_src_ok(f, ch, b->page[0], e->pkt.total_len)) {
+		f->st.rx_drops++;
+		return;
 	}
 	vnet_from_pkt(&e->pkt, &vh);
 	iov[0].iov_base = &vh;
@@ -105,7 +114,7 @@ int front_rx(struct front *f, struct chan *ch, int *slot_of_id)
 		for (unsigned int i = 0; i < nops; i++)
 			ops[i].status = GNTST_general_error;
 	for (unsigned int i = 0; i < n; i++) {
-		deliver(f, &ent[i], &f->rxbuf[i], ops);
+		deliver(f, ch, &ent[i], &f->rxbuf[i], ops);
 		if (ent[i].pkt.type != NC2_PKT_SMALL)
 			ids[nids++] = ent[i].pkt.id;
 	}

@@ -2,7 +2,8 @@
 /*
  * nc2-front: one domU. Usage:
  *   nc2-front --hv SOCK --tap NAME --mac MAC [--domid N] [--ring-pages N]
- *             [--evil stall|revoke|split-header|short|zero-frag|event-storm]
+ *             [--evil stall|revoke|split-header|short|zero-frag|
+ *                     event-storm|spoof]
  * Run it inside the domU's network namespace: the TAP it creates is that
  * domain's NIC.
  */
@@ -25,6 +26,7 @@ static const char *const evil_names[] = {
 	[EVIL_SHORT] = "short",
 	[EVIL_ZERO_FRAG] = "zero-frag",
 	[EVIL_EVENT_STORM] = "event-storm",
+	[EVIL_SPOOF] = "spoof",
 };
 
 static void usage(void)
@@ -164,7 +166,8 @@ int main(int argc, char **argv)
 			break;
 	}
 	logi("tx %llu pkts %llu bytes (%llu dropped), rx %llu pkts %llu "
-	     "bytes (%llu dropped, %llu copy errors), revoked %llu busy %llu",
+	     "bytes (%llu dropped, %llu copy errors, %llu spoofed), revoked "
+	     "%llu busy %llu",
 	     (unsigned long long)f->st.tx_pkts,
 	     (unsigned long long)f->st.tx_bytes,
 	     (unsigned long long)f->st.tx_drops,
@@ -172,6 +175,7 @@ int main(int argc, char **argv)
 	     (unsigned long long)f->st.rx_bytes,
 	     (unsigned long long)f->st.rx_drops,
 	     (unsigned long long)f->st.copy_errors,
+	     (unsigned long long)f->st.rx_spoofed,
 	     (unsigned long long)f->st.revoked,
 	     (unsigned long long)f->st.revoke_busy);
 	front_disconnect(f);
