@@ -63,6 +63,10 @@ struct nc2k_counters {
 	u64 events_late_eoi_delayed;
 	u64 finish_deferred;	/* FINISHes postponed for ring room */
 	u64 protocol_errors;
+	u64 tx_backlog_drops;	/* bypass: backlog full, packet dropped */
+	u64 ctl_throttled;	/* polls cut short charging control messages */
+	u64 suggest_dropped;	/* SUGGEST_BYPASS hints not acted on */
+	u64 grants_retired;	/* grants still busy at their end: retried later */
 };
 
 struct nc2k_bounce {
@@ -73,10 +77,24 @@ struct nc2k_bounce {
 
 #define NC2K_BOUNCE_NONE 0xffffu
 
+/*
+ * Transitive grants of a forwarded packet. Reserved from the channel's
+ * pool when the packet is sent, so that a FINISH never needs memory:
+ * grants the peer keeps busy past its FINISH wait here, and the source's
+ * id is answered only once all of them have ended.
+ */
+struct nc2k_held {
+	struct list_head node;	/* held_free, or held while waiting */
+	void *fwd;		/* ops->forward_done's cookie; NULL: orphan */
+	u32 nr;
+	grant_ref_t ref[NC2K_MAX_SEND_FRAGS];
+};
+
 /* A packet in flight at the peer, by id. */
 struct nc2k_slot {
 	struct sk_buff *skb;	/* held for its sub-page grants, else NULL */
 	void *fwd;		/* forwarded packet: ops->forward_done's cookie */
+	struct nc2k_held *h;	/* forwarded packet: its reserved hold */
 	u32 len;		/* bytes charged to the limiter queue */
 	u32 subpage;		/* bit i: ref[i] is a grant ref, else bounce */
 	u8 nr;			/* entries in ref[] */
@@ -113,7 +131,19 @@ struct nc2k_ops {
 	void (*forward_abandon)(struct nc2k_chan *ch, void *cookie);
 	/* Each NAPI round, lock held: move forwarding work onto this link. */
 	void (*poll_hook)(struct nc2k_chan *ch);
+	/*
+	 * A decoded packet (lock held, prefix in private memory), before it
+	 * is forwarded or copied: test hooks watch what arrives.
+	 */
+	void (*rx_observe)(struct nc2k_chan *ch, const struct nc2_pkt *pkt);
 };
+
+/* Test hooks a hostile-guest build sets on a channel (ch->test). */
+#define NC2K_TEST_RX_HOLD	BIT(0)	/* consume nothing, release nothing */
+#define NC2K_TEST_NO_RELEASE	BIT(1)	/* consume, never release ring room */
+
+/* Packets a bypass channel queues while its ring is full. */
+#define NC2K_BACKLOG_MAX	256u
 
 struct nc2k_chan {
 	struct net_device *dev;
@@ -128,6 +158,9 @@ struct nc2k_chan {
 	bool subpage;		/* send fragments through sub-page grants */
 	bool transitive;	/* may pass other domains' grants on to peer */
 	bool fault_bad_gref;	/* test hook: corrupt the next packet's grant */
+	bool keep_bounce;	/* bounce pool outlives detach (same peer) */
+	bool peer_stalled;	/* the module judged the peer stalled */
+	u8 test;		/* NC2K_TEST_* */
 	/*
 	 * Serialises everything that touches the producer ring, the id pool,
 	 * the peer's limits and the limiter: xmit, NAPI poll, timers.
@@ -151,22 +184,34 @@ struct nc2k_chan {
 	unsigned int nr_bounce;
 	unsigned int bounce_avail;
 	u16 bounce_free;
+	domid_t bounce_peer;		/* the pool is granted to this domain */
 	grant_ref_t gref_head;		/* refs for sub-page/transitive grants */
 	bool have_gref_head;
+	unsigned int refs_claimed;	/* from gref_head, not yet given back */
+	struct nc2k_held *held_pool;	/* NC2K_IDS, for forwarded packets */
+	struct list_head held_free;
 	struct list_head held;		/* forwarded: grants still busy */
+	/*
+	 * A bypass channel shares its net_device with the parent and the
+	 * other bypasses: a full ring queues here instead of stopping the
+	 * device, so one peer cannot block traffic to everybody else.
+	 */
+	struct sk_buff_head backlog;
 	u8 inl[NC2_MAX_INLINE_LIMIT];	/* inline bytes being encoded */
 	struct nc2_pkt txpkt;
 
 	/* receiving (NAPI context only) */
 	struct nc2_pkt rxpkt;
+	u8 rxinl[NC2_MAX_INLINE_LIMIT];	/* rxpkt's prefix, read once */
 	struct gnttab_copy copy[NC2K_COPY_BATCH];
 	struct sk_buff *pending[NAPI_POLL_WEIGHT];
 	u16 pending_ops[NAPI_POLL_WEIGHT]; /* first copy op of each */
 	u32 pending_id[NAPI_POLL_WEIGHT];
 	bool pending_has_id[NAPI_POLL_WEIGHT];
 	unsigned int nr_pending, nr_copy;
-	u32 done_ids[NC2K_IDS];		/* received ids awaiting FINISH */
-	unsigned int nr_done;
+	struct nc2_finq finq;		/* received ids awaiting FINISH */
+	u32 finq_ids[NC2K_IDS];
+	u32 tx_cons_seen;		/* peer's ring consumption, last tick */
 
 	u32 bypass_state;		/* the module's, for ethtool -S */
 	u32 bypass_count;
@@ -199,6 +244,31 @@ int nc2k_grant_transitive(grant_ref_t ref, domid_t domid, domid_t trans_domid,
 			  grant_ref_t trans_gref);
 
 /*
+ * What this module holds of Linux's grant refs and pages for its peers,
+ * so that a test can tell that nothing leaks (module parameters
+ * grefs_out, pages_out). Refs reserved in a channel's head count whole.
+ */
+struct nc2k_acct {
+	atomic_long_t grefs;
+	atomic_long_t pages;
+	atomic_long_t retired;	/* of which wait for a busy peer */
+};
+
+extern struct nc2k_acct nc2k_acct;
+
+/*
+ * End ref, whichever kind it is, then free what it covered: page (may be
+ * NULL) is put, skb (may be NULL) is released, and the ref goes back to
+ * Linux. If the peer still has it busy, all of it waits on a retry list
+ * (Linux's own deferral reads a page from the entry, which for a
+ * transitive grant is another domain's ref). Any context.
+ */
+void nc2k_grant_retire(grant_ref_t ref, struct page *page,
+		       struct sk_buff *skb);
+/* Module exit: wait a while for retired grants, then let go. May sleep. */
+void nc2k_grant_exit(void);
+
+/*
  * Channel life cycle. init prepares a zeroed channel; attach binds the
  * rings and queues the handshake (the caller then binds the irq and calls
  * nc2k_chan_kick); stop and detach undo attach and may sleep.
@@ -228,8 +298,18 @@ int nc2k_chan_send_trans(struct nc2k_chan *ch, const struct nc2_pkt *pkt,
 			 domid_t owner, void *cookie);
 /* Answer one of the peer's ids later, from poll_hook (lock held). */
 void nc2k_chan_finish_id(struct nc2k_chan *ch, u32 id);
-/* Retry ending grants the peer held busy (lock held). */
-void nc2k_chan_reap(struct nc2k_chan *ch);
+/* Retry ending grants the peer held busy (lock held): true if any ended. */
+bool nc2k_chan_reap(struct nc2k_chan *ch);
+/*
+ * The source domain of some forwarded packets is going away: end every
+ * transitive grant of ours that match(cookie, arg) selects, now, so the
+ * peer can no longer read through them, and abandon those packets once
+ * their FINISH comes. Waits out grants the peer keeps busy. May sleep.
+ */
+void nc2k_chan_revoke(struct nc2k_chan *ch,
+		      bool (*match)(void *cookie, void *arg), void *arg);
+/* Free the bounce pool a keep_bounce channel kept; the channel is gone. */
+void nc2k_chan_destroy(struct nc2k_chan *ch);
 /* Schedule the channel's NAPI poll if it is attached. */
 void nc2k_chan_schedule(struct nc2k_chan *ch);
 

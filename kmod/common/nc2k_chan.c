@@ -28,15 +28,45 @@
 
 /* ---- bounce pages: hold nothing but packet data for this peer (XSA-403) */
 
+/*
+ * Grant one bounce page read-only. Towards a peer that promised to copy,
+ * and where sub-page grants exist (grant table v2), a whole-page
+ * sub-page grant: copy-only, so the peer cannot map it and hold the page
+ * past our end of it. Otherwise an ordinary grant.
+ */
+static int bounce_grant(struct nc2k_chan *ch, struct nc2k_bounce *b)
+{
+	int ref;
+
+	if (ch->subpage) {
+		ref = gnttab_claim_grant_reference(&ch->gref_head);
+		if (ref >= 0) {
+			if (!nc2k_grant_subpage(ref, ch->peer, b->page, 0,
+						PAGE_SIZE)) {
+				ch->refs_claimed++;
+				b->gref = ref;
+				return 0;
+			}
+			gnttab_release_grant_reference(&ch->gref_head, ref);
+		}
+	}
+	ref = gnttab_grant_foreign_access(ch->peer, xen_page_to_gfn(b->page),
+					  1);
+	if (ref < 0)
+		return ref;
+	atomic_long_inc(&nc2k_acct.grefs);
+	b->gref = ref;
+	return 0;
+}
+
 static int bounce_alloc(struct nc2k_chan *ch, unsigned int nr)
 {
 	unsigned int i;
-	int ref;
+	int err;
 
 	ch->bounce = kvcalloc(nr, sizeof(*ch->bounce), GFP_KERNEL);
 	if (!ch->bounce)
 		return -ENOMEM;
-	ch->bounce_free = NC2K_BOUNCE_NONE;
 	for (i = 0; i < nr; i++) {
 		struct nc2k_bounce *b = &ch->bounce[i];
 
@@ -44,39 +74,50 @@ static int bounce_alloc(struct nc2k_chan *ch, unsigned int nr)
 		b->page = alloc_page(GFP_KERNEL | __GFP_ZERO);
 		if (!b->page)
 			return -ENOMEM;
+		atomic_long_inc(&nc2k_acct.pages);
 		/*
-		 * Granted once for the channel's life: the page only ever
-		 * holds packets for this very peer, so a stale tail shows it
+		 * Granted once for the pool's life: the page only ever holds
+		 * packets for this very peer, so a stale tail shows it
 		 * nothing it was not sent already.
 		 */
-		ref = gnttab_grant_foreign_access(ch->peer,
-						  xen_page_to_gfn(b->page), 1);
-		if (ref < 0) {
+		err = bounce_grant(ch, b);
+		if (err) {
 			__free_page(b->page);
+			atomic_long_dec(&nc2k_acct.pages);
 			b->page = NULL;
-			return ref;
+			return err;
 		}
-		b->gref = ref;
-		b->next = ch->bounce_free;
-		ch->bounce_free = i;
 		ch->nr_bounce = i + 1;
-		ch->bounce_avail++;
 	}
 	return 0;
+}
+
+/* Every page free again; the pool may be reused by a new connection. */
+static void bounce_reset(struct nc2k_chan *ch)
+{
+	unsigned int i;
+
+	ch->bounce_free = NC2K_BOUNCE_NONE;
+	ch->bounce_avail = 0;
+	for (i = 0; i < ch->nr_bounce; i++) {
+		ch->bounce[i].next = ch->bounce_free;
+		ch->bounce_free = i;
+		ch->bounce_avail++;
+	}
 }
 
 static void bounce_free_all(struct nc2k_chan *ch)
 {
 	unsigned int i;
 
+	/* Freed now, or once the peer lets go of them (XSA-396). */
 	for (i = 0; i < ch->nr_bounce; i++)
-		/* Frees the page now, or once the peer lets go of it (XSA-396). */
-		gnttab_end_foreign_access(ch->bounce[i].gref,
-					  ch->bounce[i].page);
+		nc2k_grant_retire(ch->bounce[i].gref, ch->bounce[i].page, NULL);
 	kvfree(ch->bounce);
 	ch->bounce = NULL;
 	ch->nr_bounce = 0;
 	ch->bounce_avail = 0;
+	ch->bounce_free = NC2K_BOUNCE_NONE;
 }
 
 static int bounce_get(struct nc2k_chan *ch)
@@ -99,32 +140,22 @@ static void bounce_put(struct nc2k_chan *ch, u16 i)
 
 /* ---- completion of what we sent */
 
-static void end_subpage(struct nc2k_chan *ch, grant_ref_t ref)
+/* A sub-page or transitive ref of ours, ended or retired (skb: its data). */
+static void end_ref(struct nc2k_chan *ch, grant_ref_t ref, struct sk_buff *skb)
 {
 	if (gnttab_end_foreign_access_ref(ref)) {
 		gnttab_release_grant_reference(&ch->gref_head, ref);
+		ch->refs_claimed--;
 		return;
 	}
 	/*
-	 * The peer is still copying although it finished the id: let the
-	 * grant table keep the page until it stops (XSA-396).
+	 * The peer is still copying although it finished the id: the ref,
+	 * and the skb whose page it covers, wait until it stops (XSA-396).
 	 */
 	ch->cnt.tx_deferred_end++;
-	gnttab_end_foreign_access(ref, NULL);
+	ch->cnt.grants_retired++;
+	nc2k_grant_retire(ref, NULL, skb ? skb_get(skb) : NULL);
 }
-
-/*
- * Transitive grants of a forwarded packet whose end failed: the peer
- * keeps a copy running after its FINISH. The source's id is answered only
- * once every one of them has ended, so the source never reuses a buffer
- * the peer can still read.
- */
-struct nc2k_held {
-	struct list_head node;
-	void *fwd;
-	u32 nr;
-	grant_ref_t ref[NC2K_MAX_SEND_FRAGS];
-};
 
 /* End what can be ended now, keeping the rest first; how many remain. */
 static u32 try_end_refs(struct nc2k_chan *ch, grant_ref_t *ref, u32 nr)
@@ -132,81 +163,105 @@ static u32 try_end_refs(struct nc2k_chan *ch, grant_ref_t *ref, u32 nr)
 	u32 i, left = 0;
 
 	for (i = 0; i < nr; i++) {
-		if (gnttab_end_foreign_access_ref(ref[i]))
+		if (gnttab_end_foreign_access_ref(ref[i])) {
 			gnttab_release_grant_reference(&ch->gref_head, ref[i]);
-		else
+			ch->refs_claimed--;
+		} else {
 			ref[left++] = ref[i];
+		}
 	}
 	return left;
 }
 
-static bool held_try_end(struct nc2k_chan *ch, struct nc2k_held *h)
+static struct nc2k_held *held_get(struct nc2k_chan *ch)
 {
-	h->nr = try_end_refs(ch, h->ref, h->nr);
-	return !h->nr;
+	struct nc2k_held *h;
+
+	h = list_first_entry_or_null(&ch->held_free, struct nc2k_held, node);
+	if (h)
+		list_del(&h->node);
+	return h;
+}
+
+static void held_put(struct nc2k_chan *ch, struct nc2k_held *h)
+{
+	h->fwd = NULL;
+	h->nr = 0;
+	list_add(&h->node, &ch->held_free);
+}
+
+/*
+ * A hold whose refs all ended: answer its packet (or, once revoked or
+ * orphaned, nothing) and give the hold back.
+ */
+static void held_done(struct nc2k_chan *ch, struct nc2k_held *h)
+{
+	void *fwd = h->fwd;
+
+	held_put(ch, h);
+	if (fwd)
+		ch->ops->forward_done(ch, fwd);
 }
 
 static void slot_release_fwd(struct nc2k_chan *ch, struct nc2k_slot *s)
 {
-	struct nc2k_held *h;
-	u32 i, left;
+	struct nc2k_held *h = s->h;
+	u32 i;
 
-	left = try_end_refs(ch, s->ref, s->nr);
-	if (!left) {
-		ch->ops->forward_done(ch, s->fwd);
+	h->nr = try_end_refs(ch, s->ref, s->nr);
+	if (!h->nr) {
+		h->fwd = s->fwd;
+		held_done(ch, h);
 		return;
 	}
+	/*
+	 * The transitive grants stay live until they end: never hand them to
+	 * gnttab_end_foreign_access(), which would read a page out of them.
+	 */
 	ch->cnt.fwd_held++;
-	h = kmalloc(sizeof(*h), GFP_ATOMIC);
-	if (!h) {
-		/* Safety over liveness: the grant table reaps the rest. */
-		for (i = 0; i < left; i++)
-			end_subpage(ch, s->ref[i]);
-		ch->ops->forward_abandon(ch, s->fwd);
-		return;
-	}
 	h->fwd = s->fwd;
-	h->nr = left;
-	for (i = 0; i < left; i++)
+	for (i = 0; i < h->nr; i++)
 		h->ref[i] = s->ref[i];
 	list_add_tail(&h->node, &ch->held);
 }
 
-void nc2k_chan_reap(struct nc2k_chan *ch)
+bool nc2k_chan_reap(struct nc2k_chan *ch)
 {
 	struct nc2k_held *h, *t;
+	bool freed = false;
 
 	list_for_each_entry_safe(h, t, &ch->held, node) {
-		if (!held_try_end(ch, h))
+		h->nr = try_end_refs(ch, h->ref, h->nr);
+		if (h->nr)
 			continue;
 		list_del(&h->node);
-		ch->ops->forward_done(ch, h->fwd);
-		kfree(h);
+		held_done(ch, h);
+		freed = true;
 	}
+	return freed;
 }
 
 static void slot_release(struct nc2k_chan *ch, struct nc2k_slot *s)
 {
 	unsigned int i;
 
-	if (s->fwd) {
+	if (s->h) {
 		slot_release_fwd(ch, s);
 	} else {
 		for (i = 0; i < s->nr; i++) {
 			if (s->subpage & BIT(i))
-				end_subpage(ch, s->ref[i]);
+				end_ref(ch, s->ref[i], s->skb);
 			else
 				bounce_put(ch, s->ref[i]);
 		}
 	}
 	if (s->skb)
 		dev_consume_skb_any(s->skb);
-	if (ch->lim && s->len) {
+	if (ch->lim && s->len)
 		nc2_limiter_unqueue(ch->lim, s->len);
-		nc2_limiter_progress(ch->lim, s->len);
-	}
 	s->skb = NULL;
 	s->fwd = NULL;
+	s->h = NULL;
 	s->nr = 0;
 	s->subpage = 0;
 	s->len = 0;
@@ -296,6 +351,7 @@ static int tx_grant_range(struct nc2k_chan *ch, struct nc2_pkt *pkt,
 			gnttab_release_grant_reference(&ch->gref_head, ref);
 			return -EIO;
 		}
+		ch->refs_claimed++;
 		s->subpage |= BIT(s->nr);
 		s->ref[s->nr++] = ref;
 		f = &pkt->frag[pkt->nr_frags++];
@@ -370,23 +426,40 @@ static int tx_add_subpage(struct nc2k_chan *ch, struct sk_buff *skb,
 	return 0;
 }
 
-static void tx_undo(struct nc2k_chan *ch, struct nc2k_slot *s)
+/* Take back what a packet that was never sent granted (skb: its data). */
+static void tx_undo(struct nc2k_chan *ch, struct nc2k_slot *s,
+		    struct sk_buff *skb)
 {
-	s->skb = NULL;
-	s->len = 0;
-	slot_release(ch, s);
+	unsigned int i;
+
+	for (i = 0; i < s->nr; i++) {
+		if (s->subpage & BIT(i))
+			end_ref(ch, s->ref[i], skb);
+		else
+			bounce_put(ch, s->ref[i]);
+	}
+	s->nr = 0;
+	s->subpage = 0;
 }
 
+/*
+ * No room for a packet: ring space, an id or bounce pages. A parent
+ * channel stops its device; a bypass channel shares the device with the
+ * parent and the other bypasses, so it stops only itself (its caller
+ * queues the packet on the channel's backlog). msg_len, when known, asks
+ * the peer for an event once a message that big fits.
+ */
 static void tx_stop(struct nc2k_chan *ch, u32 msg_len)
 {
 	ch->stopped = true;
-	netif_stop_queue(ch->dev);
 	ch->cnt.tx_busy++;
-	/* Ask for an event when a message of this size fits again. */
+	if (ch->role != NC2_ROLE_PEER)
+		netif_stop_queue(ch->dev);
 	if (msg_len &&
 	    nc2_link_want_space(nc2_net_link(&ch->net), msg_len) == 1) {
 		ch->stopped = false;
-		netif_wake_queue(ch->dev);
+		if (ch->role != NC2_ROLE_PEER)
+			netif_wake_queue(ch->dev);
 	}
 }
 
@@ -394,6 +467,21 @@ static void tx_notify(struct nc2k_chan *ch)
 {
 	if (nc2_link_push(nc2_net_link(&ch->net)) > 0)
 		notify_remote_via_irq(ch->irq);
+}
+
+/*
+ * The biggest PACKET message pkt (headers set, fragments not yet) can
+ * become with nr_frags fragments: checked against ring room before any
+ * byte is copied or granted, so that a full ring costs nothing.
+ */
+static u32 tx_msg_max(struct nc2_pkt *pkt, unsigned int nr_frags)
+{
+	u32 len;
+
+	pkt->nr_frags = nr_frags;
+	len = nc2_pkt_msg_size(pkt);
+	pkt->nr_frags = 0;
+	return len;
 }
 
 /* Called with ch->lock held. */
@@ -404,6 +492,8 @@ static netdev_tx_t __tx(struct nc2k_chan *ch, struct sk_buff *skb)
 	struct nc2_pkt *pkt = &ch->txpkt;
 	struct nc2k_slot scratch = { };
 	unsigned int max_frags = min(peer->max_frags, NC2K_MAX_SEND_FRAGS);
+	unsigned int bounce_frags = 0;
+	u32 room;
 	int need, err;
 
 	memset(pkt, 0, offsetof(struct nc2_pkt, frag));
@@ -422,41 +512,53 @@ static netdev_tx_t __tx(struct nc2k_chan *ch, struct sk_buff *skb)
 	} else {
 		pkt->type = NC2_PKT_RECEIVER_COPY;
 		pkt->prefix_size = max_t(unsigned int, need, NC2K_TX_PREFIX);
-		if (DIV_ROUND_UP(skb->len - pkt->prefix_size, PAGE_SIZE) >
-		    max_frags)
+		bounce_frags = DIV_ROUND_UP(skb->len - pkt->prefix_size,
+					    PAGE_SIZE);
+		if (bounce_frags > max_frags)
 			goto drop_limit;
-	}
-	if (skb_copy_bits(skb, 0, ch->inl, pkt->prefix_size))
-		goto drop_limit;
-
-	if (pkt->type != NC2_PKT_SMALL) {
 		/* Without an id to send it under, no point building it. */
 		if (!nc2_link_ids_free(nc2_net_link(n))) {
 			tx_stop(ch, 0);
 			return NETDEV_TX_BUSY;
 		}
+	}
+	/* Reserve before copying: the ring must take the largest form. */
+	room = tx_msg_max(pkt, ch->subpage ? max_frags : bounce_frags);
+	err = nc2_link_want_space(nc2_net_link(n), room);
+	if (err < 0) {
+		ch->cnt.tx_drop_state++;
+		goto drop;
+	}
+	if (!err) {
+		tx_stop(ch, 0);	/* want_space has asked for the event */
+		return NETDEV_TX_BUSY;
+	}
+	if (skb_copy_bits(skb, 0, ch->inl, pkt->prefix_size))
+		goto drop_limit;
+
+	if (pkt->type != NC2_PKT_SMALL) {
 		err = -E2BIG;
 		if (ch->subpage)
 			err = tx_add_subpage(ch, skb, pkt, &scratch,
 					     pkt->prefix_size, max_frags);
 		if (err == -E2BIG || err == -EIO || err == -EAGAIN) {
 			/* Too scattered or refused: densely packed bounce. */
-			tx_undo(ch, &scratch);
+			tx_undo(ch, &scratch, skb);
 			pkt->nr_frags = 0;
 			err = tx_add_bounce(ch, skb, pkt, &scratch,
 					    pkt->prefix_size);
 		}
 		if (err == -EAGAIN) {
-			tx_undo(ch, &scratch);
+			tx_undo(ch, &scratch, skb);
 			tx_stop(ch, 0);
 			return NETDEV_TX_BUSY;
 		}
 		if (err) {
-			tx_undo(ch, &scratch);
+			tx_undo(ch, &scratch, skb);
 			goto drop_limit;
 		}
 		if (ch->lim && nc2_limiter_queue(ch->lim, skb->len)) {
-			tx_undo(ch, &scratch);
+			tx_undo(ch, &scratch, skb);
 			ch->cnt.tx_drop_queue++;
 			goto drop;
 		}
@@ -471,7 +573,7 @@ static netdev_tx_t __tx(struct nc2k_chan *ch, struct sk_buff *skb)
 	if (err) {
 		if (ch->lim && pkt->type != NC2_PKT_SMALL)
 			nc2_limiter_unqueue(ch->lim, skb->len);
-		tx_undo(ch, &scratch);
+		tx_undo(ch, &scratch, skb);
 		if (err == -NC2_E_AGAIN) {
 			tx_stop(ch, nc2_pkt_msg_size(pkt));
 			return NETDEV_TX_BUSY;
@@ -507,6 +609,35 @@ drop:
 	return NETDEV_TX_OK;
 }
 
+/*
+ * A bypass channel's backlog, oldest first, while there is room (lock
+ * held). Anything queued there goes before a new packet, so a full ring
+ * never reorders a flow.
+ */
+static void tx_backlog_flush(struct nc2k_chan *ch)
+{
+	struct sk_buff *skb;
+	bool retried = false;
+
+	while ((skb = __skb_dequeue(&ch->backlog))) {
+		if (!ch->up) {
+			ch->cnt.tx_drop_state++;
+			ch->dev->stats.tx_dropped++;
+			dev_kfree_skb_any(skb);
+			continue;
+		}
+		if (__tx(ch, skb) != NETDEV_TX_BUSY) {
+			retried = false;
+			continue;
+		}
+		__skb_queue_head(&ch->backlog, skb);
+		/* Not stopped: room came back as we asked for it. Once more. */
+		if (ch->stopped || retried)
+			return;
+		retried = true;
+	}
+}
+
 netdev_tx_t nc2k_chan_xmit(struct nc2k_chan *ch, struct sk_buff *skb)
 {
 	netdev_tx_t ret;
@@ -519,9 +650,23 @@ netdev_tx_t nc2k_chan_xmit(struct nc2k_chan *ch, struct sk_buff *skb)
 		dev_kfree_skb_any(skb);
 		return NETDEV_TX_OK;
 	}
-	ret = __tx(ch, skb);
+	if (ch->role != NC2_ROLE_PEER) {
+		ret = __tx(ch, skb);
+		spin_unlock_bh(&ch->lock);
+		return ret;
+	}
+	/* A bypass: never stop the shared device (see tx_stop). */
+	if (skb_queue_len(&ch->backlog) >= NC2K_BACKLOG_MAX) {
+		ch->cnt.tx_backlog_drops++;
+		ch->dev->stats.tx_dropped++;
+		spin_unlock_bh(&ch->lock);
+		dev_kfree_skb_any(skb);
+		return NETDEV_TX_OK;
+	}
+	__skb_queue_tail(&ch->backlog, skb);
+	tx_backlog_flush(ch);
 	spin_unlock_bh(&ch->lock);
-	return ret;
+	return NETDEV_TX_OK;
 }
 
 /* Offloads pkt relies on that the peer must have declared. */
@@ -544,37 +689,51 @@ int nc2k_chan_send_trans(struct nc2k_chan *ch, const struct nc2_pkt *pkt,
 			 domid_t owner, void *cookie)
 {
 	struct nc2_net *n = &ch->net;
+	struct nc2_link *l = nc2_net_link(n);
 	struct nc2_pkt *out = &ch->txpkt;
-	struct nc2k_slot scratch = { };
-	unsigned int i;
+	struct nc2k_held *h = NULL;
+	grant_ref_t ref[NC2K_MAX_SEND_FRAGS];
+	unsigned int i, nr = 0;
 	int err;
 
 	if (!ch->up || !ch->transitive || !peer_takes(n, pkt) ||
-	    pkt->nr_frags > NC2K_MAX_SEND_FRAGS)
+	    pkt->nr_frags > NC2K_MAX_SEND_FRAGS ||
+	    (pkt->type == NC2_PKT_SMALL && pkt->nr_frags))
 		return -EOPNOTSUPP;
+	if (pkt->type != NC2_PKT_SMALL) {
+		if (!nc2_link_ids_free(l))
+			return -EAGAIN;
+		/* Reserve before granting: the ring must take it now. */
+		err = nc2_link_want_space(l, nc2_pkt_msg_size(pkt));
+		if (err < 0)
+			return -EINVAL;
+		if (!err)
+			return -EAGAIN;
+		/* Every hold in use: the peer keeps grants busy. */
+		h = held_get(ch);
+		if (!h)
+			return -EAGAIN;
+	}
 	memcpy(out, pkt, offsetof(struct nc2_pkt, frag));
 	out->nr_frags = 0;
-	if (pkt->type != NC2_PKT_SMALL &&
-	    !nc2_link_ids_free(nc2_net_link(n)))
-		return -EAGAIN;
 	for (i = 0; i < pkt->nr_frags; i++) {
 		const struct nc2_pkt_frag *f = &pkt->frag[i];
-		int ref = gnttab_claim_grant_reference(&ch->gref_head);
+		int r = gnttab_claim_grant_reference(&ch->gref_head);
 
-		if (ref < 0) {
+		if (r < 0) {
 			err = -EAGAIN;
 			goto undo;
 		}
 		/* Xen bounds the peer to owner's own grant of these bytes. */
-		if (nc2k_grant_transitive(ref, ch->peer, owner, f->gref)) {
-			gnttab_release_grant_reference(&ch->gref_head, ref);
+		if (nc2k_grant_transitive(r, ch->peer, owner, f->gref)) {
+			gnttab_release_grant_reference(&ch->gref_head, r);
 			err = -EIO;
 			goto undo;
 		}
-		scratch.subpage |= BIT(scratch.nr);
-		scratch.ref[scratch.nr++] = ref;
-		out->frag[out->nr_frags++] = *f;
-		out->frag[i].gref = ref;
+		ch->refs_claimed++;
+		ref[nr++] = r;
+		out->frag[out->nr_frags] = *f;
+		out->frag[out->nr_frags++].gref = r;
 		ch->cnt.tx_trans_grants++;
 	}
 	if (ch->lim && pkt->type != NC2_PKT_SMALL &&
@@ -584,21 +743,20 @@ int nc2k_chan_send_trans(struct nc2k_chan *ch, const struct nc2_pkt *pkt,
 		goto undo;
 	}
 	err = nc2_net_send_packet(n, out);
-	/* No room: ask for an event, unless room came meanwhile. */
-	if (err == -NC2_E_AGAIN &&
-	    nc2_link_want_space(nc2_net_link(n), nc2_pkt_msg_size(out)) == 1)
-		err = nc2_net_send_packet(n, out);
 	if (err) {
 		if (ch->lim && pkt->type != NC2_PKT_SMALL)
 			nc2_limiter_unqueue(ch->lim, pkt->total_len);
 		err = err == -NC2_E_AGAIN ? -EAGAIN : -EINVAL;
 		goto undo;
 	}
-	if (pkt->type != NC2_PKT_SMALL) {
+	if (h) {
 		struct nc2k_slot *s = &ch->slots[out->id];
 
-		*s = scratch;
+		s->h = h;
 		s->fwd = cookie;
+		s->nr = nr;
+		for (i = 0; i < nr; i++)
+			s->ref[i] = ref[i];
 		s->len = ch->lim ? pkt->total_len : 0;
 	}
 	ch->cnt.fwd_in++;
@@ -608,8 +766,21 @@ int nc2k_chan_send_trans(struct nc2k_chan *ch, const struct nc2_pkt *pkt,
 	return 0;
 
 undo:
-	for (i = 0; i < scratch.nr; i++)
-		end_subpage(ch, scratch.ref[i]);
+	/*
+	 * Never sent, but the peer may guess a ref and copy through it:
+	 * what does not end now waits on the hold, answering nobody.
+	 */
+	if (h) {
+		h->nr = try_end_refs(ch, ref, nr);
+		if (h->nr) {
+			for (i = 0; i < h->nr; i++)
+				h->ref[i] = ref[i];
+			h->fwd = NULL;
+			list_add_tail(&h->node, &ch->held);
+		} else {
+			held_put(ch, h);
+		}
+	}
 	return err;
 }
 
@@ -759,8 +930,9 @@ static void rx_flush(struct nc2k_chan *ch)
 		};
 		bool bad = false;
 
+		/* The id is answered whatever became of the copy. */
 		if (ch->pending_has_id[i])
-			ch->done_ids[ch->nr_done++] = ch->pending_id[i];
+			nc2_finq_add(&ch->finq, ch->pending_id[i]);
 		for (k = ch->pending_ops[i]; k < end; k++) {
 			if (ch->copy[k].status != GNTST_okay)
 				bad = true;
@@ -797,27 +969,23 @@ static void rx_flush(struct nc2k_chan *ch)
 	ch->nr_copy = 0;
 }
 
+/*
+ * Send the FINISHes we owe as far as ring room and the limiter's credit
+ * allow; the library decides and charges only what went out. When the
+ * ring is full it has asked the peer for an event, and credit comes back
+ * with the peer's next messages: either way an event brings us back, so
+ * nothing here needs polling again (a peer that stops consuming must not
+ * keep a dom0 CPU spinning).
+ */
 static void rx_finish(struct nc2k_chan *ch)
 {
-	struct nc2_link *l = nc2_net_link(&ch->net);
-	int done;
+	int ret;
 
-	if (!ch->nr_done)
+	if (!nc2_finq_len(&ch->finq))
 		return;
-	/* FINISHes answer the peer's packets: the limiter pays for them. */
-	if (ch->lim && nc2_limiter_charge_resp(ch->lim, ch->nr_done)) {
+	ret = nc2_finq_flush(&ch->finq, nc2_net_link(&ch->net), ch->lim);
+	if (ret == NC2_FINQ_WAIT_ROOM || ret == NC2_FINQ_WAIT_CREDIT)
 		ch->cnt.finish_deferred++;
-		return;
-	}
-	done = nc2_link_finish(l, ch->done_ids, ch->nr_done);
-	if (done < 0)
-		return;
-	if (done < ch->nr_done) {
-		ch->cnt.finish_deferred++;
-		memmove(ch->done_ids, ch->done_ids + done,
-			(ch->nr_done - done) * sizeof(u32));
-	}
-	ch->nr_done -= done;
 }
 
 static void on_finish(struct nc2k_chan *ch, const struct nc2_msg *m)
@@ -876,17 +1044,28 @@ static u32 fwd_cost(const struct nc2_pkt *pkt)
 }
 
 /*
+ * Copy bytes a control message (bypass steering, hints) is charged as:
+ * what dom0 spends decoding and queueing it, so that a flood of them
+ * runs into the copy budget like a flood of packets would.
+ */
+#define NC2K_CTL_MSG_COST 4096u
+
+/*
  * Pull messages until budget, the pending array or the copy batch is
- * full. 1 if it stopped for room (call again), 0 if the ring is dry or
- * the copy budget ran out, <0 on link error. Called with ch->lock held.
+ * full. Every message counts as work, whatever its type. 1 if it stopped
+ * for room (call again), 0 if the ring is dry or the copy budget ran
+ * out, <0 on link error. Called with ch->lock held.
  */
 static int rx_pull(struct nc2k_chan *ch, int budget, int *work, bool *throttled)
 {
+	struct nc2_pkt *pkt = &ch->rxpkt;
 	struct nc2_msg m;
 	u32 msgs = 0;
 	int ret;
 
 	for (;;) {
+		u64 now = 0;
+
 		if (*work >= budget || ch->nr_pending == NAPI_POLL_WEIGHT ||
 		    ch->nr_copy + rx_ops_max(NC2_MAX_FRAGMENTS_LIMIT) >
 		    NC2K_COPY_BATCH) {
@@ -896,57 +1075,79 @@ static int rx_pull(struct nc2k_chan *ch, int budget, int *work, bool *throttled)
 		ret = nc2_net_poll(&ch->net, &m);
 		if (ret <= 0)
 			break;
-		if (m.type == NC2_MSG_PACKET) {
-			u64 now = ktime_get_ns();
-			u64 wait = 0;
+		/* FINISHes are bounded by our ids; everything else is paid. */
+		if (ch->lim && m.type != NC2_MSG_FINISH) {
+			u64 wait;
 
-			if (ch->lim)
-				wait = nc2_limiter_charge_copy(ch->lim, 0, now);
+			now = ktime_get_ns();
+			wait = nc2_limiter_charge_copy(ch->lim, 0, now);
 			if (wait) {
-				ch->cnt.rx_throttled++;
-				hrtimer_start(&ch->resume_timer, ns_to_ktime(wait),
+				if (m.type == NC2_MSG_PACKET)
+					ch->cnt.rx_throttled++;
+				else
+					ch->cnt.ctl_throttled++;
+				hrtimer_start(&ch->resume_timer,
+					      ns_to_ktime(wait),
 					      HRTIMER_MODE_REL_SOFT);
 				*throttled = true;
 				ret = 0;
 				break;
 			}
-			ret = nc2_net_recv_packet(&ch->net, &m, &ch->rxpkt);
+		}
+		(*work)++;
+		if (m.type == NC2_MSG_PACKET) {
+			ret = nc2_net_recv_packet(&ch->net, &m, pkt);
 			if (ret)
 				break;
+			/*
+			 * The prefix is still in the ring, where the peer can
+			 * rewrite it: read it once, and let everything after
+			 * (forwarding checks, the skb) see only the copy.
+			 */
+			if (WARN_ON_ONCE(pkt->prefix_size > sizeof(ch->rxinl))) {
+				ret = nc2_link_check(nc2_net_link(&ch->net),
+						     -NC2_EP_PKT_HEADER);
+				break;
+			}
+			memcpy(ch->rxinl, pkt->prefix, pkt->prefix_size);
+			pkt->prefix = ch->rxinl;
+			if (ch->ops && ch->ops->rx_observe)
+				ch->ops->rx_observe(ch, pkt);
 			/*
 			 * Forwarded: the receiver copies the data; we copied
 			 * the inline bytes and write a grant per fragment,
 			 * and charge the sender for that much.
 			 */
 			if (ch->ops && ch->ops->rx_forward &&
-			    ch->ops->rx_forward(ch, &ch->rxpkt)) {
+			    ch->ops->rx_forward(ch, pkt)) {
 				if (ch->lim)
 					nc2_limiter_charge_copy(ch->lim,
-								fwd_cost(&ch->rxpkt),
+								fwd_cost(pkt),
 								now);
-				(*work)++;
 				goto consumed;
 			}
 			if (ch->lim)
 				nc2_limiter_charge_copy(ch->lim,
-							ch->rxpkt.total_len -
-							ch->rxpkt.prefix_size,
+							pkt->total_len -
+							pkt->prefix_size,
 							now);
-			if (rx_start(ch, &ch->rxpkt)) {
+			if (rx_start(ch, pkt)) {
 				ch->cnt.rx_drop_nomem++;
 				ch->dev->stats.rx_dropped++;
-				if (ch->rxpkt.type != NC2_PKT_SMALL)
-					ch->done_ids[ch->nr_done++] =
-						ch->rxpkt.id;
+				if (pkt->type != NC2_PKT_SMALL)
+					nc2_finq_add(&ch->finq, pkt->id);
 			} else {
 				rx_meta_save(ch->pending[ch->nr_pending - 1],
-					     &ch->rxpkt);
+					     pkt);
 			}
-			(*work)++;
 		} else if (m.type == NC2_MSG_FINISH) {
 			on_finish(ch, &m);
-		} else if (ch->ops && ch->ops->bypass_msg) {
-			ch->ops->bypass_msg(ch, &m);
+		} else {
+			if (ch->lim)
+				nc2_limiter_charge_copy(ch->lim,
+							NC2K_CTL_MSG_COST, now);
+			if (ch->ops && ch->ops->bypass_msg)
+				ch->ops->bypass_msg(ch, &m);
 		}
 consumed:
 		nc2_link_consume(nc2_net_link(&ch->net));
@@ -963,20 +1164,47 @@ consumed:
 	return ret;
 }
 
-/* Called with ch->lock held after completions freed ids and pages. */
+/*
+ * Ring bytes the largest message we may send to this peer takes: a full
+ * prefix and as many fragments as we ever put in one.
+ */
+static u32 tx_room_needed(struct nc2k_chan *ch)
+{
+	const struct nc2_net_limits *peer = nc2_net_peer_limits(&ch->net);
+	struct nc2_pkt *pkt = &ch->txpkt;
+
+	memset(pkt, 0, offsetof(struct nc2_pkt, frag));
+	pkt->type = NC2_PKT_RECEIVER_COPY;
+	pkt->prefix_size = min_t(u32, peer->max_inline, NC2_MAX_INLINE_LIMIT);
+	return tx_msg_max(pkt, min(peer->max_frags, NC2K_MAX_SEND_FRAGS));
+}
+
+/*
+ * Called with ch->lock held after completions freed ids and pages: wake
+ * the sender only when a packet can really go (an id, bounce pages and
+ * ring room), so an event that brings no room costs no copy and counts
+ * as spurious. Without room, want_space has asked for the event.
+ */
 static void wake_if_room(struct nc2k_chan *ch)
 {
 	unsigned int want = min_t(unsigned int, NC2K_GSO_PAGES, ch->nr_bounce);
+	bool backlog = ch->role == NC2_ROLE_PEER &&
+		       !skb_queue_empty(&ch->backlog);
 
-	if (!ch->stopped || !ch->up)
+	if ((!ch->stopped && !backlog) || !ch->up)
 		return;
 	if (!nc2_link_ids_free(nc2_net_link(&ch->net)) ||
-	    ch->bounce_avail < want)
+	    ch->bounce_avail < want ||
+	    nc2_link_want_space(nc2_net_link(&ch->net),
+				tx_room_needed(ch)) != 1)
 		return;
 	ch->stopped = false;
-	/* An event that only returned ring room was not spurious. */
+	/* An event that returned room for a packet was not spurious. */
 	ch->had_work = true;
-	netif_wake_queue(ch->dev);
+	if (ch->role == NC2_ROLE_PEER)
+		tx_backlog_flush(ch);
+	else
+		netif_wake_queue(ch->dev);
 }
 
 static void eoi(struct nc2k_chan *ch)
@@ -1010,6 +1238,12 @@ static int nc2k_poll(struct napi_struct *napi, int budget)
 	bool throttled = false, notify;
 	int work = 0, ret, err = 0;
 
+	/* Test hook: a guest that stopped consuming altogether. */
+	if (unlikely(READ_ONCE(ch->test) & NC2K_TEST_RX_HOLD)) {
+		napi_complete_done(napi, 0);
+		eoi(ch);
+		return 0;
+	}
 	do {
 		spin_lock(&ch->lock);
 		ret = rx_pull(ch, budget, &work, &throttled);
@@ -1027,7 +1261,9 @@ static int nc2k_poll(struct napi_struct *napi, int budget)
 			nc2k_chan_reap(ch);
 		rx_finish(ch);
 		/* Both must run: one event covers released room and new FINISHes. */
-		notify = nc2_link_release(l) > 0;
+		notify = false;
+		if (likely(!(ch->test & NC2K_TEST_NO_RELEASE)))
+			notify = nc2_link_release(l) > 0;
 		notify |= nc2_link_push(l) > 0;
 		if (notify)
 			notify_remote_via_irq(ch->irq);
@@ -1048,10 +1284,13 @@ static int nc2k_poll(struct napi_struct *napi, int budget)
 		return budget;
 	if (!napi_complete_done(napi, work))
 		return work;
+	/*
+	 * Poll again only for new messages. FINISHes still owed wait for
+	 * the event that brings ring room or credit (rx_finish).
+	 */
 	if (!err && !throttled) {
 		spin_lock(&ch->lock);
-		ret = nc2_link_rearm(l);
-		if (ret > 0 || ch->nr_done)
+		if (nc2_link_rearm(l) > 0)
 			napi_schedule(napi);
 		spin_unlock(&ch->lock);
 	}
@@ -1063,9 +1302,11 @@ static int nc2k_poll(struct napi_struct *napi, int budget)
 
 void nc2k_chan_finish_id(struct nc2k_chan *ch, u32 id)
 {
-	/* The peer has at most NC2K_IDS ids out: there is always room. */
-	if (ch->nr_done < NC2K_IDS)
-		ch->done_ids[ch->nr_done++] = id;
+	/*
+	 * The peer has at most NC2K_IDS ids out and each is owed once, so
+	 * the queue (sized by the id space) always has room.
+	 */
+	WARN_ON_ONCE(nc2_finq_add(&ch->finq, id));
 }
 
 void nc2k_chan_schedule(struct nc2k_chan *ch)
@@ -1130,6 +1371,9 @@ void nc2k_chan_init(struct nc2k_chan *ch, struct net_device *dev,
 	ch->name = name;
 	spin_lock_init(&ch->lock);
 	INIT_LIST_HEAD(&ch->held);
+	INIT_LIST_HEAD(&ch->held_free);
+	skb_queue_head_init(&ch->backlog);
+	ch->bounce_free = NC2K_BOUNCE_NONE;
 	atomic_set(&ch->eoi_pending, 0);
 	hrtimer_init(&ch->eoi_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
 	ch->eoi_timer.function = eoi_timer_fn;
@@ -1138,15 +1382,53 @@ void nc2k_chan_init(struct nc2k_chan *ch, struct net_device *dev,
 	INIT_WORK(&ch->features_work, features_work_fn);
 }
 
-/* What attach allocated: bounce pages, reserved refs, slots. */
+/*
+ * What attach allocated: reserved refs, slots, holds, and the bounce
+ * pool unless it is kept for the next connection to the same peer.
+ * Every slot and hold has been released by now.
+ */
 static void chan_free(struct nc2k_chan *ch)
 {
-	bounce_free_all(ch);
-	if (ch->have_gref_head)
+	if (!ch->keep_bounce)
+		bounce_free_all(ch);
+	if (ch->have_gref_head) {
+		/* Claimed refs still out are accounted one by one. */
 		gnttab_free_grant_references(ch->gref_head);
+		atomic_long_sub(NC2K_SUBPAGE_REFS - ch->refs_claimed,
+				&nc2k_acct.grefs);
+	}
 	ch->have_gref_head = false;
+	ch->refs_claimed = 0;
 	kvfree(ch->slots);
 	ch->slots = NULL;
+	INIT_LIST_HEAD(&ch->held_free);
+	kvfree(ch->held_pool);
+	ch->held_pool = NULL;
+}
+
+/* A bounce pool for peer: the kept one if it fits, else a fresh one. */
+static int bounce_setup(struct nc2k_chan *ch, domid_t peer, unsigned int nr)
+{
+	int err;
+
+	/*
+	 * Reusing the pool of the last connection to the same domain costs
+	 * nothing in grants, however often the guest reconnects, even if it
+	 * keeps the old grants mapped (a fresh pool would leave the old one
+	 * to be reaped, and a guest could pile those up).
+	 */
+	if (ch->bounce && (ch->bounce_peer != peer || ch->nr_bounce != nr))
+		bounce_free_all(ch);
+	if (!ch->bounce) {
+		err = bounce_alloc(ch, nr);
+		if (err) {
+			bounce_free_all(ch);
+			return err;
+		}
+		ch->bounce_peer = peer;
+	}
+	bounce_reset(ch);
+	return 0;
 }
 
 int nc2k_chan_attach(struct nc2k_chan *ch, enum nc2_net_role role,
@@ -1167,18 +1449,23 @@ int nc2k_chan_attach(struct nc2k_chan *ch, enum nc2_net_role role,
 		.offloads = NC2_OFFLOAD_CSUM | NC2_OFFLOAD_TSO4 |
 			    NC2_OFFLOAD_TSO6,
 	};
+	unsigned int i;
 	int err;
 
+	/* Only from fully detached: a live channel is never rebuilt. */
+	if (WARN_ON_ONCE(ch->attached || ch->slots))
+		return -EBUSY;
 	ch->role = role;
 	ch->peer = peer;
 	ch->up = false;
 	ch->stopped = false;
 	ch->last_offloads = U32_MAX;
 	ch->last_max_frags = 0;
-	ch->nr_done = 0;
 	ch->nr_pending = 0;
 	ch->nr_copy = 0;
 	ch->had_work = false;
+	ch->tx_cons_seen = 0;
+	nc2_finq_init(&ch->finq, ch->finq_ids, NC2K_IDS);
 	/* A new connection owes no EOI for the old one's events. */
 	atomic_set(&ch->eoi_pending, 0);
 	ch->slots = kvcalloc(NC2K_IDS, sizeof(*ch->slots), GFP_KERNEL);
@@ -1191,13 +1478,24 @@ int nc2k_chan_attach(struct nc2k_chan *ch, enum nc2_net_role role,
 	ch->subpage = peer_copy_only && nc2k_caps.subpage;
 	ch->transitive = peer_copy_only && nc2k_caps.transitive &&
 			 role == NC2_ROLE_BACKEND;
+	if (ch->transitive) {
+		ch->held_pool = kvcalloc(NC2K_IDS, sizeof(*ch->held_pool),
+					 GFP_KERNEL);
+		if (!ch->held_pool)
+			ch->transitive = false;
+		for (i = 0; ch->held_pool && i < NC2K_IDS; i++)
+			list_add(&ch->held_pool[i].node, &ch->held_free);
+	}
 	if ((ch->subpage || ch->transitive) &&
 	    gnttab_alloc_grant_references(NC2K_SUBPAGE_REFS, &ch->gref_head)) {
 		ch->subpage = false;
 		ch->transitive = false;
 	}
 	ch->have_gref_head = ch->subpage || ch->transitive;
-	err = bounce_alloc(ch, nr_bounce);
+	ch->refs_claimed = 0;
+	if (ch->have_gref_head)
+		atomic_long_add(NC2K_SUBPAGE_REFS, &nc2k_acct.grefs);
+	err = bounce_setup(ch, peer, nr_bounce);
 	if (err)
 		goto fail;
 	err = nc2_net_init(&ch->net, role, &cfg, &local, r->tx_ctrl,
@@ -1245,28 +1543,84 @@ void nc2k_chan_stop(struct nc2k_chan *ch)
 	ch->attached = false;
 }
 
+/*
+ * Refs that did not end: the peer is copying through them right now. The
+ * first attempt already took them away from any later copy; the retry
+ * list ends them for good once the copy in progress is over, and never
+ * reads a page out of them (finding: transitive entries have none).
+ */
+static void retire_refs(struct nc2k_chan *ch, const grant_ref_t *ref, u32 nr)
+{
+	u32 i;
+
+	for (i = 0; i < nr; i++) {
+		ch->cnt.grants_retired++;
+		nc2k_grant_retire(ref[i], NULL, NULL);
+	}
+}
+
+void nc2k_chan_revoke(struct nc2k_chan *ch,
+		      bool (*match)(void *cookie, void *arg), void *arg)
+{
+	struct nc2k_held *h, *t;
+	unsigned int id;
+
+	spin_lock_bh(&ch->lock);
+	for (id = 0; ch->slots && id < NC2K_IDS; id++) {
+		struct nc2k_slot *s = &ch->slots[id];
+		u32 left;
+
+		if (!s->h || !s->fwd || !match(s->fwd, arg))
+			continue;
+		left = try_end_refs(ch, s->ref, s->nr);
+		retire_refs(ch, s->ref, left);
+		/* The peer's FINISH still frees the slot and the hold. */
+		s->nr = 0;
+		ch->ops->forward_abandon(ch, s->fwd);
+		s->fwd = NULL;
+	}
+	list_for_each_entry_safe(h, t, &ch->held, node) {
+		if (!h->fwd || !match(h->fwd, arg))
+			continue;
+		retire_refs(ch, h->ref, h->nr);
+		list_del(&h->node);
+		ch->ops->forward_abandon(ch, h->fwd);
+		held_put(ch, h);
+	}
+	spin_unlock_bh(&ch->lock);
+}
+
 void nc2k_chan_detach(struct nc2k_chan *ch)
 {
+	struct nc2k_held *h, *t;
 	unsigned int id;
 
 	nc2k_chan_stop(ch);
+	__skb_queue_purge(&ch->backlog);
 	if (!ch->slots)
 		return;
 	for (id = 0; id < NC2K_IDS; id++)
 		slot_release(ch, &ch->slots[id]);
 	/*
-	 * Grants the peer still holds busy: the grant table reaps them; the
-	 * sources' ids stay unanswered, as their buffers may still be read.
+	 * Forwarded packets whose grants the peer still holds busy: their
+	 * refs wait on the retry list, and the sources' ids stay unanswered,
+	 * as their buffers may still be read.
 	 */
-	while (!list_empty(&ch->held)) {
-		struct nc2k_held *h = list_first_entry(&ch->held,
-						       struct nc2k_held, node);
-
-		for (id = 0; id < h->nr; id++)
-			end_subpage(ch, h->ref[id]);
+	list_for_each_entry_safe(h, t, &ch->held, node) {
+		h->nr = try_end_refs(ch, h->ref, h->nr);
+		retire_refs(ch, h->ref, h->nr);
 		list_del(&h->node);
-		ch->ops->forward_abandon(ch, h->fwd);
-		kfree(h);
+		if (h->fwd)
+			ch->ops->forward_abandon(ch, h->fwd);
+		held_put(ch, h);
 	}
+	nc2_finq_reset(&ch->finq);
 	chan_free(ch);
+}
+
+void nc2k_chan_destroy(struct nc2k_chan *ch)
+{
+	if (WARN_ON_ONCE(ch->attached))
+		nc2k_chan_detach(ch);
+	bounce_free_all(ch);
 }

@@ -124,6 +124,10 @@ static const struct nc2k_stat chan_stats[] = {
 	CH("events_eoi_delayed", cnt.events_late_eoi_delayed),
 	CH("finish_deferred", cnt.finish_deferred),
 	CH("protocol_errors", cnt.protocol_errors),
+	CH("tx_backlog_drops", cnt.tx_backlog_drops),
+	CH("ctl_throttled", cnt.ctl_throttled),
+	CH("suggest_dropped", cnt.suggest_dropped),
+	CH("grants_retired", cnt.grants_retired),
 };
 
 #define LIM(n, f) { n, offsetof(struct nc2_limiter_stats, f) }
@@ -154,6 +158,9 @@ static const char state_stats[][ETH_GSTRING_LEN] = {
 	"grant_route_transitive", /* 1: may forward other guests' grants */
 	"bypass_state",		/* enum nc2k_bypass_state of the module */
 	"bypass_count",
+	"finish_owed",		/* FINISHes waiting for ring room or credit */
+	"ids_inflight",		/* our ids the peer has not FINISHed */
+	"stalled",		/* 1: the peer was judged stalled */
 	"bypass_tx_packets",	/* sent on bypass links, not the parent */
 	"bypass_rx_packets",
 	"bypass_links_up",
@@ -220,6 +227,9 @@ static void nc2k_get_stats(struct net_device *dev, struct ethtool_stats *st,
 	*data++ = ch->transitive;
 	*data++ = ch->bypass_state;
 	*data++ = ch->bypass_count;
+	*data++ = ch->slots ? nc2_finq_len(&ch->finq) : 0;
+	*data++ = nc2_link_ids_inflight(l);
+	*data++ = ch->peer_stalled;
 	spin_unlock_bh(&ch->lock);
 	/* Outside our lock: the bypass channels have their own. */
 	if (ch->ops && ch->ops->bypass_stats)

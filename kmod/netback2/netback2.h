@@ -7,6 +7,7 @@
 
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/ratelimit.h>
 #include <linux/workqueue.h>
 #include <xen/xenbus.h>
 
@@ -30,8 +31,11 @@ struct nb2_vif {
 	struct delayed_work tick;	/* stall judgement, xenstore stats */
 	unsigned int ticks;
 	struct work_struct fail_work;
+	struct mutex state_lock;	/* xenbus state changes, fail_work */
 	struct list_head node;		/* nb2_vifs, under nb2_lock */
 	struct nb2_fwd *fwd;		/* receiver-copy forwarding endpoint */
+	unsigned int bp_queued;		/* bypass messages queued, nb2_events_lock */
+	struct ratelimit_state suggest_rs; /* SUGGEST_BYPASS log lines */
 };
 
 /* Every connected vif, so that bypass requests can find both ends. */

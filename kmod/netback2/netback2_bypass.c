@@ -32,6 +32,17 @@ MODULE_PARM_DESC(bypass_ring_pages,
 
 #define NB2_BYPASS_DIR "nc2/bypass"
 
+/*
+ * Bypass messages of one guest waiting for nb2_event_work. An honest
+ * guest answers one step at a time for each bypass it is in; more than
+ * this in the queue is a flood, and fails its link.
+ */
+#define NB2_BP_QUEUE_MAX 32u
+/* How often undelivered steps are retried, and how long an end may take. */
+#define NB2_BP_RETRY (HZ / 10)
+#define NB2_BP_STEP_TIMEOUT (5 * HZ)
+#define NB2_BP_CONNECT_TIMEOUT (15 * HZ)
+
 enum nb2_bp_state {
 	NB2_BP_CONNECTING = 1,	/* BYPASS_FRONTEND sent to A */
 	NB2_BP_BACKEND_SENT,	/* BYPASS_BACKEND sent to B */
@@ -47,6 +58,8 @@ struct nb2_bypass {
 	domid_t a, b;
 	enum nb2_bp_state state;
 	u8 answered;			/* bit 0: A, bit 1: B, this step */
+	u8 unsent;			/* this step's message still to send */
+	unsigned long since;		/* jiffies the step began */
 	char dir[48];
 };
 
@@ -65,8 +78,10 @@ static DEFINE_SPINLOCK(nb2_events_lock);
 
 static void nb2_event_fn(struct work_struct *w);
 static void nb2_scan_fn(struct work_struct *w);
+static void nb2_retry_fn(struct work_struct *w);
 static DECLARE_WORK(nb2_event_work, nb2_event_fn);
 static DECLARE_WORK(nb2_scan_work, nb2_scan_fn);
+static DECLARE_DELAYED_WORK(nb2_retry_work, nb2_retry_fn);
 
 static const char * const nb2_bp_status[] = {
 	[NB2_BP_CONNECTING] = "connecting",
@@ -85,6 +100,11 @@ static void nb2_set_state(struct nb2_bypass *bp, enum nb2_bp_state st)
 {
 	bp->state = st;
 	bp->answered = 0;
+	bp->unsent = 0;
+	bp->since = jiffies;
+	/* Every state but ACTIVE waits for the guests, with a deadline. */
+	if (st != NB2_BP_ACTIVE)
+		mod_delayed_work(system_wq, &nb2_retry_work, NB2_BP_RETRY);
 	nb2_set_status(bp, nb2_bp_status[st]);
 	if (bp->va)
 		WRITE_ONCE(bp->va->ch.bypass_state, st);
@@ -118,6 +138,44 @@ static int nb2_send_handle(struct nb2_vif *vif, u8 type, u32 handle)
 	struct nc2_bypass_msg b = { .type = type, .handle = handle };
 
 	return vif ? nb2_send(vif, &b) : 0;
+}
+
+/* The message each waiting state sends to both ends. */
+static u8 nb2_step_msg(const struct nb2_bypass *bp)
+{
+	return bp->state == NB2_BP_DISABLING ? NC2_MSG_BYPASS_DISABLE :
+	       NC2_MSG_BYPASS_DETACH;
+}
+
+/*
+ * Send this step's message to the ends in bits (1: A, 2: B). An end whose
+ * ring is full is retried by nb2_retry_work; an end whose link is down
+ * will never answer, and counts as answered (as a gone end does).
+ */
+static void nb2_send_step(struct nb2_bypass *bp, u8 bits)
+{
+	struct nb2_vif *end[2] = { bp->va, bp->vb };
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		u8 bit = BIT(i);
+		int err;
+
+		if (!(bits & bit))
+			continue;
+		bp->unsent &= ~bit;
+		if (!end[i]) {
+			bp->answered |= bit;
+			continue;
+		}
+		err = nb2_send_handle(end[i], nb2_step_msg(bp), bp->handle);
+		if (err == -NC2_E_AGAIN)
+			bp->unsent |= bit;
+		else if (err)
+			bp->answered |= bit;
+	}
+	if (bp->unsent)
+		mod_delayed_work(system_wq, &nb2_retry_work, NB2_BP_RETRY);
 }
 
 static u8 nb2_flags(const struct nb2_vif *self)
@@ -219,15 +277,17 @@ static const char *nb2_enable(const char *dir, domid_t a, domid_t b)
 	return NULL;
 }
 
+static void nb2_answer(struct nb2_bypass *bp, u8 bit);
+
 static void nb2_disable(struct nb2_bypass *bp)
 {
 	if (bp->state >= NB2_BP_DISABLING)
 		return;
 	nb2_set_state(bp, NB2_BP_DISABLING);
-	nb2_send_handle(bp->va, NC2_MSG_BYPASS_DISABLE, bp->handle);
-	nb2_send_handle(bp->vb, NC2_MSG_BYPASS_DISABLE, bp->handle);
 	/* A guest that has gone answers nothing: count it as answered. */
-	bp->answered = (bp->va ? 0 : 1) | (bp->vb ? 0 : 2);
+	nb2_send_step(bp, 3);
+	/* Both ends may be out of reach already. */
+	nb2_answer(bp, 0);
 }
 
 /* One request directory; called under nb2_lock. */
@@ -319,7 +379,10 @@ static void nb2_bad(struct nb2_vif *vif)
 	nc2k_chan_failed(ch, -NC2_EP_BYPASS);
 }
 
-/* End bit (1: A, 2: B) answered the current step; advance when both have. */
+/*
+ * End bit (1: A, 2: B; 0: none) answered the current step; advance when
+ * both have. Frees bp when the bypass is gone.
+ */
 static void nb2_answer(struct nb2_bypass *bp, u8 bit)
 {
 	bp->answered |= bit;
@@ -327,9 +390,7 @@ static void nb2_answer(struct nb2_bypass *bp, u8 bit)
 		return;
 	if (bp->state == NB2_BP_DISABLING) {
 		nb2_set_state(bp, NB2_BP_DETACHING);
-		nb2_send_handle(bp->va, NC2_MSG_BYPASS_DETACH, bp->handle);
-		nb2_send_handle(bp->vb, NC2_MSG_BYPASS_DETACH, bp->handle);
-		bp->answered = (bp->va ? 0 : 1) | (bp->vb ? 0 : 2);
+		nb2_send_step(bp, 3);
 		if (bp->answered != 3)
 			return;
 	}
@@ -346,12 +407,6 @@ static void nb2_event(struct nb2_vif *vif, const struct nc2_bypass_msg *m)
 {
 	struct nb2_bypass *bp;
 
-	if (m->type == NC2_MSG_SUGGEST_BYPASS) {
-		/* A hint only: policy stays with the toolstack. */
-		netdev_info(vif->ch.dev, "guest suggests a bypass to %pM\n",
-			    m->mac);
-		return;
-	}
 	bp = nb2_by_handle(m->handle);
 	if (!bp || (vif != bp->va && vif != bp->vb)) {
 		nb2_bad(vif);
@@ -415,8 +470,10 @@ static void nb2_event_fn(struct work_struct *w)
 		spin_lock_bh(&nb2_events_lock);
 		ev = list_first_entry_or_null(&nb2_events, struct nb2_bp_event,
 					      node);
-		if (ev)
+		if (ev) {
 			list_del(&ev->node);
+			ev->vif->bp_queued--;
+		}
 		spin_unlock_bh(&nb2_events_lock);
 		if (!ev)
 			break;
@@ -429,24 +486,93 @@ static void nb2_event_fn(struct work_struct *w)
 void nb2_bypass_msg(struct nc2k_chan *ch, const struct nc2_msg *m)
 {
 	struct nb2_vif *vif = container_of(ch, struct nb2_vif, ch);
+	struct nc2_bypass_msg b;
 	struct nb2_bp_event *ev;
+	bool flood;
 
-	ev = kmalloc(sizeof(*ev), GFP_ATOMIC);
+	/* Checks sender role, layout and ring_pages; fails the link if bad. */
+	if (nc2_net_recv_bypass(&ch->net, m, &b))
+		return;
+	if (b.type == NC2_MSG_SUGGEST_BYPASS) {
+		/*
+		 * A hint only: policy stays with the toolstack. Costs no
+		 * memory and, however many come, a log line now and then.
+		 */
+		ch->cnt.suggest_dropped++;
+		if (__ratelimit(&vif->suggest_rs))
+			netdev_info(ch->dev, "guest suggests a bypass to %pM\n",
+				    b.mac);
+		return;
+	}
+	spin_lock(&nb2_events_lock);
+	flood = vif->bp_queued >= NB2_BP_QUEUE_MAX;
+	if (!flood)
+		vif->bp_queued++;
+	spin_unlock(&nb2_events_lock);
+	ev = flood ? NULL : kmalloc(sizeof(*ev), GFP_ATOMIC);
 	if (!ev) {
-		/* Losing a step would wedge the bypass: fail loudly instead. */
+		/*
+		 * More answers than steps we asked for, or no memory: losing
+		 * a step would wedge the bypass, so fail the link loudly.
+		 */
+		if (!flood) {
+			spin_lock(&nb2_events_lock);
+			vif->bp_queued--;
+			spin_unlock(&nb2_events_lock);
+		}
 		nc2_link_fail(nc2_net_link(&ch->net), NC2_EP_BYPASS);
 		return;
 	}
-	/* Checks sender role, layout and ring_pages; fails the link if bad. */
-	if (nc2_net_recv_bypass(&ch->net, m, &ev->msg)) {
-		kfree(ev);
-		return;
-	}
+	ev->msg = b;
 	ev->vif = vif;
 	spin_lock(&nb2_events_lock);
 	list_add_tail(&ev->node, &nb2_events);
 	spin_unlock(&nb2_events_lock);
 	schedule_work(&nb2_event_work);
+}
+
+/*
+ * Steps whose message did not fit an end's ring are sent again; an end
+ * that leaves a step unanswered past NB2_BP_STEP_TIMEOUT (its ring full,
+ * or it ignores us) is taken as answered, so no guest can hold a bypass,
+ * and a max-bypasses slot of its peer, in a teardown state for ever.
+ */
+static void nb2_retry_fn(struct work_struct *w)
+{
+	struct nb2_bypass *bp, *bt;
+	bool again = false;
+
+	mutex_lock(&nb2_lock);
+	list_for_each_entry_safe(bp, bt, &nb2_bypasses, node) {
+		u8 late;
+
+		if (bp->state == NB2_BP_ACTIVE)
+			continue;
+		again = true;
+		if (bp->state < NB2_BP_DISABLING) {
+			/* A guest that never builds its end: tear down. */
+			if (time_after(jiffies,
+				       bp->since + NB2_BP_CONNECT_TIMEOUT))
+				nb2_disable(bp);	/* may free bp */
+			continue;
+		}
+		if (bp->unsent)
+			nb2_send_step(bp, bp->unsent);
+		if (!time_after(jiffies, bp->since + NB2_BP_STEP_TIMEOUT))
+			continue;
+		late = ~bp->answered & 3;
+		pr_warn_ratelimited("netback2: bypass %u: domain(s)%s%s did not answer %s in time; going on without\n",
+				    bp->handle, late & 1 ? " A" : "",
+				    late & 2 ? " B" : "",
+				    bp->state == NB2_BP_DISABLING ?
+				    "DISABLE" : "DETACH");
+		bp->unsent = 0;
+		/* May move on to DETACHING (again next round) or free bp. */
+		nb2_answer(bp, late);
+	}
+	mutex_unlock(&nb2_lock);
+	if (again)
+		schedule_delayed_work(&nb2_retry_work, NB2_BP_RETRY);
 }
 
 void nb2_bypass_vif_gone(struct nb2_vif *vif)
@@ -461,6 +587,7 @@ void nb2_bypass_vif_gone(struct nb2_vif *vif)
 			kfree(ev);
 		}
 	}
+	vif->bp_queued = 0;
 	spin_unlock_bh(&nb2_events_lock);
 
 	mutex_lock(&nb2_lock);
@@ -503,4 +630,5 @@ void nb2_bypass_stop(void)
 	unregister_xenbus_watch(&nb2_watch);
 	cancel_work_sync(&nb2_scan_work);
 	cancel_work_sync(&nb2_event_work);
+	cancel_delayed_work_sync(&nb2_retry_work);
 }

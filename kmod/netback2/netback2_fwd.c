@@ -51,7 +51,12 @@ struct nb2_fwd {
 	struct list_head inq;		/* nb2_fwd_pkt bound for this vif */
 	unsigned int inq_len;
 	unsigned int nr_done;		/* own ids whose packet was delivered */
-	u32 done[NB2_FWD_MAX_INFLIGHT];
+	/*
+	 * By the id space, not the forwarding budget: every id the guest can
+	 * have out may complete between two drains, and one that found no
+	 * room here would be lost to the guest for good.
+	 */
+	u32 done[NC2K_IDS];
 	atomic_t inflight;		/* own packets queued or out elsewhere */
 };
 
@@ -89,7 +94,7 @@ static void nb2_fwd_complete(struct nb2_fwd_pkt *p)
 
 	if (p->has_id) {
 		spin_lock_bh(&src->lock);
-		if (src->alive && src->nr_done < NB2_FWD_MAX_INFLIGHT) {
+		if (src->alive && !WARN_ON_ONCE(src->nr_done >= NC2K_IDS)) {
 			src->done[src->nr_done++] = p->pkt.id;
 			nc2k_chan_schedule(&src->vif->ch);
 		}
@@ -154,8 +159,14 @@ bool nb2_fwd_rx(struct nc2k_chan *ch, const struct nc2_pkt *pkt)
 	const u8 *eth = pkt->prefix;
 	bool queued = false;
 
-	if (!READ_ONCE(receiver_copy) || !src || !ch->transitive ||
-	    pkt->prefix_size < ETH_HLEN || !is_unicast_ether_addr(eth))
+	/*
+	 * pkt->prefix is the glue's private copy of the inline bytes, read
+	 * once from the ring (XSA-155): the checks below and the frame we
+	 * forward see the same header, whatever the guest writes meanwhile.
+	 */
+	if (!READ_ONCE(receiver_copy) || !src || !READ_ONCE(src->alive) ||
+	    !ch->transitive || pkt->prefix_size < ETH_HLEN ||
+	    !is_unicast_ether_addr(eth))
 		return false;
 	/* Spoofed frames take the copy path, which counts and drops them. */
 	if (ch->filter_src && !ether_addr_equal(eth + ETH_ALEN, ch->filter_src))
@@ -235,6 +246,16 @@ void nb2_fwd_poll(struct nc2k_chan *ch)
 		spin_unlock_bh(&f->lock);
 		if (!p)
 			break;
+		/*
+		 * Its source disconnected: its grant refs may name new data
+		 * by now. Checked under our channel lock, which the source's
+		 * nb2_fwd_stop() takes after clearing alive (see there).
+		 */
+		if (!READ_ONCE(p->src->alive)) {
+			ch->dev->stats.tx_dropped++;
+			nb2_fwd_free(p);
+			continue;
+		}
 		err = nc2k_chan_send_trans(ch, &p->pkt, p->owner, p);
 		if (err == -EAGAIN) {
 			/* Our ring is full: retried when the guest frees room. */
@@ -274,9 +295,48 @@ int nb2_fwd_start(struct nb2_vif *vif)
 	return 0;
 }
 
+static bool nb2_fwd_from(void *cookie, void *arg)
+{
+	return ((struct nb2_fwd_pkt *)cookie)->src == arg;
+}
+
+/*
+ * Packets of src that other guests hold or wait for: dropped from their
+ * queues, and every transitive grant pointing at src's refs ended now
+ * (nc2k_chan_revoke waits out busy ones). Once src reconnects it reuses
+ * those refs for new data, which nobody may read through an old grant.
+ * Called with nb2_lock held, after src->alive went false.
+ */
+static void nb2_fwd_revoke_src(struct nb2_fwd *src)
+{
+	struct nb2_vif *vif;
+
+	list_for_each_entry(vif, &nb2_vifs, node) {
+		struct nb2_fwd *f = vif->fwd;
+		struct nb2_fwd_pkt *p, *t;
+		LIST_HEAD(q);
+
+		if (!f || f == src)
+			continue;
+		spin_lock_bh(&f->lock);
+		list_for_each_entry_safe(p, t, &f->inq, node) {
+			if (p->src != src)
+				continue;
+			list_move_tail(&p->node, &q);
+			f->inq_len--;
+		}
+		spin_unlock_bh(&f->lock);
+		list_for_each_entry_safe(p, t, &q, node)
+			nb2_fwd_free(p);
+		/* Taking its channel lock orders us after any send of src's. */
+		nc2k_chan_revoke(&vif->ch, nb2_fwd_from, src);
+	}
+}
+
 /*
  * Before the vif's channel stops: nobody queues for it or answers into it
- * any more; what waited for it is answered to its sources undelivered.
+ * any more; what waited for it is answered to its sources undelivered,
+ * and nothing of its own stays readable at the other guests.
  */
 void nb2_fwd_stop(struct nb2_vif *vif)
 {
@@ -293,12 +353,16 @@ void nb2_fwd_stop(struct nb2_vif *vif)
 		synchronize_rcu();
 	}
 	spin_lock_bh(&f->lock);
-	f->alive = false;
+	WRITE_ONCE(f->alive, false);
 	list_splice_init(&f->inq, &q);
 	f->inq_len = 0;
+	f->nr_done = 0;
 	spin_unlock_bh(&f->lock);
 	list_for_each_entry_safe(p, t, &q, node)
 		nb2_fwd_complete(p);
+	mutex_lock(&nb2_lock);
+	nb2_fwd_revoke_src(f);
+	mutex_unlock(&nb2_lock);
 }
 
 /* After the channel is detached: its forwarded packets are all answered. */

@@ -46,6 +46,27 @@ module_param(stall_ms, uint, 0644);
 MODULE_PARM_DESC(stall_ms,
 		 "limiter: window in which a guest must consume RX data");
 
+/*
+ * What netback2 holds of Linux's grant refs and pages, for people and
+ * for the lab's leak checks: refs reserved or granted (including ones a
+ * guest keeps busy, waiting to be ended), pages allocated for guests.
+ */
+static int nb2_acct_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(kp->arg));
+}
+
+static const struct kernel_param_ops nb2_acct_ops = {
+	.get = nb2_acct_get,
+};
+module_param_cb(grefs_out, &nb2_acct_ops, &nc2k_acct.grefs, 0444);
+MODULE_PARM_DESC(grefs_out, "grant refs held now (read-only)");
+module_param_cb(pages_out, &nb2_acct_ops, &nc2k_acct.pages, 0444);
+MODULE_PARM_DESC(pages_out, "pages held for guests now (read-only)");
+module_param_cb(grefs_retired, &nb2_acct_ops, &nc2k_acct.retired, 0444);
+MODULE_PARM_DESC(grefs_retired,
+		 "of grefs_out, grants a guest keeps busy, retried (read-only)");
+
 static unsigned int fault_inject_domid;
 module_param(fault_inject_domid, uint, 0600);
 MODULE_PARM_DESC(fault_inject_domid,
@@ -118,13 +139,32 @@ static void nb2_tick(struct work_struct *w)
 	struct nc2k_chan *ch = &vif->ch;
 	bool stalled, up;
 
+	bool reaped = false, failed = false;
+
 	spin_lock_bh(&ch->lock);
+	/*
+	 * Progress is what the guest consumed of its receive ring, and
+	 * bytes still in that ring are data held for it: a guest that
+	 * FINISHes packets but never frees ring room is stalled too.
+	 */
+	if (ch->up) {
+		struct nc2_link *l = nc2_net_link(&ch->net);
+		u32 pending = nc2_link_tx_unconsumed(l);
+
+		nc2_limiter_ring(&vif->lim, nc2_link_tx_consumed(l), pending);
+		/* A bad consumer index failed the link: let the poll say so. */
+		failed = nc2_link_error(l);
+	}
 	stalled = nc2_limiter_stalled(&vif->lim, ktime_get_ns());
 	up = ch->up;
+	ch->peer_stalled = stalled;
 	/* Forwarded grants a guest kept busy past its FINISH, retried. */
 	if (!list_empty(&ch->held))
-		nc2k_chan_reap(ch);
+		reaped = nc2k_chan_reap(ch);
 	spin_unlock_bh(&ch->lock);
+	/* Holds came free (forwarded packets may go), or the link failed. */
+	if (reaped || failed)
+		nc2k_chan_schedule(ch);
 	if (stalled && !vif->stalled) {
 		vif->stalled = true;
 		netif_carrier_off(ch->dev);
@@ -145,15 +185,23 @@ static void nb2_tick(struct work_struct *w)
 static void nb2_fail_work(struct work_struct *w)
 {
 	struct nb2_vif *vif = container_of(w, struct nb2_vif, fail_work);
+	int err;
 
 	/*
 	 * The guest broke the protocol. The rings stay failed; closing
 	 * through xenstore lets the frontend tear down and lets the
-	 * toolstack see why (docs/protocol.md 5.1).
+	 * toolstack see why (docs/protocol.md 5.1). Under the state lock,
+	 * and only if the failed connection is still the current one: a
+	 * guest that reconnected meanwhile keeps its new link.
 	 */
-	xenbus_dev_error(vif->xbdev, -EPROTO, "nc2 protocol error %d",
-			 nc2_link_error(nc2_net_link(&vif->ch.net)));
-	xenbus_switch_state(vif->xbdev, XenbusStateClosing);
+	mutex_lock(&vif->state_lock);
+	err = nc2_link_error(nc2_net_link(&vif->ch.net));
+	if (vif->connected && err) {
+		xenbus_dev_error(vif->xbdev, -EPROTO, "nc2 protocol error %d",
+				 err);
+		xenbus_switch_state(vif->xbdev, XenbusStateClosing);
+	}
+	mutex_unlock(&vif->state_lock);
 }
 
 static void nb2_link_failed(struct nc2k_chan *ch, int err)
@@ -322,8 +370,14 @@ fail:
 	return err;
 }
 
-static void nb2_frontend_changed(struct xenbus_device *dev,
-				 enum xenbus_state fe_state)
+/*
+ * The frontend's state is a key the guest writes as it likes. We connect
+ * only from InitWait, which we reach only fully disconnected (probe, or
+ * a disconnect on Initialising); any other order is ignored, so no
+ * sequence of writes can make us rebuild a live channel.
+ */
+static bool nb2_frontend_changed_locked(struct xenbus_device *dev,
+					enum xenbus_state fe_state)
 {
 	struct nb2_vif *vif = dev_get_drvdata(&dev->dev);
 
@@ -331,6 +385,7 @@ static void nb2_frontend_changed(struct xenbus_device *dev,
 	case XenbusStateInitialising:
 		/* A frontend starting over (resume, reload): so do we. */
 		if (dev->state == XenbusStateClosed ||
+		    dev->state == XenbusStateClosing ||
 		    dev->state == XenbusStateConnected) {
 			nb2_disconnect(vif);
 			xenbus_switch_state(dev, XenbusStateInitWait);
@@ -338,7 +393,7 @@ static void nb2_frontend_changed(struct xenbus_device *dev,
 		break;
 	case XenbusStateInitialised:
 	case XenbusStateConnected:
-		if (dev->state == XenbusStateConnected)
+		if (dev->state != XenbusStateInitWait || vif->connected)
 			break;
 		if (!nb2_connect(vif))
 			xenbus_switch_state(dev, XenbusStateConnected);
@@ -356,11 +411,25 @@ static void nb2_frontend_changed(struct xenbus_device *dev,
 	case XenbusStateUnknown:
 		nb2_disconnect(vif);
 		xenbus_switch_state(dev, XenbusStateClosed);
-		device_unregister(&dev->dev);
-		break;
+		return true;	/* unregister, outside the state lock */
 	default:
 		break;
 	}
+	return false;
+}
+
+static void nb2_frontend_changed(struct xenbus_device *dev,
+				 enum xenbus_state fe_state)
+{
+	struct nb2_vif *vif = dev_get_drvdata(&dev->dev);
+	bool gone;
+
+	mutex_lock(&vif->state_lock);
+	gone = nb2_frontend_changed_locked(dev, fe_state);
+	mutex_unlock(&vif->state_lock);
+	/* nb2_remove() takes the state lock itself. */
+	if (gone)
+		device_unregister(&dev->dev);
 }
 
 static int nb2_open(struct net_device *dev)
@@ -468,7 +537,11 @@ static int nb2_probe(struct xenbus_device *dev,
 	INIT_LIST_HEAD(&vif->node);
 	INIT_DELAYED_WORK(&vif->tick, nb2_tick);
 	INIT_WORK(&vif->fail_work, nb2_fail_work);
+	mutex_init(&vif->state_lock);
+	ratelimit_state_init(&vif->suggest_rs, 10 * HZ, 1);
 	nc2k_chan_init(&vif->ch, ndev, &nb2_chan_ops, "parent");
+	/* One bounce pool per vif, reused by every reconnect of its guest. */
+	vif->ch.keep_bounce = true;
 	nb2_read_config(vif);
 	ndev->netdev_ops = &nb2_netdev_ops;
 	nc2k_setup_netdev(ndev);
@@ -501,9 +574,16 @@ static void nb2_remove(struct xenbus_device *dev)
 	struct nb2_vif *vif = dev_get_drvdata(&dev->dev);
 	struct net_device *ndev = vif->ch.dev;
 
-	/* Quiesce first, so no work item touches a dying net_device. */
-	cancel_work_sync(&vif->fail_work);
+	/*
+	 * Quiesce first (NAPI, bypass work: whatever can report a protocol
+	 * error), then wait out a failure report already queued, so no work
+	 * item touches a dying vif.
+	 */
+	mutex_lock(&vif->state_lock);
 	nb2_disconnect(vif);
+	mutex_unlock(&vif->state_lock);
+	cancel_work_sync(&vif->fail_work);
+	nc2k_chan_destroy(&vif->ch);
 	unregister_netdev(ndev);
 	dev_set_drvdata(&dev->dev, NULL);
 	free_netdev(ndev);
@@ -548,6 +628,7 @@ static void __exit nb2_exit(void)
 	/* Devices first: their NAPI can still queue bypass work. */
 	xenbus_unregister_driver(&nb2_driver);
 	nb2_bypass_stop();
+	nc2k_grant_exit();
 }
 module_exit(nb2_exit);
 

@@ -38,6 +38,7 @@ struct nf2_bypass {
 	u8 mac[ETH_ALEN];		/* the peer's: packets to it go here */
 	domid_t peer;
 	bool granter;			/* we are end A: our pages, our grants */
+	bool local_trusted;		/* the peer takes any source MAC of ours */
 	bool enabled;			/* steer packets for mac into it */
 	bool draining;			/* hold packets for mac (protocol 10.4) */
 	struct sk_buff_head held;	/* under bypass_lock */
@@ -71,6 +72,7 @@ struct nf2_info {
 	unsigned int msgq_head, msgq_len;
 	struct mutex bypass_mutex;	/* set-up and tear-down */
 	struct nf2_bypass bypass[NF2_MAX_BYPASSES];
+	struct list_head hostile_node;	/* netfront2_hostile.c's devices */
 };
 
 void nf2_bypass_init(struct nf2_info *info);
@@ -81,5 +83,14 @@ struct nc2k_chan *nf2_bypass_route(struct nf2_info *info,
 void nf2_bypass_teardown_all(struct nf2_info *info);
 void nf2_bypass_destroy(struct nf2_info *info);
 void nf2_bypass_stats(struct nc2k_chan *parent, struct nc2k_bypass_sums *s);
+
+/* Test hooks of a hostile guest (netfront2_hostile.c). */
+void nf2_hostile_init(void);
+void nf2_hostile_exit(void);
+void nf2_hostile_add(struct nf2_info *info);
+void nf2_hostile_del(struct nf2_info *info);
+void nf2_hostile_observe(struct nc2k_chan *ch, const struct nc2_pkt *pkt);
+/* One reconnect cycle, as a guest restarting its frontend does. */
+int nf2_hostile_reconnect(struct nf2_info *info);
 
 #endif /* NETFRONT2_H */

@@ -82,6 +82,7 @@ void nf2_bypass_stats(struct nc2k_chan *parent, struct nc2k_bypass_sums *s)
 
 static const struct nc2k_ops nf2_bp_ops = {
 	.link_failed = nf2_bp_failed,
+	.rx_observe = nf2_hostile_observe,
 };
 
 static struct nf2_bypass *nf2_bp_find(struct nf2_info *info, u32 handle)
@@ -209,6 +210,15 @@ static struct nf2_bypass *nf2_bp_new(struct nf2_info *info,
 	bp->peer = b->peer_domid;
 	bp->pages = b->ring_pages;
 	ether_addr_copy(bp->mac, b->mac);
+	/*
+	 * docs/protocol.md 10.2: unless the backend vouches for the peer
+	 * (REMOTE_TRUSTED), it may only send from its own MAC; unless it
+	 * vouches for us (LOCAL_TRUSTED), we only send it our own frames
+	 * (nf2_bypass_route keeps the rest on the parent ring).
+	 */
+	if (!(b->flags & NC2_BYPASS_F_REMOTE_TRUSTED))
+		bp->ch->filter_src = bp->mac;
+	bp->local_trusted = b->flags & NC2_BYPASS_F_LOCAL_TRUSTED;
 	return bp;
 }
 
@@ -529,6 +539,10 @@ struct nc2k_chan *nf2_bypass_route(struct nf2_info *info, struct sk_buff *skb)
 
 		if (!bp->ch || !ether_addr_equal(bp->mac, eth->h_dest))
 			continue;
+		/* Not vouched for: frames we forward for others stay on the parent. */
+		if (!bp->local_trusted &&
+		    !ether_addr_equal(eth->h_source, info->ch.dev->dev_addr))
+			break;
 		if (bp->draining) {
 			if (skb_queue_len(&bp->held) < NF2_HOLD_MAX)
 				__skb_queue_tail(&bp->held, skb);

@@ -8,6 +8,7 @@
  * the protocol over the rings, kmod/common turns skbs into packets.
  */
 #include <linux/module.h>
+#include <linux/delay.h>
 #include <linux/etherdevice.h>
 #include <linux/netdevice.h>
 #include <linux/workqueue.h>
@@ -55,6 +56,7 @@ static const struct nc2k_ops nf2_chan_ops = {
 	.bypass_msg = nf2_bypass_msg,
 	.link_failed = nf2_link_failed,
 	.bypass_stats = nf2_bypass_stats,
+	.rx_observe = nf2_hostile_observe,
 };
 
 static void nf2_disconnect(struct nf2_info *info)
@@ -222,6 +224,21 @@ static void nf2_backend_changed(struct xenbus_device *dev,
 	}
 }
 
+int nf2_hostile_reconnect(struct nf2_info *info)
+{
+	struct xenbus_device *dev = info->xbdev;
+	unsigned int i;
+
+	if (dev->state != XenbusStateConnected)
+		return -ENOTCONN;
+	/* As after resume: drop everything, start over from Initialising. */
+	nf2_disconnect(info);
+	xenbus_switch_state(dev, XenbusStateInitialising);
+	for (i = 0; i < 100 && dev->state != XenbusStateConnected; i++)
+		msleep(50);
+	return dev->state == XenbusStateConnected ? 0 : -ETIMEDOUT;
+}
+
 static int nf2_open(struct net_device *dev)
 {
 	netif_start_queue(dev);
@@ -330,6 +347,7 @@ static int nf2_probe(struct xenbus_device *dev,
 		free_netdev(ndev);
 		return err;
 	}
+	nf2_hostile_add(info);
 	return 0;
 }
 
@@ -338,9 +356,13 @@ static void nf2_remove(struct xenbus_device *dev)
 	struct nf2_info *info = dev_get_drvdata(&dev->dev);
 	struct net_device *ndev = info->ch.dev;
 
-	/* Quiesce first, so no work item touches a dying net_device. */
-	cancel_work_sync(&info->fail_work);
+	nf2_hostile_del(info);
+	/*
+	 * Quiesce first (NAPI and bypass work can report a failure), then
+	 * wait out a failure report already queued.
+	 */
 	nf2_disconnect(info);
+	cancel_work_sync(&info->fail_work);
 	nf2_bypass_destroy(info);
 	unregister_netdev(ndev);
 	dev_set_drvdata(&dev->dev, NULL);
@@ -380,6 +402,7 @@ static int __init nf2_init(void)
 	nc2k_grant_probe();
 	pr_info("netfront2 %s: TX data via %s\n", NC2K_VERSION,
 		nc2k_caps.subpage ? "sub-page grants" : "bounce pages");
+	nf2_hostile_init();
 	return xenbus_register_frontend(&nf2_driver);
 }
 module_init(nf2_init);
@@ -387,6 +410,8 @@ module_init(nf2_init);
 static void __exit nf2_exit(void)
 {
 	xenbus_unregister_driver(&nf2_driver);
+	nf2_hostile_exit();
+	nc2k_grant_exit();
 }
 module_exit(nf2_exit);
 
