@@ -92,8 +92,16 @@ sc --disable DRM --disable SOUND --disable USB_SUPPORT --disable WLAN \
 	--disable XEN_PCIDEV_BACKEND --disable XEN_PCIDEV_FRONTEND \
 	--disable NETFILTER --disable WIRELESS --disable RFKILL \
 	--disable SECURITY_SELINUX --disable AUDIT --disable EFI
+# The detectors Debian's kernel has, so that the hostile suite
+# (lab.sh --hostile) sees the same classes of kernel error on both
+# kernels: soft lockups, hung tasks, list and slab corruption.
+sc --enable LOCKUP_DETECTOR --enable SOFTLOCKUP_DETECTOR \
+	--enable DETECT_HUNG_TASK --enable DEBUG_LIST \
+	--enable BUG_ON_DATA_CORRUPTION --enable SLAB_FREELIST_HARDENED \
+	--enable HARDENED_USERCOPY --enable PRINTK_TIME
 make -s olddefconfig >&2
-for o in XEN_PV XEN_DOM0 XEN_NETDEV_BACKEND MODULES BRIDGE; do
+for o in XEN_PV XEN_DOM0 XEN_NETDEV_BACKEND MODULES BRIDGE \
+	SOFTLOCKUP_DETECTOR DETECT_HUNG_TASK DEBUG_LIST PRINTK_TIME; do
 	grep -Eq "^CONFIG_$o=(y|m)" .config || die "config lost CONFIG_$o"
 done
 
