@@ -8,15 +8,24 @@ REPO=$(cd "$LAB/../.." && pwd)
 
 usage() {
 	cat <<EOF
-usage: lab.sh [--smoke] [--patched-kernel] [--json FILE] [--out DIR]
-              [--secs N] [--timeout S] [--no-apt]
+usage: lab.sh [--smoke | --hostile] [--patched-kernel] [--no-nc2]
+              [--json FILE] [--out DIR] [--secs N] [--timeout S] [--no-apt]
 
   (default)      full run: two domUs; ping and iperf3 on every path with
-                 netchannel1, and with nc2 when its modules are present;
-                 prints a table
-  --smoke        quick CI check: one domU, pings, nc2ctl checks, nc2
-                 attach/detach/bypass/unload when the modules are present;
-                 ends with "lab smoke: N passed, M failed"
+                 netchannel1 and nc2; prints a table
+  --smoke        quick CI check: pings, nc2ctl checks, nc2
+                 attach/detach/bypass/unload;
+                 ends with "lab smoke: N passed, M failed (S skipped) in Ts"
+  --hostile      hostile-guest suite: domU1 attacks netback2 through
+                 netfront2's test hooks (one attack per finding of issue
+                 #11 and per attack class), domU2 is the honest guest;
+                 each attack is checked for dom0 kernel errors, grant
+                 refs/pages and memory back to baseline, dom0 CPU, and
+                 the honest guest's traffic; ends with exactly
+                 "lab hostile: N passed, M failed"
+  --no-nc2       netchannel1 only: run without the nc2 modules (nc2 rows
+                 and checks are reported skipped). Without it a run whose
+                 nc2 modules are missing fails at once
   --patched-kernel
                  guests run Debian's linux-source-6.1 with xen-patches/
                  (built once by build-kernel.sh, cached outside the repo)
@@ -27,12 +36,14 @@ usage: lab.sh [--smoke] [--patched-kernel] [--json FILE] [--out DIR]
   --json FILE    also write one JSON object per result row to FILE
   --out DIR      where logs go (default /tmp/nc2-lab/<timestamp>)
   --secs N       length of each iperf3 run (default 8)
-  --timeout S    hard limit for the whole run (default 1200, smoke 600)
+  --timeout S    hard limit for the whole run (default 1200, smoke 600,
+                 hostile 2400; plus 3600 with --patched-kernel)
   --no-apt       do not check or install Debian packages
 
 environment:
-  NC2_KMOD_DIR   directory holding netback2.ko and netfront2.ko (optional;
-                 ignored with --patched-kernel, which builds its own)
+  NC2_KMOD_DIR   directory holding netback2.ko and netfront2.ko (required
+                 unless --no-nc2; ignored with --patched-kernel, which
+                 builds its own; tools/nc2 lab builds and passes them)
   NC2CTL         nc2ctl binary to use (default: built from tools/nc2ctl)
   NC2_LAB_CACHE  build cache (default /var/tmp/nc2-lab-cache)
   KV             guest kernel version (default: linux-image-amd64's)
@@ -40,10 +51,12 @@ EOF
 }
 
 ARGS=("$@")
-SMOKE=0 JSON= OUT= SECS=8 TMO= APT=1 PATCHED=0
+SMOKE=0 HOSTILE=0 NONC2=0 JSON= OUT= SECS=8 TMO= APT=1 PATCHED=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--smoke) SMOKE=1 ;;
+	--hostile) HOSTILE=1 ;;
+	--no-nc2) NONC2=1 ;;
 	--patched-kernel) PATCHED=1 ;;
 	--json) JSON=$2; shift ;;
 	--out) OUT=$2; shift ;;
@@ -56,8 +69,23 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [[ "$SECS" =~ ^[0-9]+$ ]] || { echo "lab.sh: bad --secs" >&2; exit 2; }
+if [ $SMOKE = 1 ] && [ $HOSTILE = 1 ]; then
+	echo "lab.sh: --smoke and --hostile exclude each other" >&2
+	exit 2
+fi
+if [ $HOSTILE = 1 ] && [ $NONC2 = 1 ]; then
+	echo "lab.sh: --hostile attacks the nc2 drivers; it cannot run with --no-nc2" >&2
+	exit 2
+fi
+if [ -n "$TMO" ] && ! [[ "$TMO" =~ ^[0-9]+$ ]]; then
+	echo "lab.sh: bad --timeout" >&2
+	exit 2
+fi
 if [ -z "$TMO" ]; then
-	[ $SMOKE = 1 ] && TMO=600 || TMO=1200
+	if [ $SMOKE = 1 ]; then TMO=600
+	elif [ $HOSTILE = 1 ]; then TMO=2400
+	else TMO=1200
+	fi
 	# A first --patched-kernel run builds the kernel (7 min idle here).
 	[ $PATCHED = 1 ] && TMO=$((TMO + 3600))
 fi
@@ -75,6 +103,12 @@ if [ -z "${NC2_LAB_INNER:-}" ]; then
 	if [ $rc = 124 ] || [ $rc = 137 ]; then
 		echo "lab.sh: hard time limit of $TMO s reached; logs in $OUT" >&2
 		[ $SMOKE = 1 ] && echo "lab smoke: 0 passed, 1 failed (timeout)"
+		if [ $HOSTILE = 1 ]; then
+			# What finished before the limit, plus the timeout.
+			np=$(grep -c 'NC2LAB CHECK PASS hostile-' "$OUT/serial.log" 2>/dev/null)
+			nf=$(grep -c 'NC2LAB CHECK FAIL hostile-' "$OUT/serial.log" 2>/dev/null)
+			echo "lab hostile: ${np:-0} passed, $((${nf:-0} + 1)) failed"
+		fi
 	fi
 	exit $rc
 fi
@@ -115,6 +149,8 @@ if [ $PATCHED = 1 ]; then
 	KIMAGE=$KC/vmlinuz
 	KROOT=$KC/root
 	GNTTAB=grant_table.version=2
+fi
+if [ $PATCHED = 1 ] && [ $NONC2 = 0 ]; then
 	# Our modules, built for that kernel in a copy of the sources.
 	KM=$CACHE/patched-kmod
 	rm -rf "$KM" && mkdir -p "$KM" &&
@@ -136,6 +172,8 @@ if [ $PATCHED = 1 ]; then
 	mkdir -p "$KM/ko"
 	cp "$KM/kmod/netback2/netback2.ko" "$KM/kmod/netfront2/netfront2.ko" "$KM/ko/"
 	NC2_KMOD_DIR=$KM/ko
+fi
+if [ $PATCHED = 1 ]; then
 	# Images for this kernel live apart from the stock kernel's.
 	CACHE=$CACHE/patched
 	mkdir -p "$CACHE"
@@ -159,12 +197,16 @@ else
 fi
 NC2_KMOD_DIR=${NC2_KMOD_DIR:-}
 NC2_KMODS=
-if [ -n "$NC2_KMOD_DIR" ] && [ -f "$NC2_KMOD_DIR/netback2.ko" ] &&
+if [ $NONC2 = 1 ]; then
+	NC2_KMOD_DIR=
+	step "nc2 modules: not used (--no-nc2), nc2 rows and checks skipped"
+elif [ -n "$NC2_KMOD_DIR" ] && [ -f "$NC2_KMOD_DIR/netback2.ko" ] &&
    [ -f "$NC2_KMOD_DIR/netfront2.ko" ]; then
 	NC2_KMODS=1
 	step "nc2 modules: $NC2_KMOD_DIR"
 else
-	step "nc2 modules: absent (set NC2_KMOD_DIR), nc2 rows skipped"
+	# No silent skips: nc2 rows are the point of the lab.
+	die "nc2 modules missing: NC2_KMOD_DIR='$NC2_KMOD_DIR' holds no netback2.ko and netfront2.ko (tools/nc2 lab builds them; kmod/build.sh; or pass --no-nc2 for a netchannel1-only run)"
 fi
 
 step "build images (kernel $KV)"
@@ -175,10 +217,14 @@ ls -l "$CACHE"/*.gz "$CACHE/xen.elf" >>"$OUT/images.log"
 # ---- boot ----
 MODE=full
 [ $SMOKE = 1 ] && MODE=smoke
+[ $HOSTILE = 1 ] && MODE=hostile
 XENCMD="dom0_mem=1024M,max:1024M dom0_max_vcpus=2 console=com1 com1=115200,8n1"
 XENCMD="$XENCMD loglvl=all guest_loglvl=all"
 DOM0CMD="console=hvc0 earlyprintk=xen rdinit=/init loglevel=4"
-DOM0CMD="$DOM0CMD nc2lab.mode=$MODE nc2lab.secs=$SECS $GNTTAB"
+DOM0CMD="$DOM0CMD nc2lab.mode=$MODE nc2lab.secs=$SECS nc2lab.nc2=${NC2_KMODS:-0} $GNTTAB"
+# The hostile suite reads dom0's kernel log after every attack: a log
+# large enough that a flood of lines cannot push a BUG out of it.
+[ $HOSTILE = 1 ] && DOM0CMD="$DOM0CMD log_buf_len=8M"
 QEMU=(qemu-system-x86_64 -accel tcg -cpu qemu64 -m 3072 -smp 2 -nographic
 	-no-reboot -net none -kernel "$CACHE/xen.elf" -append "$XENCMD"
 	-initrd "$KIMAGE $DOM0CMD,$CACHE/dom0.cpio.gz")
@@ -256,7 +302,33 @@ elif [ "$END_RC" != 0 ]; then
 	FAIL=1
 fi
 
-if [ $SMOKE = 1 ]; then
+if [ $HOSTILE = 1 ]; then
+	# One CHECK line per attack, "hostile-<name> <secs>s <details>".
+	grep '^[A-Z]* hostile-' "$OUT/checks.txt" >"$OUT/hostile.txt"
+	if [ -z "$END_RC" ] || grep -qE 'Kernel panic|Hardware Dom0 crashed|FATAL TRAP' "$SERIAL"; then
+		echo "FAIL hostile-dom0-alive dom0 died or never finished (no NC2LAB END, or a panic on the console)" >>"$OUT/hostile.txt"
+	fi
+	echo
+	sed 's/^/   /' "$OUT/hostile.txt"
+	NP=$(grep -c '^PASS' "$OUT/hostile.txt")
+	NF=$(grep -c '^FAIL' "$OUT/hostile.txt")
+	T_H0=$(tstamp 'NC2LAB STEP .*hostile: baseline')
+	echo
+	echo "timings: attacks from ${T_H0:-?}s to ${T_END:-?}s after QEMU start;" \
+		"whole run $(elapsed)s (per attack: the seconds after each name)" |
+		tee -a "$OUT/timings.txt"
+	if [ "$NP" -lt 14 ]; then
+		echo "lab: only $NP attacks passed; the suite needs at least 14"
+		FAIL=1
+	fi
+	[ "$NF" = 0 ] || FAIL=1
+	if [ -n "$JSON" ]; then
+		cp "$OUT/results.jsonl" "$JSON" || FAIL=1
+	fi
+	echo "logs: $OUT"
+	echo "lab hostile: $NP passed, $NF failed"
+	exit $FAIL
+elif [ $SMOKE = 1 ]; then
 	[ "$FAIL" = 0 ] || echo "FAIL dom0-run ${END_RC:+rc=$END_RC}" >>"$OUT/checks.txt"
 	# A host-side check too: with no xenstore here, nc2ctl must say so.
 	if [ ! -e /dev/xen/xenbus ] && [ ! -S /run/xenstored/socket ]; then

@@ -1,9 +1,10 @@
 # nc2-hooks.sh - where the nc2 drivers plug into the lab (busybox sh,
 # sourced by init-dom0 and init-domu).
 #
-# The images carry the nc2 modules only when the host found them
-# ($NC2_KMOD_DIR/netback2.ko and netfront2.ko) and nc2ctl.  Without them
-# every nc2 row and check is reported as skipped, never as failed.
+# The images carry the nc2 modules unless the host ran with --no-nc2
+# (lab.sh refuses to run without them otherwise).  With --no-nc2 every
+# nc2 row and check is reported as skipped; if the host put the modules
+# in (nc2lab.nc2=1) and dom0 cannot load them, that is a failure.
 #
 # nc2 addresses: bridge br1 in dom0 192.0.2.129/25, domU N's vif2
 # 192.0.2.(138+N)/25 with MAC 00:16:3e:00:02:0N (netchannel1 uses
@@ -36,18 +37,27 @@ nc2_domu_unload() {
 # ---- dom0 side ----
 
 # Sets NC2=1 when the modules and nc2ctl are all there, else NC2=0.
+# NC2_NB_ARGS: netback2 module parameters (the hostile suite's stall_ms).
 nc2_dom0_init() {
 	NC2=0
 	if [ ! -f $NC2_KO/netback2.ko ] || [ ! -f $NC2_KO/netfront2.ko ] ||
 	   ! command -v nc2ctl >/dev/null 2>&1; then
-		echo "NC2: modules absent, skipping"
+		if [ "$NC2_WANT" = 1 ]; then
+			echo "NC2: modules or nc2ctl missing from the image"
+			fail "nc2 modules missing"
+			return 1
+		fi
+		echo "NC2: modules absent (--no-nc2), skipping"
 		return 0
 	fi
-	if ! insmod $NC2_KO/netback2.ko; then
-		fail "insmod netback2"
+	if ! insmod $NC2_KO/netback2.ko $NC2_NB_ARGS; then
+		fail "insmod netback2 $NC2_NB_ARGS"
 		return 1
 	fi
 	brctl addbr br1
+	# A fixed address: a bridge otherwise takes its ports' (netback2's
+	# fe:ff:ff:ff:ff:ff) and changes it as ports come and go.
+	ip link set br1 address 02:00:00:00:01:29
 	ip addr add 192.0.2.129/25 dev br1
 	ip link set br1 up
 	NC2=1
@@ -156,6 +166,10 @@ nc2_rows() {
 nc2_full_tests() {
 	local r
 	if [ "$NC2" != 1 ]; then
+		if [ "$NC2_WANT" = 1 ]; then
+			nc2_rows failed
+			return 1
+		fi
 		nc2_rows skipped
 		return 0
 	fi
@@ -268,8 +282,13 @@ nc2_smoke_step() {
 nc2_smoke_tests() {
 	local n failed=
 	if [ "$NC2" != 1 ]; then
+		# Skipped only when asked for (--no-nc2); else a failure.
 		for n in $NC2_SMOKE_STEPS unload-domu1 unload-domu2 unload; do
-			lab_check SKIP nc2-$n "modules absent"
+			if [ "$NC2_WANT" = 1 ]; then
+				lab_check FAIL nc2-$n "nc2 modules did not load"
+			else
+				lab_check SKIP nc2-$n "--no-nc2"
+			fi
 		done
 		return 0
 	fi
