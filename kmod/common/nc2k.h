@@ -107,6 +107,7 @@ struct nc2k_chan;
 struct nc2k_bypass_sums {
 	u64 tx_packets, rx_packets, links_up;
 	u64 tx_subpage_grants, tx_bounce_pages;
+	u64 rx_drop_filter;	/* frames from a source the peer may not use */
 };
 
 /* What a module does with the messages the glue does not handle. */

@@ -166,6 +166,7 @@ static const char state_stats[][ETH_GSTRING_LEN] = {
 	"bypass_links_up",
 	"bypass_tx_subpage_grants",
 	"bypass_tx_bounce_pages",
+	"bypass_rx_drop_filter",
 };
 
 #define NC2K_NSTATS (ARRAY_SIZE(lib_stats) + ARRAY_SIZE(chan_stats) + \
@@ -239,6 +240,7 @@ static void nc2k_get_stats(struct net_device *dev, struct ethtool_stats *st,
 	*data++ = bs.links_up;
 	*data++ = bs.tx_subpage_grants;
 	*data++ = bs.tx_bounce_pages;
+	*data++ = bs.rx_drop_filter;
 }
 
 static void nc2k_get_drvinfo(struct net_device *dev,

@@ -403,11 +403,43 @@ static void nb2_answer(struct nb2_bypass *bp, u8 bit)
 	nb2_free(bp);
 }
 
+/*
+ * An answer from an end we stopped waiting for (nb2_retry_fn): a slow
+ * guest is not a hostile one, so its DISABLED or DETACHED for a step we
+ * have moved past, or a bypass already gone, is dropped quietly. True if
+ * m was such an answer.
+ */
+static bool nb2_late_answer(struct nb2_vif *vif, struct nb2_bypass *bp,
+			    const struct nc2_bypass_msg *m)
+{
+	unsigned int i;
+	bool expected;
+
+	if (m->type != NC2_MSG_BYPASS_DISABLED &&
+	    m->type != NC2_MSG_BYPASS_DETACHED)
+		return false;
+	for (i = 0; i < ARRAY_SIZE(vif->bp_late); i++)
+		if (vif->bp_late[i] == m->handle)
+			break;
+	if (i == ARRAY_SIZE(vif->bp_late))
+		return false;
+	expected = bp && (vif == bp->va || vif == bp->vb) &&
+		   bp->state == (m->type == NC2_MSG_BYPASS_DISABLED ?
+				 NB2_BP_DISABLING : NB2_BP_DETACHING);
+	if (expected)
+		return false;
+	if (m->type == NC2_MSG_BYPASS_DETACHED)
+		vif->bp_late[i] = 0;
+	return true;
+}
+
 static void nb2_event(struct nb2_vif *vif, const struct nc2_bypass_msg *m)
 {
 	struct nb2_bypass *bp;
 
 	bp = nb2_by_handle(m->handle);
+	if (nb2_late_answer(vif, bp, m))
+		return;
 	if (!bp || (vif != bp->va && vif != bp->vb)) {
 		nb2_bad(vif);
 		return;
@@ -531,6 +563,22 @@ void nb2_bypass_msg(struct nc2k_chan *ch, const struct nc2_msg *m)
 	schedule_work(&nb2_event_work);
 }
 
+/* The ends in bits did not answer bp's step in time: remember it of them. */
+static void nb2_note_late(struct nb2_bypass *bp, u8 bits)
+{
+	struct nb2_vif *end[2] = { bp->va, bp->vb };
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		struct nb2_vif *v = end[i];
+
+		if (!(bits & BIT(i)) || !v)
+			continue;
+		v->bp_late[v->bp_late_next] = bp->handle;
+		v->bp_late_next = (v->bp_late_next + 1) % ARRAY_SIZE(v->bp_late);
+	}
+}
+
 /*
  * Steps whose message did not fit an end's ring are sent again; an end
  * that leaves a step unanswered past NB2_BP_STEP_TIMEOUT (its ring full,
@@ -561,6 +609,7 @@ static void nb2_retry_fn(struct work_struct *w)
 		if (!time_after(jiffies, bp->since + NB2_BP_STEP_TIMEOUT))
 			continue;
 		late = ~bp->answered & 3;
+		nb2_note_late(bp, late);
 		pr_warn_ratelimited("netback2: bypass %u: domain(s)%s%s did not answer %s in time; going on without\n",
 				    bp->handle, late & 1 ? " A" : "",
 				    late & 2 ? " B" : "",

@@ -75,6 +75,7 @@ void nf2_bypass_stats(struct nc2k_chan *parent, struct nc2k_bypass_sums *s)
 		s->links_up += ch->up;
 		s->tx_subpage_grants += ch->cnt.tx_subpage_grants;
 		s->tx_bounce_pages += ch->cnt.tx_bounce_pages;
+		s->rx_drop_filter += ch->cnt.rx_drop_filter;
 		spin_unlock_bh(&ch->lock);
 	}
 	mutex_unlock(&info->bypass_mutex);
