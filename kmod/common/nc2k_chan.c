@@ -140,17 +140,43 @@ static void bounce_put(struct nc2k_chan *ch, u16 i)
 
 /* ---- completion of what we sent */
 
+/*
+ * Refs are ended with gnttab_try_end_foreign_access(), which says nothing
+ * when the peer has one busy (the _ref variant logs a warning each time,
+ * which a hostile peer could then have dom0 print at will) and on success
+ * gives the ref back to Linux. n refs of our head went that way: put as
+ * many fresh ones in the head so it keeps its size.
+ */
+static void head_refill(struct nc2k_chan *ch, unsigned int n)
+{
+	grant_ref_t tmp;
+
+	if (!n)
+		return;
+	atomic_long_sub(n, &nc2k_acct.grefs);
+	/* None to spare: the head stays smaller, senders fall back. */
+	if (gnttab_alloc_grant_references(n, &tmp))
+		return;
+	atomic_long_add(n, &nc2k_acct.grefs);
+	while (n--) {
+		int r = gnttab_claim_grant_reference(&tmp);
+
+		gnttab_release_grant_reference(&ch->gref_head, r);
+		ch->refs_claimed--;
+	}
+}
+
 /* A sub-page or transitive ref of ours, ended or retired (skb: its data). */
 static void end_ref(struct nc2k_chan *ch, grant_ref_t ref, struct sk_buff *skb)
 {
-	if (gnttab_end_foreign_access_ref(ref)) {
-		gnttab_release_grant_reference(&ch->gref_head, ref);
-		ch->refs_claimed--;
+	if (gnttab_try_end_foreign_access(ref)) {
+		head_refill(ch, 1);
 		return;
 	}
 	/*
 	 * The peer is still copying although it finished the id: the ref,
 	 * and the skb whose page it covers, wait until it stops (XSA-396).
+	 * The ref never goes back to our head.
 	 */
 	ch->cnt.tx_deferred_end++;
 	ch->cnt.grants_retired++;
@@ -162,14 +188,10 @@ static u32 try_end_refs(struct nc2k_chan *ch, grant_ref_t *ref, u32 nr)
 {
 	u32 i, left = 0;
 
-	for (i = 0; i < nr; i++) {
-		if (gnttab_end_foreign_access_ref(ref[i])) {
-			gnttab_release_grant_reference(&ch->gref_head, ref[i]);
-			ch->refs_claimed--;
-		} else {
+	for (i = 0; i < nr; i++)
+		if (!gnttab_try_end_foreign_access(ref[i]))
 			ref[left++] = ref[i];
-		}
-	}
+	head_refill(ch, nr - left);
 	return left;
 }
 

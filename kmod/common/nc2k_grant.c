@@ -79,9 +79,9 @@ static DEFINE_SPINLOCK(nc2k_retired_lock);
 static void nc2k_retire_fn(struct work_struct *w);
 static DECLARE_DELAYED_WORK(nc2k_retire_work, nc2k_retire_fn);
 
+/* r's ref has ended and gone back to Linux: free what it covered. */
 static void retired_free(struct nc2k_retired *r)
 {
-	gnttab_free_grant_reference(r->ref);
 	atomic_long_dec(&nc2k_acct.grefs);
 	atomic_long_dec(&nc2k_acct.retired);
 	if (r->page) {
@@ -103,7 +103,7 @@ static bool retired_reap(void)
 
 	spin_lock_irqsave(&nc2k_retired_lock, flags);
 	list_for_each_entry_safe(r, t, &nc2k_retired_list, node)
-		if (gnttab_end_foreign_access_ref(r->ref))
+		if (gnttab_try_end_foreign_access(r->ref))
 			list_move(&r->node, &done);
 	left = !list_empty(&nc2k_retired_list);
 	spin_unlock_irqrestore(&nc2k_retired_lock, flags);
@@ -124,8 +124,8 @@ void nc2k_grant_retire(grant_ref_t ref, struct page *page,
 	struct nc2k_retired *r;
 	unsigned long flags;
 
-	if (gnttab_end_foreign_access_ref(ref)) {
-		gnttab_free_grant_reference(ref);
+	/* Quietly: a busy ref must not make dom0 log at the peer's will. */
+	if (gnttab_try_end_foreign_access(ref)) {
 		atomic_long_dec(&nc2k_acct.grefs);
 		if (page) {
 			__free_page(page);
