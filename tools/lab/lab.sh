@@ -125,6 +125,13 @@ fi
 
 CACHE=${NC2_LAB_CACHE:-/var/tmp/nc2-lab-cache}
 mkdir -p "$OUT" "$CACHE" || exit 1
+# One lab at a time: two would share the cache (images, modules) and the
+# machine's two cores. QEMU inherits the lock and holds it to the end.
+exec 9>"$CACHE/lab.lock"
+if ! flock -n 9; then
+	echo "lab.sh: another lab is running (lock $CACHE/lab.lock held)" >&2
+	exit 1
+fi
 OUT=$(cd "$OUT" && pwd)
 T0=${EPOCHREALTIME/./}
 elapsed() { local n=${EPOCHREALTIME/./}; printf '%d.%d' $(((n - T0) / 1000000)) $(((n - T0) / 100000 % 10)); }

@@ -602,7 +602,7 @@ hz_a_f10() {
 hz_a_f11() {
 	local r t
 	r=$(hz_u1 hz no_release 1) || hz_bad "no_release: $r"
-	hz_bg0 ping -q -i 0.01 -s 1400 -w 20 $HZ_IP1
+	hz_bg0 ping -q -i 0.02 -s 1400 -w 20 $HZ_IP1
 	if t=$(hz_wait_stat stalled "$(hz_vif)" 1 $((HZ_STALL_MS / 1000 + 6))); then
 		hz_note "judged stalled after ${t}s"
 	else
@@ -737,7 +737,7 @@ hz_a_events() {
 hz_a_stop() {
 	local r t t2
 	r=$(hz_u1 hz rx_hold 1) || hz_bad "rx_hold: $r"
-	hz_bg0 ping -q -i 0.01 -s 1400 -w 20 $HZ_IP1
+	hz_bg0 ping -q -i 0.02 -s 1400 -w 20 $HZ_IP1
 	if t=$(hz_wait_stat stalled "$(hz_vif)" 1 $((HZ_STALL_MS / 1000 + 6))); then
 		hz_note "stalled after ${t}s"
 	else
