@@ -137,9 +137,7 @@ static void nb2_tick(struct work_struct *w)
 {
 	struct nb2_vif *vif = container_of(w, struct nb2_vif, tick.work);
 	struct nc2k_chan *ch = &vif->ch;
-	bool stalled, up;
-
-	bool reaped = false, failed = false;
+	bool stalled, up, reaped = false, failed = false;
 
 	spin_lock_bh(&ch->lock);
 	/*
