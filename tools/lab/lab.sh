@@ -208,7 +208,9 @@ if [ -n "${NC2CTL:-}" ]; then
 	[ -x "$NC2CTL_BIN" ] || die "NC2CTL=$NC2CTL is not executable"
 else
 	step "build nc2ctl"
-	make -s -C "$REPO/tools/nc2ctl" O="$CACHE" >"$OUT/nc2ctl-build.log" 2>&1 ||
+	# -B: sources from an archive or an older checkout may look older
+	# than the cached binary.
+	make -B -s -C "$REPO/tools/nc2ctl" O="$CACHE" >"$OUT/nc2ctl-build.log" 2>&1 ||
 		die "nc2ctl build failed, see $OUT/nc2ctl-build.log"
 	NC2CTL_BIN=$CACHE/nc2ctl
 fi
