@@ -127,10 +127,15 @@ CACHE=${NC2_LAB_CACHE:-/var/tmp/nc2-lab-cache}
 mkdir -p "$OUT" "$CACHE" || exit 1
 # One lab at a time: two would share the cache (images, modules) and the
 # machine's two cores. QEMU inherits the lock and holds it to the end.
+# Wait a while rather than fail: a previous run's leftover timer (sleep in
+# a killed subshell) may hold the lock for up to 30 s after it ended.
 exec 9>"$CACHE/lab.lock"
 if ! flock -n 9; then
-	echo "lab.sh: another lab is running (lock $CACHE/lab.lock held)" >&2
-	exit 1
+	echo "lab.sh: another lab is running (lock $CACHE/lab.lock held); waiting up to 300 s" >&2
+	if ! flock -w 300 9; then
+		echo "lab.sh: another lab is still running; giving up" >&2
+		exit 1
+	fi
 fi
 OUT=$(cd "$OUT" && pwd)
 T0=${EPOCHREALTIME/./}
