@@ -127,8 +127,9 @@ CACHE=${NC2_LAB_CACHE:-/var/tmp/nc2-lab-cache}
 mkdir -p "$OUT" "$CACHE" || exit 1
 # One lab at a time: two would share the cache (images, modules) and the
 # machine's two cores. QEMU inherits the lock and holds it to the end.
-# Wait a while rather than fail: a previous run's leftover timer (sleep in
-# a killed subshell) may hold the lock for up to 30 s after it ended.
+# Wait a while rather than fail: a run that just ended may still be
+# tearing down. (Its timer subshells close the lock's fd, 9>&-, so a
+# leftover "sleep 30" no longer holds it.)
 exec 9>"$CACHE/lab.lock"
 if ! flock -n 9; then
 	echo "lab.sh: another lab is running (lock $CACHE/lab.lock held); waiting up to 300 s" >&2
@@ -278,12 +279,12 @@ while IFS= read -r line; do
 		printf '   [%4d.%02d] %s\n' $((d / 100)) $((d % 100)) "${line#NC2LAB }" ;;
 	*"Kernel panic"*|*"Panic on CPU"*|*"FATAL TRAP"*|*"Hardware Dom0 crashed"*)
 		echo "   fatal: $line"
-		(sleep 2; kill $QPID) >/dev/null 2>&1 &
+		(sleep 2; kill $QPID) >/dev/null 2>&1 9>&- &
 		KILLERS="$KILLERS $!" ;;
 	esac
 	case "$line" in
 	"NC2LAB END"*)
-		(sleep 30; kill $QPID) >/dev/null 2>&1 &
+		(sleep 30; kill $QPID) >/dev/null 2>&1 9>&- &
 		KILLERS="$KILLERS $!" ;;
 	esac
 done <"$FIFO"
