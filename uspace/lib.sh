@@ -47,9 +47,12 @@ nc2u_netns() {
 	ip -n "$1" link set lo up
 }
 
-# Wait until command succeeds, up to $1 tenths of a second.
+# nc2u_wait N CMD...: poll CMD every 0.1 s, N tries times NC2U_WAIT_SCALE
+# (default 6). Every wait here is for something that must happen, so a
+# long limit costs nothing when things work; CI on a loaded 2-core machine
+# once took more than 5 s to see a malformed packet's protocol error.
 nc2u_wait() {
-	local n=$1
+	local n=$(($1 * ${NC2U_WAIT_SCALE:-6}))
 	shift
 	while ! "$@" >/dev/null 2>&1; do
 		n=$((n - 1))
