@@ -64,8 +64,8 @@ extract_source() {
 	if [ ! -f "$tarball" ]; then
 		# Fetch the package but do not install its 140 MB tarball.
 		log "downloading linux-source-6.1 for checkpatch.pl"
-		apt-get update -qq
-		(cd "$tmp" && apt-get download -qq linux-source-6.1 >/dev/null)
+		nc2_apt update -qq >/dev/null
+		(cd "$tmp" && nc2_apt download -qq linux-source-6.1 >/dev/null)
 		deb=$(ls "$tmp"/linux-source-6.1_*.deb)
 		dpkg-deb --fsys-tarfile "$deb" |
 			tar -x -C "$tmp" ./usr/src/linux-source-6.1.tar.xz

@@ -6,6 +6,7 @@
 set -uo pipefail
 
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../tools/pkgs.sh"
 
 passed=0
 failed=0
@@ -78,8 +79,7 @@ csum_capture() {
 	local ns1 ns2 cap good bad
 	command -v tshark >/dev/null || { echo "     tshark missing"; return 1; }
 	command -v ethtool >/dev/null ||
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			--no-install-recommends ethtool >/dev/null 2>&1
+		nc2_pkgs_install ethtool >/dev/null 2>&1
 	ns1=$(nc2u_ns 1)
 	ns2=$(nc2u_ns 2)
 	cap=$NC2U_RUN/csum.pcap
