@@ -127,13 +127,14 @@ CACHE=${NC2_LAB_CACHE:-/var/tmp/nc2-lab-cache}
 mkdir -p "$OUT" "$CACHE" || exit 1
 # One lab at a time: two would share the cache (images, modules) and the
 # machine's two cores. QEMU inherits the lock and holds it to the end.
-# Wait a while rather than fail: a run that just ended may still be
-# tearing down. (Its timer subshells close the lock's fd, 9>&-, so a
+# Queue rather than fail: a run that just ended may still be tearing
+# down, and a developer's demo may be running (the wait counts against
+# --timeout). (Its timer subshells close the lock's fd, 9>&-, so a
 # leftover "sleep 30" no longer holds it.)
 exec 9>"$CACHE/lab.lock"
 if ! flock -n 9; then
-	echo "lab.sh: another lab is running (lock $CACHE/lab.lock held); waiting up to 300 s" >&2
-	if ! flock -w 300 9; then
+	echo "lab.sh: another lab is running (lock $CACHE/lab.lock held); waiting up to 1800 s" >&2
+	if ! flock -w 1800 9; then
 		echo "lab.sh: another lab is still running; giving up" >&2
 		exit 1
 	fi
