@@ -95,6 +95,7 @@ int nc2_cmd_bypass(const struct nc2_opts *o, int argc, char **argv)
 	struct xs_handle *h;
 	struct bypass_req r = { .backend = 0 };
 	unsigned int x, y;
+	int rc;
 
 	(void)o;
 	if (argc < 3 || argc > 4) {
@@ -109,16 +110,19 @@ int nc2_cmd_bypass(const struct nc2_opts *o, int argc, char **argv)
 			argv[0]);
 		return NC2_EXIT_USAGE;
 	}
-	if (nc2_parse_domid("DOMID_A", argv[1], &x) ||
-	    nc2_parse_domid("DOMID_B", argv[2], &y))
-		return NC2_EXIT_USAGE;
+	rc = nc2_resolve_domain("DOMID_A", argv[1], &x);
+	if (!rc)
+		rc = nc2_resolve_domain("DOMID_B", argv[2], &y);
+	if (rc)
+		return rc;
 	if (argc == 4) {
 		if (strncmp(argv[3], "backend=", 8)) {
 			nc2_err("bypass: unknown option '%s'", argv[3]);
 			return NC2_EXIT_USAGE;
 		}
-		if (nc2_parse_domid("backend", argv[3] + 8, &r.backend))
-			return NC2_EXIT_USAGE;
+		rc = nc2_resolve_domain("backend", argv[3] + 8, &r.backend);
+		if (rc)
+			return rc;
 	}
 	if (x == y) {
 		nc2_err("bypass: a domain cannot bypass to itself");

@@ -21,15 +21,18 @@ static const char nc2_manual[] =
 "    nc2ctl - attach, detach and inspect netchannel2 (vif2) devices\n"
 "\n"
 "SYNOPSIS\n"
-"    nc2ctl [OPTIONS] attach DOMID [mac=MAC] [bridge=NAME] [handle=N]\n"
-"                            [backend=DOMID] [script=PATH]\n"
+"    nc2ctl [OPTIONS] attach DOMAIN [mac=MAC] [bridge=NAME] [handle=N]\n"
+"                            [backend=DOMAIN] [script=PATH]\n"
 "                            [max-bypasses=N] [local-trusted=0|1]\n"
 "                            [remote-trusted=0|1] [filter-mac=0|1]\n"
-"    nc2ctl [OPTIONS] detach DOMID HANDLE [backend=DOMID]\n"
-"    nc2ctl list [DOMID]\n"
-"    nc2ctl bypass enable|disable DOMID_A DOMID_B [backend=DOMID]\n"
-"    nc2ctl stats [DOMID]\n"
+"    nc2ctl [OPTIONS] detach DOMAIN HANDLE [backend=DOMAIN]\n"
+"    nc2ctl list [DOMAIN] [config-dir=DIR]\n"
+"    nc2ctl bypass enable|disable DOMAIN_A DOMAIN_B [backend=DOMAIN]\n"
+"    nc2ctl stats [DOMAIN]\n"
+"    nc2ctl [OPTIONS] agent [config-dir=DIR] [once]\n"
 "    nc2ctl --help\n"
+"\n"
+"    DOMAIN is a domain id or a domain name as 'xl list' shows it.\n"
 "\n"
 "DESCRIPTION\n"
 "    nc2ctl is the toolstack half of netchannel2: it writes the xenstore\n"
@@ -50,8 +53,8 @@ static const char nc2_manual[] =
 "        Print this manual.\n"
 "\n"
 "COMMANDS\n"
-"    attach DOMID [KEY=VALUE...]\n"
-"        Create a vif2 device for guest DOMID in one xenstore transaction:\n"
+"    attach DOMAIN [KEY=VALUE...]\n"
+"        Create a vif2 device for guest DOMAIN in one xenstore transaction:\n"
 "        the frontend directory (owned by DOMID, readable by the backend)\n"
 "        and the backend directory (owned by the backend domain, readable\n"
 "        by DOMID), both in state 1 (Initialising).  Then wait for the\n"
@@ -71,7 +74,7 @@ static const char nc2_manual[] =
 "                                 MAC (1)\n"
 "        Prints 'attached vif2 DOMID/HANDLE: ...' once the entries exist.\n"
 "\n"
-"    detach DOMID HANDLE [backend=DOMID]\n"
+"    detach DOMAIN HANDLE [backend=DOMAIN]\n"
 "        Find the backend from backend directories only: the domain\n"
 "        whose backend/vif2/DOMID/HANDLE names this device in its\n"
 "        frontend-id and frontend keys (dom0 first if several do;\n"
@@ -84,19 +87,40 @@ static const char nc2_manual[] =
 "        (for instance no driver is loaded) the entries are removed anyway\n"
 "        after a warning.\n"
 "\n"
-"    list [DOMID]\n"
-"        One line per vif2 device (of DOMID only, if given): domain,\n"
-"        handle, backend, MAC, bridge and both xenbus states; then the\n"
-"        bypass requests, if any.\n"
+"    list [DOMAIN] [config-dir=DIR]\n"
+"        One line per vif2 device (of DOMAIN only, if given): domain id,\n"
+"        handle, backend, MAC, bridge, both xenbus states, the domain's\n"
+"        name, and how it compares with the declarations in\n"
+"        /etc/nc2/domains (DECLARED: yes, differs (MAC or bridge), no);\n"
+"        then one line per declared NIC that is not live ('not-running':\n"
+"        no such domain; 'not-attached': the domain runs without it);\n"
+"        then the bypass requests, if any.\n"
 "\n"
-"    bypass enable|disable DOMID_A DOMID_B [backend=DOMID]\n"
+"    bypass enable|disable DOMAIN_A DOMAIN_B [backend=DOMAIN]\n"
 "        Ask the backend to set up (or tear down) a direct bypass ring\n"
 "        between two guests that both have a vif2 on that backend.  Only\n"
 "        the request is written; the backend reports in 'status'.\n"
 "\n"
-"    stats [DOMID]\n"
+"    stats [DOMAIN]\n"
 "        Print the counters the backend publishes for each vif2 under\n"
 "        its stats/ directory.\n"
+"\n"
+"    agent [config-dir=DIR] [once]\n"
+"        The lifecycle agent (nc2-agent.service runs it in dom0): NICs\n"
+"        declared once in DIR/NAME.cfg (default /etc/nc2/domains; see\n"
+"        nc2-domain.cfg(5)) follow their guest.  It watches xenstore's\n"
+"        @introduceDomain and @releaseDomain (and looks every 2 s) and\n"
+"        attaches the declared NICs of each new domain: after xl create,\n"
+"        xl reboot, xl restore and on the receiving side of xl migrate\n"
+"        (a domain named NAME--incoming counts as NAME).  It holds the\n"
+"        domain paused while it attaches, so a restored guest finds its\n"
+"        devices when it resumes.  When a domain is gone it runs the\n"
+"        hotplug script's offline step and removes the domain's\n"
+"        backend/vif2 directories and its bypass requests.  A NIC\n"
+"        detached by hand stays detached until the domain is new again;\n"
+"        SIGHUP applies every declaration to every running domain\n"
+"        again.  --timeout bounds each attach.  'once': one pass, then\n"
+"        exit.  Logs to standard output, one line per action.\n"
 "\n"
 "EXIT STATUS\n"
 "    0  success (detach: also when the entries were removed after a\n"
@@ -118,6 +142,9 @@ static const char nc2_manual[] =
 "        domid-a, domid-b, handle-a, handle-b, request; status, error\n"
 "    /etc/xen/scripts/vif2-bridge\n"
 "        default hotplug script\n"
+"    /etc/nc2/domains/NAME.cfg (or UUID.cfg)\n"
+"        declared NICs of domain NAME:\n"
+"        vif2 = [ 'mac=00:16:3e:00:02:01,bridge=xenbr0', ... ]\n"
 "\n"
 "    tools/nc2ctl/README.md in the nc2 sources defines every key.\n";
 
@@ -174,6 +201,19 @@ int nc2_parse_uint(const char *what, const char *s, unsigned int max,
 	return 0;
 }
 
+int nc2_parse_uint_quiet(const char *s, unsigned int max, unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!*s || *end || errno || *s < '0' || *s > '9' || v > max)
+		return -1;
+	*out = (unsigned int)v;
+	return 0;
+}
+
 int nc2_parse_domid(const char *what, const char *s, unsigned int *out)
 {
 	return nc2_parse_uint(what, s, NC2_DOMID_LIMIT - 1, out);
@@ -195,6 +235,7 @@ static const struct nc2_command nc2_commands[] = {
 	{ "list", nc2_cmd_list },
 	{ "bypass", nc2_cmd_bypass },
 	{ "stats", nc2_cmd_stats },
+	{ "agent", nc2_cmd_agent },
 };
 
 int main(int argc, char **argv)

@@ -63,6 +63,8 @@ void nc2_info(const struct nc2_opts *o, const char *fmt, ...)
 int nc2_parse_uint(const char *what, const char *s, unsigned int max,
 		   unsigned int *out);
 int nc2_parse_domid(const char *what, const char *s, unsigned int *out);
+/* As nc2_parse_uint, without a message: for names found in xenstore. */
+int nc2_parse_uint_quiet(const char *s, unsigned int max, unsigned int *out);
 
 /* ---- xs.c: thin helpers over libxenstore ---- */
 
@@ -110,6 +112,15 @@ int nc2_xs_wait(struct xs_handle *h, const char *const *paths, int n,
 
 const char *nc2_state_name(int state);
 
+/* /local/domain/@domid/name (malloc'd), or NULL. */
+char *nc2_domain_name(struct xs_handle *h, unsigned int domid);
+/*
+ * @s is a domain id or a domain name (as xl shows it).  Returns 0 and
+ * sets *@out, NC2_EXIT_USAGE for a malformed id, NC2_EXIT_ERROR when no
+ * or several domains have that name (message printed).
+ */
+int nc2_resolve_domain(const char *what, const char *s, unsigned int *out);
+
 /* ---- vif2.c ---- */
 int nc2_cmd_attach(const struct nc2_opts *o, int argc, char **argv);
 int nc2_cmd_detach(const struct nc2_opts *o, int argc, char **argv);
@@ -120,9 +131,52 @@ int nc2_cmd_stats(const struct nc2_opts *o, int argc, char **argv);
 void nc2_fe_path(char *buf, unsigned int domid, unsigned int handle);
 void nc2_be_path(char *buf, unsigned int backend, unsigned int domid,
 		 unsigned int handle);
+/* Clean up a device of a domain that no longer exists (no waiting). */
+int nc2_remove_orphan(struct xs_handle *h, const struct nc2_opts *o,
+		      unsigned int backend, unsigned int domid,
+		      unsigned int handle);
 /* Lowest vif2 handle of @domid served by @backend, or -1. */
 int nc2_first_handle(struct xs_handle *h, xs_transaction_t t,
 		     unsigned int backend, unsigned int domid);
+
+/* ---- domcfg.c: declared NICs, /etc/nc2/domains/<name>.cfg ---- */
+#define NC2_DEFAULT_CFG_DIR "/etc/nc2/domains"
+#define NC2_CFG_MAX_NICS    16
+#define NC2_CFG_MAX_ITEMS   16
+
+struct nc2_domcfg {
+	char path[NC2_PATH_MAX];
+	unsigned int n;				/* NICs declared */
+	char spec[NC2_CFG_MAX_NICS][512];	/* 'k=v,k=v' each */
+};
+
+/* One declared NIC, as "nc2ctl attach" arguments (without the domain). */
+struct nc2_nic {
+	unsigned int handle;
+	char mac[18];
+	char bridge[32];
+	int argc;
+	char item[NC2_CFG_MAX_ITEMS][128];
+};
+
+/* Parse a config text; 0, or -1 with a message naming @path:line. */
+int nc2_domcfg_parse(const char *path, const char *text, size_t len,
+		     struct nc2_domcfg *c);
+/* Load @path: 0 loaded, 1 no such file, -1 error (message printed). */
+int nc2_domcfg_load(const char *path, struct nc2_domcfg *c);
+/* @dir/@name.cfg, else @dir/@uuid.cfg: 0 found, 1 none, -1 error. */
+int nc2_domcfg_find(const char *dir, const char *name, const char *uuid,
+		    struct nc2_domcfg *c);
+/*
+ * NIC @i of @c for domain @name: attach arguments with handle= (the
+ * NIC's index unless given) and mac= (derived from @name and the handle
+ * unless given) filled in.  0, or -1 with a message.
+ */
+int nc2_domcfg_nic(const struct nc2_domcfg *c, unsigned int i,
+		   const char *name, struct nc2_nic *nic);
+
+/* ---- agent.c ---- */
+int nc2_cmd_agent(const struct nc2_opts *o, int argc, char **argv);
 
 /* ---- bypass.c ---- */
 int nc2_cmd_bypass(const struct nc2_opts *o, int argc, char **argv);

@@ -10,11 +10,13 @@
  * interface on the bridge.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -127,16 +129,19 @@ bad:
 	return -1;
 }
 
+/* Returns 0, or the exit status: NC2_EXIT_USAGE, or NC2_EXIT_ERROR for a
+ * domain name that names no domain. */
 static int parse_attach_args(struct vif2_cfg *c, int argc, char **argv)
 {
-	int i;
+	int i, rc;
 
 	if (argc < 1) {
 		nc2_err("attach: missing DOMID");
-		return -1;
+		return NC2_EXIT_USAGE;
 	}
-	if (nc2_parse_domid("DOMID", argv[0], &c->domid))
-		return -1;
+	rc = nc2_resolve_domain("DOMID", argv[0], &c->domid);
+	if (rc)
+		return rc;
 	for (i = 1; i < argc; i++) {
 		char *eq = strchr(argv[i], '=');
 		const char *v;
@@ -145,60 +150,61 @@ static int parse_attach_args(struct vif2_cfg *c, int argc, char **argv)
 		if (!eq) {
 			nc2_err("attach: expected KEY=VALUE, got '%s'",
 				argv[i]);
-			return -1;
+			return NC2_EXIT_USAGE;
 		}
 		klen = eq - argv[i];
 		v = eq + 1;
 #define KEY(name) (klen == strlen(name) && !strncmp(argv[i], name, klen))
 		if (KEY("mac")) {
 			if (parse_mac(v, c->mac))
-				return -1;
+				return NC2_EXIT_USAGE;
 		} else if (KEY("bridge")) {
 			if (!*v || strlen(v) > 15 || strpbrk(v, "/ \t")) {
 				nc2_err("bad bridge name '%s'", v);
-				return -1;
+				return NC2_EXIT_USAGE;
 			}
 			c->bridge = v;
 		} else if (KEY("handle")) {
 			if (nc2_parse_uint("handle", v, NC2_MAX_HANDLE,
 					   &c->handle))
-				return -1;
+				return NC2_EXIT_USAGE;
 			c->handle_set = true;
 		} else if (KEY("backend")) {
-			if (nc2_parse_domid("backend", v, &c->backend))
-				return -1;
+			rc = nc2_resolve_domain("backend", v, &c->backend);
+			if (rc)
+				return rc;
 		} else if (KEY("script")) {
 			if (v[0] != '/') {
 				nc2_err("script must be an absolute path");
-				return -1;
+				return NC2_EXIT_USAGE;
 			}
 			c->script = v;
 		} else if (KEY("max-bypasses")) {
 			if (nc2_parse_uint("max-bypasses", v, 64,
 					   &c->max_bypasses))
-				return -1;
+				return NC2_EXIT_USAGE;
 		} else if (KEY("local-trusted")) {
 			if (nc2_parse_uint("local-trusted", v, 1,
 					   &c->local_trusted))
-				return -1;
+				return NC2_EXIT_USAGE;
 		} else if (KEY("remote-trusted")) {
 			if (nc2_parse_uint("remote-trusted", v, 1,
 					   &c->remote_trusted))
-				return -1;
+				return NC2_EXIT_USAGE;
 		} else if (KEY("filter-mac")) {
 			if (nc2_parse_uint("filter-mac", v, 1, &c->filter_mac))
-				return -1;
+				return NC2_EXIT_USAGE;
 		} else {
 			nc2_err("attach: unknown option '%.*s'", (int)klen,
 				argv[i]);
-			return -1;
+			return NC2_EXIT_USAGE;
 		}
 #undef KEY
 	}
 	if (c->backend == c->domid) {
 		nc2_err("backend domain %u is the frontend domain itself",
 			c->backend);
-		return -1;
+		return NC2_EXIT_USAGE;
 	}
 	return 0;
 }
@@ -402,8 +408,9 @@ int nc2_cmd_attach(const struct nc2_opts *o, int argc, char **argv)
 	struct state_wait w;
 	int rc;
 
-	if (parse_attach_args(&c, argc, argv))
-		return NC2_EXIT_USAGE;
+	rc = parse_attach_args(&c, argc, argv);
+	if (rc)
+		return rc;
 	if (!c.mac[0] && random_mac(c.mac))
 		return NC2_EXIT_ERROR;
 	h = nc2_xs();
@@ -584,8 +591,10 @@ int nc2_cmd_detach(const struct nc2_opts *o, int argc, char **argv)
 		nc2_err("detach: expected DOMID HANDLE [backend=DOMID]");
 		return NC2_EXIT_USAGE;
 	}
-	if (nc2_parse_domid("DOMID", argv[0], &d.domid) ||
-	    nc2_parse_uint("HANDLE", argv[1], NC2_MAX_HANDLE, &d.handle))
+	rc = nc2_resolve_domain("DOMID", argv[0], &d.domid);
+	if (rc)
+		return rc;
+	if (nc2_parse_uint("HANDLE", argv[1], NC2_MAX_HANDLE, &d.handle))
 		return NC2_EXIT_USAGE;
 	if (argc == 3) {
 		if (strncmp(argv[2], "backend=", 8)) {
@@ -593,8 +602,9 @@ int nc2_cmd_detach(const struct nc2_opts *o, int argc, char **argv)
 				argv[2]);
 			return NC2_EXIT_USAGE;
 		}
-		if (nc2_parse_domid("backend", argv[2] + 8, &b))
-			return NC2_EXIT_USAGE;
+		rc = nc2_resolve_domain("backend", argv[2] + 8, &b);
+		if (rc)
+			return rc;
 		want = (int)b;
 	}
 	h = nc2_xs();
@@ -640,6 +650,33 @@ int nc2_cmd_detach(const struct nc2_opts *o, int argc, char **argv)
 }
 
 /*
+ * A device whose guest is gone (no /local/domain/<domid>): nobody is left
+ * to answer a Closing, so do not wait; run the hotplug script's offline
+ * step if online had run, then remove both directories.  Used by the
+ * agent when a domain dies (xl destroy, shutdown, reboot, the source of
+ * a migration).
+ */
+int nc2_remove_orphan(struct xs_handle *h, const struct nc2_opts *o,
+		      unsigned int backend, unsigned int domid,
+		      unsigned int handle)
+{
+	struct detach_req d = {
+		.domid = domid, .handle = handle, .backend = backend,
+	};
+	char path[NC2_PATH_MAX];
+
+	nc2_fe_path(d.fe, domid, handle);
+	nc2_be_path(d.be, backend, domid, handle);
+	nc2_path(path, "%s/hotplug-status", d.be);
+	if (nc2_xs_exists(h, XBT_NULL, path) &&
+	    run_hotplug(h, o, d.be, domid, handle, "offline"))
+		nc2_warn("continuing despite hotplug script failure");
+	if (nc2_xs_transact(h, remove_txn, &d))
+		return -1;
+	return 0;
+}
+
+/*
  * Call @fn for every vif2 device in xenstore (optionally only those of
  * frontend domain @only), walking the backend directories of all domains.
  */
@@ -681,43 +718,177 @@ static int for_each_vif2(struct xs_handle *h, int only,
 	return count;
 }
 
+/* One row of "list": a live device, a declared NIC, or both. */
+struct list_row {
+	int domid, backend;	/* -1: not running / not attached */
+	unsigned int handle;
+	char name[65];
+	char mac[18], bridge[32];
+	int bs, fs;
+	const char *declared;	/* yes, no, differs; declared-only rows:
+				 * "not running" or "not attached" */
+};
+
+struct list_ctx {
+	struct list_row *rows;
+	unsigned int n, cap;
+};
+
+static struct list_row *list_add(struct list_ctx *l)
+{
+	struct list_row *r;
+
+	if (l->n == l->cap) {
+		unsigned int cap = l->cap ? 2 * l->cap : 16;
+
+		r = realloc(l->rows, cap * sizeof(*r));
+		if (!r)
+			return NULL;
+		l->rows = r;
+		l->cap = cap;
+	}
+	r = &l->rows[l->n++];
+	memset(r, 0, sizeof(*r));
+	return r;
+}
+
 static void list_one(struct xs_handle *h, unsigned int b, unsigned int d,
 		     unsigned int hd, void *arg)
 {
 	char be[NC2_PATH_MAX], fe[NC2_PATH_MAX], p[NC2_PATH_MAX];
-	char *mac, *bridge;
-	int bs, fs;
+	struct list_row *r = list_add(arg);
+	char *mac, *bridge, *name;
 
-	(void)arg;
+	if (!r)
+		return;
 	nc2_be_path(be, b, d, hd);
 	nc2_fe_path(fe, d, hd);
 	nc2_path(p, "%s/mac", be);
 	mac = nc2_xs_read(h, XBT_NULL, p);
 	nc2_path(p, "%s/bridge", be);
 	bridge = nc2_xs_read(h, XBT_NULL, p);
+	name = nc2_domain_name(h, d);
+	r->domid = (int)d;
+	r->backend = (int)b;
+	r->handle = hd;
+	snprintf(r->mac, sizeof(r->mac), "%s", mac ? mac : "-");
+	snprintf(r->bridge, sizeof(r->bridge), "%s", bridge ? bridge : "-");
+	snprintf(r->name, sizeof(r->name), "%s", name ? name : "-");
 	nc2_path(p, "%s/state", be);
-	bs = nc2_xs_read_int(h, XBT_NULL, p, -1);
+	r->bs = nc2_xs_read_int(h, XBT_NULL, p, -1);
 	nc2_path(p, "%s/state", fe);
-	fs = nc2_xs_read_int(h, XBT_NULL, p, -1);
-	printf("%-6u %-6u %-7u %-17s %-10s %-12s %-12s\n", d, hd, b,
-	       mac ? mac : "-", bridge ? bridge : "-", nc2_state_name(bs),
-	       nc2_state_name(fs));
+	r->fs = nc2_xs_read_int(h, XBT_NULL, p, -1);
+	r->declared = "no";
 	free(mac);
 	free(bridge);
+	free(name);
 }
 
+/* The running domain a config file's key (name or UUID) names, or -1. */
+static int domain_of_key(struct xs_handle *h, const char *key)
+{
+	unsigned int i, n, d;
+	char path[NC2_PATH_MAX];
+	int found = -1;
+	char **doms;
+
+	doms = xs_directory(h, XBT_NULL, "/local/domain", &n);
+	for (i = 0; doms && i < n && found < 0; i++) {
+		char *v;
+
+		if (nc2_parse_uint_quiet(doms[i], NC2_DOMID_LIMIT - 1, &d))
+			continue;
+		v = nc2_domain_name(h, d);
+		if (v && !strcmp(v, key))
+			found = (int)d;
+		free(v);
+		nc2_path(path, "/local/domain/%u/vm", d);
+		v = nc2_xs_read(h, XBT_NULL, path);
+		if (found < 0 && v && strlen(v) > 36 &&
+		    !strcmp(v + strlen(v) - 36, key) && strlen(key) == 36)
+			found = (int)d;
+		free(v);
+	}
+	free(doms);
+	return found;
+}
+
+/* Join the declarations in @dir with the live rows. */
+static void list_declared(struct xs_handle *h, const char *dir, int only,
+			  struct list_ctx *l)
+{
+	struct nc2_domcfg *cfg = malloc(sizeof(*cfg));
+	struct dirent *de;
+	struct nc2_nic nic;
+	unsigned int i, k;
+	DIR *dp;
+
+	dp = cfg ? opendir(dir) : NULL;
+	while (dp && (de = readdir(dp))) {
+		char key[65], path[NC2_PATH_MAX];
+		size_t n = strlen(de->d_name);
+		int d;
+
+		if (n <= 4 || n - 4 >= sizeof(key) || de->d_name[0] == '.' ||
+		    strcmp(de->d_name + n - 4, ".cfg"))
+			continue;
+		snprintf(key, sizeof(key), "%.*s", (int)(n - 4), de->d_name);
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (nc2_domcfg_load(path, cfg))
+			continue;
+		d = domain_of_key(h, key);
+		if (only >= 0 && d != only)
+			continue;
+		for (i = 0; i < cfg->n; i++) {
+			struct list_row *r = NULL;
+
+			if (nc2_domcfg_nic(cfg, i, key, &nic))
+				continue;
+			for (k = 0; d >= 0 && k < l->n; k++)
+				if (l->rows[k].domid == d &&
+				    l->rows[k].handle == nic.handle &&
+				    l->rows[k].backend >= 0)
+					r = &l->rows[k];
+			if (r) {
+				r->declared = strcasecmp(r->mac, nic.mac) ||
+					      strcmp(r->bridge, nic.bridge) ?
+					      "differs" : "yes";
+				continue;
+			}
+			r = list_add(l);
+			if (!r)
+				break;
+			r->domid = d;
+			r->backend = -1;
+			r->handle = nic.handle;
+			snprintf(r->name, sizeof(r->name), "%s", key);
+			snprintf(r->mac, sizeof(r->mac), "%s", nic.mac);
+			snprintf(r->bridge, sizeof(r->bridge), "%s",
+				 nic.bridge);
+			r->bs = r->fs = -1;
+			r->declared = d < 0 ? "not-running" : "not-attached";
+		}
+	}
+	if (dp)
+		closedir(dp);
+	free(cfg);
+}
+
+/* [DOMAIN]: 0 (*@out = -1 if absent) or an exit status. */
 static int parse_opt_domid(int argc, char **argv, const char *cmd, int *out)
 {
 	unsigned int d;
+	int rc;
 
 	*out = -1;
 	if (argc > 1) {
 		nc2_err("%s: expected at most one DOMID", cmd);
-		return -1;
+		return NC2_EXIT_USAGE;
 	}
 	if (argc == 1) {
-		if (nc2_parse_domid("DOMID", argv[0], &d))
-			return -1;
+		rc = nc2_resolve_domain("DOMID", argv[0], &d);
+		if (rc)
+			return rc;
 		*out = (int)d;
 	}
 	return 0;
@@ -725,12 +896,21 @@ static int parse_opt_domid(int argc, char **argv, const char *cmd, int *out)
 
 int nc2_cmd_list(const struct nc2_opts *o, int argc, char **argv)
 {
+	const char *dir = NC2_DEFAULT_CFG_DIR;
+	struct list_ctx l = { 0 };
 	struct xs_handle *h;
-	int only;
+	char idbuf[3][12];
+	unsigned int i;
+	int only, rc;
 
 	(void)o;
-	if (parse_opt_domid(argc, argv, "list", &only))
-		return NC2_EXIT_USAGE;
+	if (argc > 0 && !strncmp(argv[argc - 1], "config-dir=", 11)) {
+		dir = argv[argc - 1] + 11;
+		argc--;
+	}
+	rc = parse_opt_domid(argc, argv, "list", &only);
+	if (rc)
+		return rc;
 	h = nc2_xs();
 	if (!h)
 		return NC2_EXIT_ERROR;
@@ -738,9 +918,24 @@ int nc2_cmd_list(const struct nc2_opts *o, int argc, char **argv)
 		nc2_err("unknown domain %d", only);
 		return NC2_EXIT_ERROR;
 	}
-	printf("%-6s %-6s %-7s %-17s %-10s %-12s %-12s\n", "DOMID", "HANDLE",
-	       "BACKEND", "MAC", "BRIDGE", "BE-STATE", "FE-STATE");
-	for_each_vif2(h, only, list_one, NULL);
+	for_each_vif2(h, only, list_one, &l);
+	list_declared(h, dir, only, &l);
+	printf("%-6s %-6s %-7s %-17s %-10s %-12s %-12s %-16s %s\n", "DOMID",
+	       "HANDLE", "BACKEND", "MAC", "BRIDGE", "BE-STATE", "FE-STATE",
+	       "DOMAIN", "DECLARED");
+	for (i = 0; i < l.n; i++) {
+		const struct list_row *r = &l.rows[i];
+
+		snprintf(idbuf[0], sizeof(idbuf[0]), "%d", r->domid);
+		snprintf(idbuf[1], sizeof(idbuf[1]), "%u", r->handle);
+		snprintf(idbuf[2], sizeof(idbuf[2]), "%d", r->backend);
+		printf("%-6s %-6s %-7s %-17s %-10s %-12s %-12s %-16s %s\n",
+		       r->domid < 0 ? "-" : idbuf[0], idbuf[1],
+		       r->backend < 0 ? "-" : idbuf[2], r->mac, r->bridge,
+		       nc2_state_name(r->bs), nc2_state_name(r->fs), r->name,
+		       r->declared);
+	}
+	free(l.rows);
 	nc2_list_bypasses(h, only);
 	return NC2_EXIT_OK;
 }
@@ -776,11 +971,12 @@ static void stats_one(struct xs_handle *h, unsigned int b, unsigned int d,
 int nc2_cmd_stats(const struct nc2_opts *o, int argc, char **argv)
 {
 	struct xs_handle *h;
-	int only;
+	int only, rc;
 
 	(void)o;
-	if (parse_opt_domid(argc, argv, "stats", &only))
-		return NC2_EXIT_USAGE;
+	rc = parse_opt_domid(argc, argv, "stats", &only);
+	if (rc)
+		return rc;
 	h = nc2_xs();
 	if (!h)
 		return NC2_EXIT_ERROR;

@@ -254,3 +254,52 @@ const char *nc2_state_name(int state)
 		return "-";
 	return names[state];
 }
+
+char *nc2_domain_name(struct xs_handle *h, unsigned int domid)
+{
+	char path[NC2_PATH_MAX];
+
+	nc2_path(path, "/local/domain/%u/name", domid);
+	return nc2_xs_read(h, XBT_NULL, path);
+}
+
+int nc2_resolve_domain(const char *what, const char *s, unsigned int *out)
+{
+	unsigned int i, n, found = 0;
+	struct xs_handle *h;
+	char **doms;
+
+	if (*s >= '0' && *s <= '9')
+		return nc2_parse_domid(what, s, out) ? NC2_EXIT_USAGE : 0;
+	if (!*s || strlen(s) > 64) {
+		nc2_err("bad %s '%s': expected a domain id or name", what, s);
+		return NC2_EXIT_USAGE;
+	}
+	h = nc2_xs();
+	if (!h)
+		return NC2_EXIT_ERROR;
+	/* Names are not unique to xenstore; to xl they are.  Insist. */
+	doms = xs_directory(h, XBT_NULL, "/local/domain", &n);
+	for (i = 0; doms && i < n; i++) {
+		unsigned int d;
+		char *name;
+
+		if (nc2_parse_uint_quiet(doms[i], NC2_DOMID_LIMIT - 1, &d))
+			continue;
+		name = nc2_domain_name(h, d);
+		if (name && !strcmp(name, s)) {
+			*out = d;
+			found++;
+		}
+		free(name);
+	}
+	free(doms);
+	if (found == 1)
+		return 0;
+	if (found)
+		nc2_err("%s: %u domains are named '%s'; give the domain id",
+			what, found, s);
+	else
+		nc2_err("unknown domain '%s' (no domain of that name)", s);
+	return NC2_EXIT_ERROR;
+}
