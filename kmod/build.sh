@@ -83,6 +83,7 @@ build() {
 	local kd=$1 extra=$2 allow=${3:-} m out
 	for m in $mods; do
 		out=$cache/build-$m.log
+		log "make $m.ko against $kd (log $out)"
 		# shellcheck disable=SC2086
 		if ! make -C "$kd" M="$kmod/$m" W=1 KCFLAGS=-Werror $extra \
 			modules >"$out" 2>&1; then
