@@ -8,7 +8,8 @@ REPO=$(cd "$LAB/../.." && pwd)
 
 usage() {
 	cat <<EOF
-usage: lab.sh [--smoke | --hostile [--attacks LIST]] [--patched-kernel]
+usage: lab.sh [--smoke | --hostile [--attacks LIST] | --lifecycle]
+              [--patched-kernel]
               [--no-nc2] [--json FILE] [--out DIR] [--secs N] [--timeout S]
               [--no-apt]
 
@@ -24,6 +25,16 @@ usage: lab.sh [--smoke | --hostile [--attacks LIST]] [--patched-kernel]
                  refs/pages and memory back to baseline, dom0 CPU, and
                  the honest guest's traffic; ends with exactly
                  "lab hostile: N passed, M failed"
+  --lifecycle    what an admin does: the nc2 packages (tools/nc2 package)
+                 are built and installed into the images (DKMS builds the
+                 modules for the lab's kernel; nc2-utils' files as dpkg
+                 unpacks them), the NICs are declared in
+                 /etc/nc2/domains, the agent runs as its systemd unit
+                 would, and domu1 goes through xl create, reboot, save +
+                 restore, migrate to localhost and destroy; after each
+                 step its vif2 must be Connected with traffic and nothing
+                 of the old domid left in xenstore; ends with exactly
+                 "lab lifecycle: N passed, M failed"
   --attacks LIST with --hostile: only these attacks (comma-separated
                  names, e.g. f03-finish-owed-ring-full,event-storm; for
                  reproducing one); the "at least 14" rule then does not
@@ -56,11 +67,12 @@ EOF
 }
 
 ARGS=("$@")
-SMOKE=0 HOSTILE=0 NONC2=0 ATTACKS= JSON= OUT= SECS=8 TMO= APT=1 PATCHED=0
+SMOKE=0 HOSTILE=0 LIFECYCLE=0 NONC2=0 ATTACKS= JSON= OUT= SECS=8 TMO= APT=1 PATCHED=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--smoke) SMOKE=1 ;;
 	--hostile) HOSTILE=1 ;;
+	--lifecycle) LIFECYCLE=1 ;;
 	--no-nc2) NONC2=1 ;;
 	--attacks) ATTACKS=$2; shift ;;
 	--patched-kernel) PATCHED=1 ;;
@@ -75,8 +87,12 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [[ "$SECS" =~ ^[0-9]+$ ]] || { echo "lab.sh: bad --secs" >&2; exit 2; }
-if [ $SMOKE = 1 ] && [ $HOSTILE = 1 ]; then
-	echo "lab.sh: --smoke and --hostile exclude each other" >&2
+if [ $((SMOKE + HOSTILE + LIFECYCLE)) -gt 1 ]; then
+	echo "lab.sh: --smoke, --hostile and --lifecycle exclude each other" >&2
+	exit 2
+fi
+if [ $LIFECYCLE = 1 ] && [ $NONC2 = 1 ]; then
+	echo "lab.sh: --lifecycle is about nc2; it cannot run with --no-nc2" >&2
 	exit 2
 fi
 if [ -n "$ATTACKS" ] && { [ $HOSTILE = 0 ] || ! [[ "$ATTACKS" =~ ^[a-z0-9,-]+$ ]]; }; then
@@ -94,6 +110,7 @@ fi
 if [ -z "$TMO" ]; then
 	if [ $SMOKE = 1 ]; then TMO=600
 	elif [ $HOSTILE = 1 ]; then TMO=2400
+	elif [ $LIFECYCLE = 1 ]; then TMO=2400
 	else TMO=1200
 	fi
 	# A first --patched-kernel run builds the kernel (7 min idle here).
@@ -118,6 +135,11 @@ if [ -z "${NC2_LAB_INNER:-}" ]; then
 			np=$(grep -c 'NC2LAB CHECK PASS hostile-' "$OUT/serial.log" 2>/dev/null)
 			nf=$(grep -c 'NC2LAB CHECK FAIL hostile-' "$OUT/serial.log" 2>/dev/null)
 			echo "lab hostile: ${np:-0} passed, $((${nf:-0} + 1)) failed"
+		fi
+		if [ $LIFECYCLE = 1 ]; then
+			np=$(grep -c 'NC2LAB CHECK PASS lifecycle-' "$OUT/serial.log" 2>/dev/null)
+			nf=$(grep -c 'NC2LAB CHECK FAIL lifecycle-' "$OUT/serial.log" 2>/dev/null)
+			echo "lab lifecycle: ${np:-0} passed, $((${nf:-0} + 1)) failed"
 		fi
 	fi
 	exit $rc
@@ -244,6 +266,7 @@ ls -l "$CACHE"/*.gz "$CACHE/xen.elf" >>"$OUT/images.log"
 MODE=full
 [ $SMOKE = 1 ] && MODE=smoke
 [ $HOSTILE = 1 ] && MODE=hostile
+[ $LIFECYCLE = 1 ] && MODE=lifecycle
 XENCMD="dom0_mem=1024M,max:1024M dom0_max_vcpus=2 console=com1 com1=115200,8n1"
 XENCMD="$XENCMD loglvl=all guest_loglvl=all"
 DOM0CMD="console=hvc0 earlyprintk=xen rdinit=/init loglevel=4"
@@ -327,6 +350,32 @@ elif [ "$END_RC" != 0 ]; then
 	echo "lab: dom0 reported failures (rc=$END_RC):"
 	grep 'NC2LAB LOG .*FAILED' "$SERIAL" | sed 's/^/   /'
 	FAIL=1
+fi
+
+if [ $LIFECYCLE = 1 ]; then
+	grep '^[A-Z]* lifecycle-' "$OUT/checks.txt" >"$OUT/lifecycle.txt"
+	if [ -z "$END_RC" ] || grep -qE 'Kernel panic|Hardware Dom0 crashed|FATAL TRAP' "$SERIAL"; then
+		echo "FAIL lifecycle-dom0-alive dom0 died or never finished (no NC2LAB END, or a panic on the console)" >>"$OUT/lifecycle.txt"
+	fi
+	echo
+	sed 's/^/   /' "$OUT/lifecycle.txt"
+	NP=$(grep -c '^PASS' "$OUT/lifecycle.txt")
+	NF=$(grep -c '^FAIL' "$OUT/lifecycle.txt")
+	T_L0=$(tstamp 'NC2LAB STEP .*lifecycle: xl create')
+	echo
+	echo "timings: lifecycle steps from ${T_L0:-?}s to ${T_END:-?}s after QEMU start;" \
+		"whole run $(elapsed)s" | tee -a "$OUT/timings.txt"
+	# create, list, reboot, save-restore, migrate, destroy,
+	# list-declared, recreate, agent-alive, dom0-kernel-quiet
+	if [ "$NP" -lt 8 ]; then
+		echo "lab: only $NP lifecycle checks passed; the suite needs at least 8"
+		FAIL=1
+	fi
+	[ "$NF" = 0 ] || FAIL=1
+	[ -z "$JSON" ] || cp "$OUT/results.jsonl" "$JSON" || FAIL=1
+	echo "logs: $OUT"
+	echo "lab lifecycle: $NP passed, $NF failed"
+	exit $FAIL
 fi
 
 if [ $HOSTILE = 1 ]; then

@@ -50,7 +50,8 @@ base_root() {
 		ln -sf xenstore "$r/usr/bin/xenstore-$a"
 	done
 	install -m644 "$LAB"/guest/lab-lib.sh "$LAB"/guest/nc2-hooks.sh \
-		"$LAB"/guest/hostile.sh "$r/lib/nc2lab/"
+		"$LAB"/guest/hostile.sh "$LAB"/guest/lifecycle.sh \
+		"$r/lib/nc2lab/"
 }
 
 mkcpio() {

@@ -19,7 +19,11 @@ nc2_ip() { echo "192.0.2.$((138 + $1))"; }
 # ---- domU side ----
 
 nc2_domu_init() {
-	if [ -f $NC2_KO/netfront2.ko ]; then
+	# Installed from the nc2-dkms package (lab.sh --lifecycle): the
+	# module lives in the kernel's module tree, as on an admin's guest.
+	if modprobe -q netfront2 2>/dev/null; then
+		lab_log "netfront2 loaded (modprobe: $(modinfo -n netfront2 2>/dev/null))"
+	elif [ -f $NC2_KO/netfront2.ko ]; then
 		insmod $NC2_KO/netfront2.ko && lab_log "netfront2 loaded" ||
 			lab_log "insmod netfront2 failed"
 	fi
@@ -39,8 +43,16 @@ nc2_domu_unload() {
 # Sets NC2=1 when the modules and nc2ctl are all there, else NC2=0.
 # NC2_NB_ARGS: netback2 module parameters (the hostile suite's stall_ms).
 nc2_dom0_init() {
+	local m
 	NC2=0
-	if [ ! -f $NC2_KO/netback2.ko ] || [ ! -f $NC2_KO/netfront2.ko ] ||
+	if [ -f /usr/lib/modules-load.d/nc2.conf ]; then
+		# Installed from the packages (lab.sh --lifecycle): load what
+		# the package's modules-load.d entry names, as systemd would.
+		for m in $(grep -v '^#' /usr/lib/modules-load.d/nc2.conf); do
+			modprobe $m || { fail "modprobe $m (nc2-dkms)"; return 1; }
+		done
+		lab_log "modules from the packages: $(modinfo -n netback2)"
+	elif [ ! -f $NC2_KO/netback2.ko ] || [ ! -f $NC2_KO/netfront2.ko ] ||
 	   ! command -v nc2ctl >/dev/null 2>&1; then
 		if [ "$NC2_WANT" = 1 ]; then
 			echo "NC2: modules or nc2ctl missing from the image"
@@ -50,7 +62,8 @@ nc2_dom0_init() {
 		echo "NC2: modules absent (--no-nc2), skipping"
 		return 0
 	fi
-	if ! insmod $NC2_KO/netback2.ko $NC2_NB_ARGS; then
+	if ! lsmod | grep -q '^netback2 ' &&
+	   ! insmod $NC2_KO/netback2.ko $NC2_NB_ARGS; then
 		fail "insmod netback2 $NC2_NB_ARGS"
 		return 1
 	fi

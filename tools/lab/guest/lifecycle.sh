@@ -1,0 +1,240 @@
+# lifecycle.sh - the lab's lifecycle suite (busybox sh, sourced by
+# init-dom0; tools/lab/lab.sh --lifecycle).
+#
+# What an admin does, and nothing more: the NICs are declared once in
+# /etc/nc2/domains/<name>.cfg, the agent runs as nc2-agent.service would
+# run it, and the guests come and go with xl alone (create, reboot, save
+# and restore, migrate to localhost, destroy).  After each step: the
+# vif2 is Connected for the new domid with nobody having run nc2ctl
+# attach, traffic flows (ping and iperf3 from dom0 to the guest's vif2),
+# and nothing of the old domid is left in xenstore (backend/vif2 of every
+# domain, its device/vif2, bypass requests naming it).  One CHECK line per
+# step; lab.sh counts them into "lab lifecycle: N passed, M failed".
+
+LC_DIR=/etc/nc2/domains
+LC_IP=192.0.2.139	# domu1's vif2 (nc2_ip 1)
+LC_LOG=/var/log/nc2-agent.log
+
+# Guest kernel command line additions: the guest configures its vif2
+# itself whenever one appears (as its own network config would).
+lc_domu_extra() {
+	echo "nc2lab.vif2mac=$(nc2_mac $1) nc2lab.vif2ip=$(nc2_ip $1)/25"
+}
+
+# lc_setup: declare both guests' NICs, start the agent the way the
+# package's unit starts it (its ExecStart line), before any xl create.
+lc_setup() {
+	local unit=/lib/systemd/system/nc2-agent.service cmd
+	mkdir -p $LC_DIR
+	for n in 1 2; do
+		cat >$LC_DIR/domu$n.cfg <<EOF
+# domu$n's nc2 NICs (nc2-domain.cfg(5))
+vif2 = [ 'mac=$(nc2_mac $n),bridge=br1' ]
+EOF
+	done
+	if [ -f $unit ]; then
+		cmd=$(sed -n 's/^ExecStart=//p' $unit | head -1)
+		lab_log "agent from $unit: $cmd"
+	else
+		cmd="nc2ctl agent"
+		lab_log "agent: no $unit in the image, running '$cmd'"
+	fi
+	# shellcheck disable=SC2086
+	$cmd >$LC_LOG 2>&1 &
+	LC_AGENT=$!
+	sleep 1
+	if kill -0 $LC_AGENT 2>/dev/null; then
+		lab_step "lifecycle: agent running (pid $LC_AGENT)"
+	else
+		lab_check FAIL lifecycle-agent-start "$(tail -3 $LC_LOG | tr '\n' ' ')"
+		fail "nc2 agent did not start"
+	fi
+}
+
+lc_domid() { xl domid domu1 2>/dev/null; }
+
+# lc_new_domid OLD TIMEOUT_S : wait for domu1 to exist with a domid other
+# than OLD; prints it.
+lc_new_domid() {
+	local i=0 d
+	while :; do
+		d=$(lc_domid)
+		[ -n "$d" ] && [ "$d" != "$1" ] && echo "$d" && return 0
+		i=$((i + 1))
+		[ $i -gt $(($2 * 5)) ] && return 1
+		sleep 0.2
+	done
+}
+
+# lc_connected D : vif2 D/0 Connected on both ends within 90 s.
+lc_connected() {
+	local i=0
+	while [ "$(xenstore-read /local/domain/0/backend/vif2/$1/0/state 2>/dev/null)" != 4 ] ||
+	      [ "$(xenstore-read /local/domain/$1/device/vif2/0/state 2>/dev/null)" != 4 ]; do
+		i=$((i + 1))
+		[ $i -gt 450 ] && return 1
+		sleep 0.2
+	done
+}
+
+# lc_traffic : the guest answers on its vif2 (it may still be setting its
+# address: up to 60 s for the first reply), then ping and iperf3.
+# Prints "rtt=..us ..Gbit/s".
+lc_traffic() {
+	local i=0 r g
+	while ! ping -c 1 -W 1 $LC_IP >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -gt 60 ] && echo "no reply from $LC_IP" && return 1
+		sleep 0.5
+	done
+	r=$(lab_ping $LC_IP 5) || { echo "ping lost"; return 1; }
+	g=$(lab_iperf $LC_IP 3) || { echo "iperf3 failed"; return 1; }
+	echo "rtt=${r}us ${g}Gbit/s"
+}
+
+# lc_leftovers D : what xenstore still holds for domid D (empty: clean).
+lc_leftovers() {
+	local b p
+	for b in $(xenstore-list /local/domain 2>/dev/null); do
+		xenstore-exists /local/domain/$b/backend/vif2/$1 2>/dev/null &&
+			echo "backend/vif2/$1 in domain $b"
+		for p in $(xenstore-list /local/domain/$b/nc2/bypass 2>/dev/null); do
+			case "-$p-" in *-$1-*) echo "bypass $p in domain $b" ;; esac
+		done
+	done
+	xenstore-exists /local/domain/$1/device/vif2 2>/dev/null &&
+		echo "/local/domain/$1/device/vif2"
+}
+
+# lc_clean D : wait up to 30 s for D's leftovers to go; prints them if not.
+lc_clean() {
+	local i=0 left
+	while left=$(lc_leftovers "$1"); [ -n "$left" ]; do
+		i=$((i + 1))
+		[ $i -gt 150 ] && echo "$left" | tr '\n' ';' && return 1
+		sleep 0.2
+	done
+}
+
+# lc_step NAME OLD_DOMID DETAIL : after a lifecycle step, domu1 must have
+# a vif2 Connected under its new domid, pass traffic, and (when OLD is
+# given) nothing of OLD may be left.
+lc_step() {
+	local name=$1 old=$2 what=$3 d t left
+	if ! d=$(lc_new_domid "$old" 300); then
+		lab_check FAIL "lifecycle-$name" "$what: domu1 did not come back"
+		return 1
+	fi
+	if ! lc_connected "$d"; then
+		lab_check FAIL "lifecycle-$name" "$what: domid $d, vif2 not Connected" \
+			"(backend $(xenstore-read /local/domain/0/backend/vif2/$d/0/state 2>/dev/null)," \
+			"frontend $(xenstore-read /local/domain/$d/device/vif2/0/state 2>/dev/null))"
+		return 1
+	fi
+	if ! t=$(lc_traffic); then
+		lab_check FAIL "lifecycle-$name" "$what: domid $d, $t"
+		return 1
+	fi
+	if [ -n "$old" ] && ! left=$(lc_clean "$old"); then
+		lab_check FAIL "lifecycle-$name" "$what: domid $d, $t; left of $old: $left"
+		return 1
+	fi
+	lab_check PASS "lifecycle-$name" "$what: domid ${old:+$old -> }$d, vif2 Connected, $t${old:+, nothing left of $old}"
+	LC_D=$d
+}
+
+lc_suite() {
+	local d out st i dir
+	[ "$NC2" = 1 ] || { lab_check FAIL lifecycle-setup "nc2 missing in dom0"; return 1; }
+
+	lab_step "lifecycle: xl create (no nc2ctl attach)"
+	lc_step create "" "after xl create"
+
+	lab_step "lifecycle: nc2ctl list, by name"
+	out=$(nc2ctl list domu1 2>&1)
+	echo "$out" | sed 's/^/    | /'
+	if echo "$out" | grep -qE "^$LC_D +0 +0 .* domu1 +yes$"; then
+		lab_check PASS lifecycle-list "domu1 (domid $LC_D): vif2 0 live and declared"
+	else
+		lab_check FAIL lifecycle-list "no 'domu1 ... yes' row for domid $LC_D"
+	fi
+
+	lab_step "lifecycle: xl reboot domu1"
+	d=$LC_D
+	if xl reboot domu1; then
+		lc_step reboot "$d" "after xl reboot"
+	else
+		lab_check FAIL lifecycle-reboot "xl reboot failed"
+	fi
+
+	lab_step "lifecycle: xl save + xl restore domu1"
+	d=$LC_D
+	if timeout 600 xl save domu1 /tmp/domu1.save >/tmp/xl-save.log 2>&1 &&
+	   timeout 600 xl restore /tmp/domu1.save >/tmp/xl-restore.log 2>&1; then
+		lc_step save-restore "$d" "after xl save + xl restore"
+	else
+		sed 's/^/    | /' /tmp/xl-save.log /tmp/xl-restore.log 2>/dev/null
+		lab_check FAIL lifecycle-save-restore "xl save or restore failed"
+	fi
+	rm -f /tmp/domu1.save
+
+	lab_step "lifecycle: xl migrate domu1 to localhost"
+	d=$LC_D
+	# -s '': xl runs the host argument as the receiver's command line
+	# instead of "ssh HOST xl migrate-receive" (tools/xl/xl_migrate.c).
+	if timeout 900 xl migrate -s '' domu1 'xl migrate-receive' \
+		>/tmp/xl-migrate.log 2>&1; then
+		lc_step migrate "$d" "after xl migrate (localhost)"
+	else
+		sed 's/^/    | /' /tmp/xl-migrate.log
+		lab_check FAIL lifecycle-migrate "xl migrate failed"
+	fi
+
+	lab_step "lifecycle: bypass domu1-domu2 by name, then xl destroy domu1"
+	d=$LC_D
+	nc2ctl bypass enable domu1 domu2 || true
+	dir=/local/domain/0/nc2/bypass/$([ "$d" -lt "$D2" ] && echo "$d-$D2" || echo "$D2-$d")
+	i=0
+	while st=$(xenstore-read $dir/status 2>/dev/null); [ "$st" != active ] && [ $i -lt 150 ]; do
+		i=$((i + 1))
+		sleep 0.2
+	done
+	xl destroy domu1
+	if [ "$st" != active ]; then
+		lab_check FAIL lifecycle-destroy "bypass never active (status '$st')"
+	elif ! left=$(lc_clean "$d"); then
+		lab_check FAIL lifecycle-destroy "left after xl destroy: $left"
+	else
+		lab_check PASS lifecycle-destroy "bypass $d-$D2 was active; after xl destroy nothing of $d left (backend/vif2, device/vif2, bypass)"
+	fi
+
+	out=$(nc2ctl list 2>&1)
+	echo "$out" | sed 's/^/    | /'
+	if echo "$out" | grep -qE "^- +0 +- .* domu1 +not-running$" &&
+	   echo "$out" | grep -qE "^$D2 +0 +0 .* domu2 +yes$"; then
+		lab_check PASS lifecycle-list-declared "domu1 declared, not running; domu2 live and declared"
+	else
+		lab_check FAIL lifecycle-list-declared "expected 'domu1 not-running' and 'domu2 yes' rows"
+	fi
+
+	lab_step "lifecycle: xl create domu1 again"
+	domu_create 1
+	lc_step recreate "" "after xl destroy + xl create"
+	xl destroy domu1
+
+	if kill -0 "$LC_AGENT" 2>/dev/null; then
+		lab_check PASS lifecycle-agent-alive "agent ran through every step"
+	else
+		lab_check FAIL lifecycle-agent-alive "agent died"
+	fi
+	# The kernel side must have taken all of it quietly.
+	out=$(dmesg | grep -E 'BUG|Oops|WARNING|refcount_t|general protection|list corruption|Call Trace' | head -3)
+	if [ -z "$out" ]; then
+		lab_check PASS lifecycle-dom0-kernel-quiet "no BUG/Oops/WARNING in dom0's log"
+	else
+		lab_check FAIL lifecycle-dom0-kernel-quiet "$out"
+	fi
+	lab_step "lifecycle: agent log"
+	sed 's/^/    | /' $LC_LOG
+	lab_dump_file nc2-agent.log $LC_LOG
+}
