@@ -129,6 +129,7 @@ int nc2_domcfg_parse(const char *path, const char *text, size_t len,
 	bool seen = false;
 
 	c->n = 0;
+	snprintf(c->path, sizeof(c->path), "%s", path);
 	for (;;) {
 		const char *key;
 		size_t klen;
@@ -192,7 +193,6 @@ int nc2_domcfg_load(const char *path, struct nc2_domcfg *c)
 		return -1;
 	}
 	fclose(f);
-	snprintf(c->path, sizeof(c->path), "%s", path);
 	rc = nc2_domcfg_parse(path, buf, n, c);
 	free(buf);
 	return rc;
