@@ -23,7 +23,10 @@
 
 #include <nc2/nc2.h>
 
-#define NC2K_VERSION "0.1.0"
+/* Kbuild.nc2 passes the top-level VERSION; this is for copies without it. */
+#ifndef NC2K_VERSION
+#define NC2K_VERSION "unknown"
+#endif
 
 /* Ids in flight per direction; the peer is told with SET_MAX_OUTSTANDING. */
 #define NC2K_IDS		256u
