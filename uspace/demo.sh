@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job: real TCP between two userspace domUs through netchannel2
+# tools/nc2 sim: real TCP between two userspace domUs through netchannel2
 # on the hv model, path by path, against kernel veth as the upper bound.
 #
 #   uspace/demo.sh [--json FILE] [--secs N]
