@@ -128,11 +128,13 @@ def table(rows, title):
         star = " *" if r.get("path") == "domu_to_domu_bypass" and r.get("driver") == "nc2" else ""
         gx = fmt_x(r.get("ratio_gbit_s")) + star if r.get("driver") == "nc2" else ""
         cx = fmt_x(r.get("ratio_dom0_cpu_pct")) + star if r.get("driver") == "nc2" else ""
-        g = r.get("gbit_s") if r.get("status") == "ok" else None
+        ok = r.get("status") == "ok"
+        g = r.get("gbit_s") if ok else None
+        c = r.get("dom0_cpu_pct") if ok else None
         lines.append(("%-27s %-12s %7s %8s %10s %9s %9s  %s"
                       % (label, r.get("driver", "?"), fmt(g, ".2f"),
                          fmt(r.get("rtt_us"), ".0f"),
-                         fmt(r.get("dom0_cpu_pct"), ".1f"), gx, cx,
+                         fmt(c, ".1f"), gx, cx,
                          note)).rstrip())
     lines += [
         "",
