@@ -55,6 +55,7 @@ struct agent_dom {
 
 struct agent {
 	const struct nc2_opts *o;
+	struct nc2_opts attach_opts;	/* at least 30 s for a backend */
 	const char *dir;
 	struct xs_handle *h;
 	xc_interface *xc;	/* NULL: cannot pause (logged once) */
@@ -166,7 +167,20 @@ static int apply(struct agent *a, unsigned int domid, const char *name)
 			argv[j + 1] = nic.item[j];
 		alog("%s (domain %u): attaching vif2 %u from %s", name, domid,
 		     nic.handle, cfg->path);
-		rc = nc2_cmd_attach(a->o, nic.argc + 1, argv);
+		rc = nc2_cmd_attach(&a->attach_opts, nic.argc + 1, argv);
+		if (rc == NC2_EXIT_TIMEOUT) {
+			unsigned int b = 0;
+
+			/*
+			 * The backend never reached InitWait, so the hotplug
+			 * script did not run: take the half-made device away
+			 * and let the next pass start over.
+			 */
+			if (!nic.backend[0] ||
+			    !nc2_resolve_domain("backend", nic.backend, &b))
+				nc2_remove_orphan(a->h, a->o, b, domid,
+						  nic.handle);
+		}
 		if (rc) {
 			alog("%s (domain %u): attaching vif2 %u failed "
 			     "(exit %d)", name, domid, nic.handle, rc);
@@ -338,6 +352,11 @@ int nc2_cmd_agent(const struct nc2_opts *o, int argc, char **argv)
 		return NC2_EXIT_ERROR;
 	}
 	a->o = o;
+	a->attach_opts = *o;
+	a->attach_opts.no_wait = false;
+	/* A loaded host may take more than attach's usual 10 s. */
+	if (a->attach_opts.timeout < 30)
+		a->attach_opts.timeout = 30;
 	a->dir = NC2_DEFAULT_CFG_DIR;
 	for (i = 0; i < argc; i++) {
 		if (!strncmp(argv[i], "config-dir=", 11) && argv[i][11]) {

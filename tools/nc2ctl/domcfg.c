@@ -277,6 +277,9 @@ int nc2_domcfg_nic(const struct nc2_domcfg *c, unsigned int i,
 			if (!strncmp(s, "mac=", 4))
 				snprintf(nic->mac, sizeof(nic->mac), "%.*s",
 					 (int)(n - 4), s + 4);
+			if (!strncmp(s, "backend=", 8))
+				snprintf(nic->backend, sizeof(nic->backend),
+					 "%.*s", (int)(n - 8), s + 8);
 			if (!strncmp(s, "bridge=", 7))
 				snprintf(nic->bridge, sizeof(nic->bridge),
 					 "%.*s", (int)(n - 7), s + 7);

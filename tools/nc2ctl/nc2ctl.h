@@ -153,6 +153,7 @@ struct nc2_domcfg {
 /* One declared NIC, as "nc2ctl attach" arguments (without the domain). */
 struct nc2_nic {
 	unsigned int handle;
+	char backend[65];	/* backend= as given (id or name), or "" */
 	char mac[18];
 	char bridge[32];
 	int argc;
