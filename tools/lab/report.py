@@ -161,8 +161,9 @@ def svg(rows, title):
          'viewBox="0 0 %d %d" font-family="DejaVu Sans, Arial, sans-serif" '
          'font-size="12">' % (W, H, W, H),
          '<rect width="100%" height="100%" fill="white"/>',
-         '<text x="%d" y="26" font-size="17" font-weight="bold">%s</text>'
-         % (left, escape(title)),
+         '<text x="%d" y="26" font-size="%.1f" font-weight="bold">%s</text>'
+         % (left, min(17.0, (W - left - right) / (0.62 * max(len(title), 1))),
+            escape(title)),
          '<text x="%d" y="46" fill="#444">netchannel1 has no bypass: the '
          'dashed bar in the bypass group is netchannel1 through dom0\'s '
          'bridge, which the bypass is compared with</text>' % left]
