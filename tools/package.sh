@@ -185,7 +185,7 @@ fi
 [ -n "$dkms_note" ] && { echo; echo "$dkms_note"; }
 [ "${dkms_fail:-0}" = 1 ] && bad=1
 echo
-echo "packages in ${out}; install with: apt install ${out#"$top"/}/*.deb"
+echo "packages in $out; install with: apt install $out/*.deb"
 if [ $bad = 1 ]; then
 	echo "nc2 package: FAILED"
 	exit 1
