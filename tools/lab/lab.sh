@@ -275,7 +275,12 @@ DOM0CMD="$DOM0CMD nc2lab.mode=$MODE nc2lab.secs=$SECS nc2lab.nc2=${NC2_KMODS:-0}
 # large enough that a flood of lines cannot push a BUG out of it.
 [ $HOSTILE = 1 ] && DOM0CMD="$DOM0CMD log_buf_len=8M"
 [ -n "$ATTACKS" ] && DOM0CMD="$DOM0CMD nc2lab.attacks=$ATTACKS"
-QEMU=(qemu-system-x86_64 -accel tcg -cpu qemu64 -m 3072 -smp 2 -nographic
+# The lifecycle suite migrates a PVH guest: Debian's Xen has no shadow
+# paging, so PV guests cannot log dirty pages (no live migration at all)
+# and HVM/PVH ones need HAP, which Xen finds with SVM + NPT.
+QCPU=qemu64
+[ $LIFECYCLE = 1 ] && QCPU=qemu64,+svm,+npt
+QEMU=(qemu-system-x86_64 -accel tcg -cpu $QCPU -m 3072 -smp 2 -nographic
 	-no-reboot -net none -kernel "$CACHE/xen.elf" -append "$XENCMD"
 	-initrd "$KIMAGE $DOM0CMD,$CACHE/dom0.cpio.gz")
 printf '%q ' "${QEMU[@]}" >"$OUT/qemu-cmdline.txt"

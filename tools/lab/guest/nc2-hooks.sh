@@ -129,6 +129,13 @@ nc2_stat() {
 }
 # nc2_domu_stat N NAME : in domU N (via domu_run).
 nc2_domu_stat() { nc2_stat "$2" "$(lab_if_by_mac "$(nc2_mac $1)")"; }
+# nc2_nonzero IFACE : its nonzero ethtool counters on one line.
+nc2_nonzero() {
+	ethtool -S "$1" 2>/dev/null | awk '$2 != 0 { printf "%s%s ", $1, $2 }'
+	echo
+}
+# nc2_domu_nonzero N : in domU N (via domu_run), of its vif2 interface.
+nc2_domu_nonzero() { nc2_nonzero "$(lab_if_by_mac "$(nc2_mac $1)")"; }
 # nc2_domu_counters N : in domU N (via domu_run), its vif2 interface.
 nc2_domu_counters() { nc2_counters "$(lab_if_by_mac "$(nc2_mac $1)")"; }
 
