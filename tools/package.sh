@@ -63,6 +63,12 @@ version=$(tr -d ' \n' <VERSION)
 [[ $version =~ ^[0-9][0-9A-Za-z.+~]*$ ]] || die "VERSION: '$version' is not a version"
 
 mkdir -p "$out"
+# One build at a time in $out (the lab runs this too).
+exec 9>"$out/.lock"
+if ! flock -n 9; then
+	stage "waiting for another 'tools/nc2 package' in $out"
+	flock -w 1800 9 || die "$out is locked by another build for 30 min"
+fi
 rm -rf "$out/src" "$out"/*.deb "$out"/*.changes "$out"/*.buildinfo \
 	"$out"/dkms-check "$out"/*.log
 stage "copying the sources to ${out#"$top"/}/src"
