@@ -231,8 +231,29 @@ fi
 [ -f "$KIMAGE" ] || die "no kernel $KIMAGE"
 [ -f /boot/xen-4.17-amd64.gz ] || die "no /boot/xen-4.17-amd64.gz"
 
-# nc2ctl: given, or built here (outside the repo).
-if [ -n "${NC2CTL:-}" ]; then
+# --lifecycle installs what an admin installs: the packages, with the
+# modules DKMS builds from nc2-dkms for this kernel, and nc2ctl, the
+# agent's unit, the hotplug script and the modules-load.d entry from
+# nc2-utils (mkimages.sh unpacks them into the images).
+NC2_PKG_DIR=
+if [ $LIFECYCLE = 1 ]; then
+	step "Debian packages (tools/nc2 package; log $OUT/package.log)"
+	"$REPO/tools/nc2" package >"$OUT/package.log" 2>&1 ||
+		die "tools/nc2 package failed, see $OUT/package.log"
+	NC2_PKG_DIR=$REPO/build/deb
+	step "DKMS: nc2-dkms for $KV (tools/lab/dkms-build.sh; log $OUT/dkms.log)"
+	"$LAB/dkms-build.sh" "$NC2_PKG_DIR"/nc2-dkms_*_all.deb "$KV" \
+		"$OUT/dkms-ko" ${KROOT:+"$KC/build"} >"$OUT/dkms.log" 2>&1 ||
+		die "DKMS build failed, see $OUT/dkms.log"
+	NC2_KMOD_DIR=$OUT/dkms-ko
+	NC2CTL=
+fi
+
+# nc2ctl: given, from the package, or built here (outside the repo).
+if [ -n "$NC2_PKG_DIR" ]; then
+	NC2CTL_BIN=
+	step "nc2ctl: from nc2-utils"
+elif [ -n "${NC2CTL:-}" ]; then
 	NC2CTL_BIN=$(readlink -f "$NC2CTL")
 	[ -x "$NC2CTL_BIN" ] || die "NC2CTL=$NC2CTL is not executable"
 else

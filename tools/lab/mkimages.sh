@@ -2,7 +2,8 @@
 #
 # Inputs (environment): KV (kernel version), KIMAGE (its bzImage), KROOT
 # (root holding lib/modules/$KV: "" for the host's), CACHE (work dir), LAB
-# (this directory), NC2CTL_BIN (nc2ctl binary, may be empty), NC2_KMOD_DIR.
+# (this directory), NC2CTL_BIN (nc2ctl binary, may be empty), NC2_KMOD_DIR,
+# NC2_PKG_DIR (the .debs of tools/nc2 package, --lifecycle; may be empty).
 # Outputs: $CACHE/xen.elf, $CACHE/domU.cpio.gz, $CACHE/dom0.cpio.gz.
 
 XENBIN=/usr/lib/xen-4.17/bin
@@ -54,6 +55,24 @@ base_root() {
 		"$r/lib/nc2lab/"
 }
 
+# copy_libs ROOT FILE : the libraries ROOT/FILE needs, from the host.
+copy_libs() {
+	local l
+	ldd "$1$2" 2>/dev/null | grep -oE '/[^ ]+' | while read -r l; do
+		[ -e "$l" ] && [ ! -e "$1$l" ] &&
+			install -D -m755 "$(readlink -f "$l")" "$1$l"
+	done
+}
+
+# install_dkms_modules ROOT KO... : where DKMS installs them for $KV,
+# then depmod, so modprobe finds them as on an admin's machine.
+install_dkms_modules() {
+	local r=$1
+	shift
+	install -D -m644 -t "$r/lib/modules/$KV/updates/dkms" "$@"
+	depmod -b "$r" "$KV"
+}
+
 mkcpio() {
 	(cd "$1" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) >"$2"
 }
@@ -66,7 +85,9 @@ build_images() {
 	r=$CACHE/rootfs-domU
 	base_root "$r"
 	install -m755 "$LAB/guest/init-domu" "$r/init"
-	if [ -n "$NC2_KMODS" ]; then
+	if [ -n "$NC2_PKG_DIR" ]; then
+		install_dkms_modules "$r" "$NC2_KMOD_DIR/netfront2.ko"
+	elif [ -n "$NC2_KMODS" ]; then
 		install -m644 "$NC2_KMOD_DIR/netfront2.ko" "$r/lib/nc2lab/kmod/"
 	fi
 	mkcpio "$r" "$CACHE/domU.cpio.gz"
@@ -83,13 +104,22 @@ build_images() {
 		"$r"/var/lib/xenstored "$r"/var/log/xen
 	cp /etc/xen/xl.conf "$r/etc/xen/"
 	install -m755 "$LAB/guest/vif-bridge-lab" "$r/etc/xen/scripts/"
-	install -m755 "$LAB/../nc2ctl/vif2-bridge" "$r/etc/xen/scripts/"
+	if [ -n "$NC2_PKG_DIR" ]; then
+		# nc2-utils as dpkg unpacks it (a busybox dom0 has no dpkg to
+		# run maintainer scripts; the lab starts the unit's ExecStart).
+		dpkg-deb -x "$NC2_PKG_DIR"/nc2-utils_*.deb "$r"
+		copy_libs "$r" /usr/sbin/nc2ctl
+		install_dkms_modules "$r" "$NC2_KMOD_DIR/netback2.ko" \
+			"$NC2_KMOD_DIR/netfront2.ko"
+	else
+		install -m755 "$LAB/../nc2ctl/vif2-bridge" "$r/etc/xen/scripts/"
+	fi
 	if [ -n "$NC2CTL_BIN" ]; then
 		copy_bin "$r" "$NC2CTL_BIN"
 		[ "$NC2CTL_BIN" = /usr/bin/nc2ctl ] ||
 			mv "$r$NC2CTL_BIN" "$r/usr/bin/nc2ctl"
 	fi
-	if [ -n "$NC2_KMODS" ]; then
+	if [ -n "$NC2_KMODS" ] && [ -z "$NC2_PKG_DIR" ]; then
 		install -m644 "$NC2_KMOD_DIR/netback2.ko" \
 			"$NC2_KMOD_DIR/netfront2.ko" "$r/lib/nc2lab/kmod/"
 	fi
