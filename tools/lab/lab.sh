@@ -9,7 +9,7 @@ REPO=$(cd "$LAB/../.." && pwd)
 usage() {
 	cat <<EOF
 usage: lab.sh [--smoke | --hostile [--attacks LIST] | --lifecycle]
-              [--patched-kernel]
+              [--patched-kernel] [--guest-type TYPES]
               [--no-nc2] [--json FILE] [--out DIR] [--secs N] [--timeout S]
               [--no-apt]
 
@@ -35,6 +35,14 @@ usage: lab.sh [--smoke | --hostile [--attacks LIST] | --lifecycle]
                  step its vif2 must be Connected with traffic and nothing
                  of the old domid left in xenstore; ends with exactly
                  "lab lifecycle: N passed, M failed"
+  --guest-type TYPES
+                 the domUs' type: pv (default), pvh or hvm, or a
+                 comma-separated list, one per domU in order (e.g. pv,pvh;
+                 the last repeats). pvh and hvm need HAP, so QEMU gets
+                 -cpu qemu64,+svm,+npt; hvm also puts Xen's device model
+                 (qemu-system-xen) into dom0. With one non-PV type the
+                 smoke adds a PV domu3 and a bypass between domu1 and it
+                 (a mixed pair). Every result row carries "guest_type"
   --attacks LIST with --hostile: only these attacks (comma-separated
                  names, e.g. f03-finish-owed-ring-full,event-storm; for
                  reproducing one); the "at least 14" rule then does not
@@ -67,12 +75,13 @@ EOF
 }
 
 ARGS=("$@")
-SMOKE=0 HOSTILE=0 LIFECYCLE=0 NONC2=0 ATTACKS= JSON= OUT= SECS=8 TMO= APT=1 PATCHED=0
+SMOKE=0 HOSTILE=0 LIFECYCLE=0 NONC2=0 GTYPE=pv ATTACKS= JSON= OUT= SECS=8 TMO= APT=1 PATCHED=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--smoke) SMOKE=1 ;;
 	--hostile) HOSTILE=1 ;;
 	--lifecycle) LIFECYCLE=1 ;;
+	--guest-type) GTYPE=${2:-}; shift ;;
 	--no-nc2) NONC2=1 ;;
 	--attacks) ATTACKS=$2; shift ;;
 	--patched-kernel) PATCHED=1 ;;
@@ -87,6 +96,10 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [[ "$SECS" =~ ^[0-9]+$ ]] || { echo "lab.sh: bad --secs" >&2; exit 2; }
+if ! [[ "$GTYPE" =~ ^(pv|pvh|hvm)(,(pv|pvh|hvm))*$ ]]; then
+	echo "lab.sh: --guest-type wants pv, pvh or hvm, or a comma-separated list of them" >&2
+	exit 2
+fi
 if [ $((SMOKE + HOSTILE + LIFECYCLE)) -gt 1 ]; then
 	echo "lab.sh: --smoke, --hostile and --lifecycle exclude each other" >&2
 	exit 2
@@ -185,6 +198,8 @@ install_packages() {
 		die "apt-get failed, see $OUT/apt.log"
 }
 
+# HVM guests need Xen's device model (qemu-system-xen) in dom0.
+case ",$GTYPE," in *,hvm,*) PACKAGES="$PACKAGES qemu-system-xen" ;; esac
 [ $APT = 1 ] && install_packages
 KROOT= GNTTAB=
 if [ $PATCHED = 1 ]; then
@@ -292,6 +307,7 @@ XENCMD="dom0_mem=1024M,max:1024M dom0_max_vcpus=2 console=com1 com1=115200,8n1"
 XENCMD="$XENCMD loglvl=all guest_loglvl=all"
 DOM0CMD="console=hvc0 earlyprintk=xen rdinit=/init loglevel=4"
 DOM0CMD="$DOM0CMD nc2lab.mode=$MODE nc2lab.secs=$SECS nc2lab.nc2=${NC2_KMODS:-0} $GNTTAB"
+DOM0CMD="$DOM0CMD nc2lab.gtype=$GTYPE"
 # The hostile suite reads dom0's kernel log after every attack: a log
 # large enough that a flood of lines cannot push a BUG out of it.
 [ $HOSTILE = 1 ] && DOM0CMD="$DOM0CMD log_buf_len=8M"
@@ -301,6 +317,7 @@ DOM0CMD="$DOM0CMD nc2lab.mode=$MODE nc2lab.secs=$SECS nc2lab.nc2=${NC2_KMODS:-0}
 # and HVM/PVH ones need HAP, which Xen finds with SVM + NPT.
 QCPU=qemu64
 [ $LIFECYCLE = 1 ] && QCPU=qemu64,+svm,+npt
+case ",$GTYPE," in *,pvh,* | *,hvm,*) QCPU=qemu64,+svm,+npt ;; esac
 QEMU=(qemu-system-x86_64 -accel tcg -cpu $QCPU -m 3072 -smp 2 -nographic
 	-no-reboot -net none -kernel "$CACHE/xen.elf" -append "$XENCMD"
 	-initrd "$KIMAGE $DOM0CMD,$CACHE/dom0.cpio.gz")

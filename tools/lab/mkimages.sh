@@ -3,7 +3,8 @@
 # Inputs (environment): KV (kernel version), KIMAGE (its bzImage), KROOT
 # (root holding lib/modules/$KV: "" for the host's), CACHE (work dir), LAB
 # (this directory), NC2CTL_BIN (nc2ctl binary, may be empty), NC2_KMOD_DIR,
-# NC2_PKG_DIR (the .debs of tools/nc2 package, --lifecycle; may be empty).
+# NC2_PKG_DIR (the .debs of tools/nc2 package, --lifecycle; may be empty),
+# GTYPE (--guest-type: with hvm, dom0 gets the device model).
 # Outputs: $CACHE/xen.elf, $CACHE/domU.cpio.gz, $CACHE/dom0.cpio.gz.
 
 XENBIN=/usr/lib/xen-4.17/bin
@@ -123,6 +124,16 @@ build_images() {
 		install -m644 "$NC2_KMOD_DIR/netback2.ko" \
 			"$NC2_KMOD_DIR/netfront2.ko" "$r/lib/nc2lab/kmod/"
 	fi
+	case ",${GTYPE:-pv}," in *,hvm,*)
+		# HVM guests need Xen's device model and firmware in dom0.
+		install -D -m644 /usr/lib/xen-4.17/boot/hvmloader \
+			"$r/usr/lib/xen-4.17/boot/hvmloader"
+		copy_bin "$r" /usr/libexec/xen-qemu-system-i386
+		for d in /usr/share/seabios /usr/share/qemu; do
+			mkdir -p "$r$d" && cp -a "$d/." "$r$d/"
+		done
+		;;
+	esac
 	cp "$KIMAGE" "$r/boot/vmlinuz"
 	cp "$CACHE/domU.cpio.gz" "$r/boot/domU.cpio.gz"
 	mkcpio "$r" "$CACHE/dom0.cpio.gz"

@@ -43,8 +43,13 @@ lab_num() { [ -n "$1" ] && echo "$1" || echo null; }
 # lab_result PATH DRIVER GBIT_S RTT_US CPU_PCT [STATUS]
 # LAB_ROUTE, when set, is reported as "route" (which grants and copies
 # carried the data).
+# LAB_GTYPE1 / LAB_GTYPE12 (set by init-dom0): the guest type of domu1 and
+# of the domu1-domu2 pair ("pvh", or "pv+pvh" when they differ), reported
+# as "guest_type" of the rows with one guest and with two.
 lab_result() {
-	echo "NC2LAB RESULT {\"path\":\"$1\",\"driver\":\"$2\",\"gbit_s\":$(lab_num "$3"),\"rtt_us\":$(lab_num "$4"),\"dom0_cpu_pct\":$(lab_num "$5"),\"status\":\"${6:-ok}\"${LAB_ROUTE:+,\"route\":\"$LAB_ROUTE\"}}"
+	local gt=$LAB_GTYPE1
+	case $1 in domu_to_domu*) gt=$LAB_GTYPE12 ;; esac
+	echo "NC2LAB RESULT {\"path\":\"$1\",\"driver\":\"$2\",\"gbit_s\":$(lab_num "$3"),\"rtt_us\":$(lab_num "$4"),\"dom0_cpu_pct\":$(lab_num "$5"),\"status\":\"${6:-ok}\"${LAB_ROUTE:+,\"route\":\"$LAB_ROUTE\"}${gt:+,\"guest_type\":\"$gt\"}}"
 }
 
 # lab_ping DEST [COUNT] [SIZE] : prints the average RTT in microseconds;

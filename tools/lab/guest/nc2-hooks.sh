@@ -89,15 +89,17 @@ nc2_detach() {
 }
 
 # nc2_bypass enable|disable : between domu1 and domu2; waits for status.
+# nc2_bypass enable|disable [A B] : between domids A and B (default domu1
+# and domu2); waits up to 30 s for the status.
 nc2_bypass() {
-	local want=active i=0 st dir
+	local want=active i=0 st dir a=${2:-$D1} b=${3:-$D2}
 	[ "$1" = disable ] && want=disabled
 	dir=/local/domain/0/nc2/bypass/$(
-		[ "$D1" -lt "$D2" ] && echo "$D1-$D2" || echo "$D2-$D1")
-	nc2ctl bypass "$1" "$D1" "$D2" || return 1
+		[ "$a" -lt "$b" ] && echo "$a-$b" || echo "$b-$a")
+	nc2ctl bypass "$1" "$a" "$b" || return 1
 	while st=$(xenstore-read $dir/status 2>/dev/null); [ "$st" != $want ]; do
 		i=$((i + 1))
-		if [ $i -gt 50 ] || [ "$st" = error ]; then
+		if [ $i -gt 150 ] || [ "$st" = error ]; then
 			lab_log "bypass $1: status '$st' $(xenstore-read $dir/error 2>/dev/null)"
 			return 1
 		fi
@@ -284,6 +286,10 @@ nc2_dump_stats() {
 # only wait for its own timeout), except the module unloads.
 NC2_SMOKE_STEPS="attach ping detach reattach ping-again attach-domu2
 	bridge-route hostile-gref bypass-up bypass-ping bypass-down detach-all"
+# With a third guest (--guest-type pvh or hvm: domu3 is PV), a bypass
+# between domu1 and domu3 too: two guests of different types.
+NC2_MIXED_STEPS="attach-domu3 bypass-mixed-up bypass-mixed-ping
+	bypass-mixed-down detach-domu3"
 nc2_smoke_step() {
 	case $1 in
 	attach|reattach) nc2_attach "$D1" 1 ;;
@@ -295,12 +301,19 @@ nc2_smoke_step() {
 	bypass-up) nc2_bypass enable ;;
 	bypass-ping) domu_run "$D1" 30 lab_ping "$(nc2_ip 2)" 3 ;;
 	bypass-down) nc2_bypass disable ;;
+	attach-domu3) nc2_attach "$D3" 3 ;;
+	bypass-mixed-up) nc2_bypass enable "$D1" "$D3" ;;
+	bypass-mixed-ping) domu_run "$D1" 30 lab_ping "$(nc2_ip 3)" 3 ;;
+	bypass-mixed-down) nc2_bypass disable "$D1" "$D3" ;;
+	detach-domu3) nc2_detach "$D3" ;;
 	detach-all) nc2_dump_stats; nc2_detach "$D1" && nc2_detach "$D2" ;;
 	esac
 }
 
 nc2_smoke_tests() {
-	local n failed=
+	local n failed= steps=$NC2_SMOKE_STEPS
+	# The mixed pair goes before detach-all (domu1 must still be attached).
+	[ -n "$D3" ] && steps=$(echo $steps | sed "s/detach-all/$(echo $NC2_MIXED_STEPS) detach-all/")
 	if [ "$NC2" != 1 ]; then
 		# Skipped only when asked for (--no-nc2); else a failure.
 		for n in $NC2_SMOKE_STEPS unload-domu1 unload-domu2 unload; do
@@ -312,7 +325,7 @@ nc2_smoke_tests() {
 		done
 		return 0
 	fi
-	for n in $NC2_SMOKE_STEPS; do
+	for n in $steps; do
 		if [ -n "$failed" ]; then
 			lab_check SKIP nc2-$n "after nc2-$failed failed"
 		elif nc2_smoke_step $n; then
@@ -326,8 +339,10 @@ nc2_smoke_tests() {
 		# Leave nothing attached before unloading.
 		nc2ctl --timeout 5 detach "$D1" 0 >/dev/null 2>&1
 		nc2ctl --timeout 5 detach "$D2" 0 >/dev/null 2>&1
+		[ -n "$D3" ] && nc2ctl --timeout 5 detach "$D3" 0 >/dev/null 2>&1
 	fi
 	nc2_check nc2-unload-domu1 domu_run "$D1" 30 nc2_domu_unload
 	nc2_check nc2-unload-domu2 domu_run "$D2" 30 nc2_domu_unload
+	[ -n "$D3" ] && nc2_check nc2-unload-domu3 domu_run "$D3" 30 nc2_domu_unload
 	nc2_check nc2-unload rmmod netback2
 }
