@@ -28,6 +28,7 @@ static const char nc2_manual[] =
 "    nc2ctl bypass enable|disable DOMAIN_A DOMAIN_B [backend=DOMAIN]\n"
 "    nc2ctl stats [DOMAIN]\n"
 "    nc2ctl [OPTIONS] agent [config-dir=DIR] [once]\n"
+"    nc2ctl [OPTIONS] devd [once]\n"
 "    nc2ctl --help\n"
 "\n"
 "    DOMAIN is a domain id or a domain name as 'xl list' shows it.\n"
@@ -121,6 +122,17 @@ static const char nc2_manual[] =
 "        'once': one pass, then exit.  Logs to standard output, one\n"
 "        line per action.\n"
 "\n"
+"    devd [once]\n"
+"        Hotplug for a driver domain, as 'xl devd': run in a domain that\n"
+"        runs netback2 for other guests.  It watches this domain's\n"
+"        backend/vif2 directory and runs each device's hotplug script\n"
+"        here, where the backend interface is: 'online' once the backend\n"
+"        reached InitWait with online=1 and no hotplug-status, 'offline'\n"
+"        once the toolstack set online=0, the backend closed or the\n"
+"        directory went away.  attach and detach run the script only\n"
+"        when the backend is the domain they run in; for any other\n"
+"        backend=DOMAIN they leave it to that domain's devd.\n"
+"\n"
 "EXIT STATUS\n"
 "    0  success (detach: also when the entries were removed after a\n"
 "       timeout warning)\n"
@@ -164,6 +176,7 @@ static const struct nc2_command nc2_commands[] = {
 	{ "bypass", nc2_cmd_bypass },
 	{ "stats", nc2_cmd_stats },
 	{ "agent", nc2_cmd_agent },
+	{ "devd", nc2_cmd_devd },
 };
 
 int main(int argc, char **argv)

@@ -112,6 +112,8 @@ int nc2_xs_wait(struct xs_handle *h, const char *const *paths, int n,
 
 const char *nc2_state_name(int state);
 
+/* This domain's id (its "domid" key), or -1. */
+int nc2_self_domid(struct xs_handle *h);
 /* /local/domain/@domid/name (malloc'd), or NULL. */
 char *nc2_domain_name(struct xs_handle *h, unsigned int domid);
 /*
@@ -131,6 +133,20 @@ int nc2_cmd_stats(const struct nc2_opts *o, int argc, char **argv);
 void nc2_fe_path(char *buf, unsigned int domid, unsigned int handle);
 void nc2_be_path(char *buf, unsigned int backend, unsigned int domid,
 		 unsigned int handle);
+/* Interface name of backend @be: its "vifname" key, else vif2.D.H. */
+void nc2_vif_name(struct xs_handle *h, const char *be, unsigned int domid,
+		  unsigned int handle, char *name, size_t len);
+/*
+ * Run hotplug @script with @action ("online", "offline") for backend
+ * directory @be and interface @vif, in the environment libxl gives vif
+ * scripts.  0, or -1 with a message.
+ */
+int nc2_hotplug_exec(const struct nc2_opts *o, const char *script,
+		     const char *be, const char *vif, const char *action);
+/* The same with the script and interface name read from @be. */
+int nc2_hotplug(struct xs_handle *h, const struct nc2_opts *o,
+		const char *be, unsigned int domid, unsigned int handle,
+		const char *action);
 /* Clean up a device of a domain that no longer exists (no waiting). */
 int nc2_remove_orphan(struct xs_handle *h, const struct nc2_opts *o,
 		      unsigned int backend, unsigned int domid,
@@ -178,6 +194,9 @@ int nc2_domcfg_nic(const struct nc2_domcfg *c, unsigned int i,
 
 /* ---- agent.c ---- */
 int nc2_cmd_agent(const struct nc2_opts *o, int argc, char **argv);
+
+/* ---- devd.c ---- */
+int nc2_cmd_devd(const struct nc2_opts *o, int argc, char **argv);
 
 /* ---- bypass.c ---- */
 int nc2_cmd_bypass(const struct nc2_opts *o, int argc, char **argv);

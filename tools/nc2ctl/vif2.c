@@ -302,8 +302,8 @@ static int attach_txn(struct xs_handle *h, xs_transaction_t t, void *arg)
 }
 
 /* Interface name: the backend may publish "vifname"; else vif2.D.H. */
-static void vif_name(struct xs_handle *h, const char *be, unsigned int domid,
-		     unsigned int handle, char *name, size_t len)
+void nc2_vif_name(struct xs_handle *h, const char *be, unsigned int domid,
+		  unsigned int handle, char *name, size_t len)
 {
 	char path[NC2_PATH_MAX];
 	char *v;
@@ -317,31 +317,16 @@ static void vif_name(struct xs_handle *h, const char *be, unsigned int domid,
 	free(v);
 }
 
-/*
- * Run the hotplug script of backend directory @be with @action ("online"
- * or "offline").  Environment as libxl gives vif scripts.
- */
-static int run_hotplug(struct xs_handle *h, const struct nc2_opts *o,
-		       const char *be, unsigned int domid, unsigned int handle,
-		       const char *action)
+int nc2_hotplug_exec(const struct nc2_opts *o, const char *script,
+		     const char *be, const char *vif, const char *action)
 {
-	char path[NC2_PATH_MAX], vif[32];
-	char *script;
 	int status;
 	pid_t pid;
 
-	nc2_path(path, "%s/script", be);
-	script = nc2_xs_read(h, XBT_NULL, path);
-	if (!script || !*script) {
-		free(script);
-		return 0;
-	}
-	vif_name(h, be, domid, handle, vif, sizeof(vif));
 	nc2_info(o, "running %s %s for %s", script, action, vif);
 	pid = fork();
 	if (pid < 0) {
 		nc2_err("fork: %s", strerror(errno));
-		free(script);
 		return -1;
 	}
 	if (pid == 0) {
@@ -357,18 +342,57 @@ static int run_hotplug(struct xs_handle *h, const struct nc2_opts *o,
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			nc2_err("waitpid: %s", strerror(errno));
-			free(script);
 			return -1;
 		}
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		nc2_err("hotplug script %s %s failed (status %d)", script,
 			action, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		free(script);
 		return -1;
 	}
-	free(script);
 	return 0;
+}
+
+int nc2_hotplug(struct xs_handle *h, const struct nc2_opts *o,
+		const char *be, unsigned int domid, unsigned int handle,
+		const char *action)
+{
+	char path[NC2_PATH_MAX], vif[32];
+	char *script;
+	int rc;
+
+	nc2_path(path, "%s/script", be);
+	script = nc2_xs_read(h, XBT_NULL, path);
+	if (!script || !*script) {
+		free(script);
+		return 0;
+	}
+	nc2_vif_name(h, be, domid, handle, vif, sizeof(vif));
+	rc = nc2_hotplug_exec(o, script, be, vif, action);
+	free(script);
+	return rc;
+}
+
+/*
+ * The hotplug script runs where the backend's interface is: in this
+ * domain when it is the backend, else in the backend (driver) domain,
+ * whose "nc2ctl devd" does it.
+ */
+static int run_hotplug(struct xs_handle *h, const struct nc2_opts *o,
+		       const char *be, unsigned int backend, unsigned int domid,
+		       unsigned int handle, const char *action)
+{
+	int self = nc2_self_domid(h);
+
+	/* No "domid" key: nc2ctl runs where xenstored runs, dom0. */
+	if (self < 0)
+		self = 0;
+	if ((int)backend != self) {
+		nc2_info(o, "hotplug %s for %s is domain %u's (nc2ctl devd)",
+			 action, be, backend);
+		return 0;
+	}
+	return nc2_hotplug(h, o, be, domid, handle, action);
 }
 
 struct state_wait {
@@ -446,7 +470,7 @@ int nc2_cmd_attach(const struct nc2_opts *o, int argc, char **argv)
 			be, w.be, nc2_state_name(w.be));
 		return NC2_EXIT_ERROR;
 	}
-	if (run_hotplug(h, o, be, c.domid, c.handle, "online"))
+	if (run_hotplug(h, o, be, c.backend, c.domid, c.handle, "online"))
 		return NC2_EXIT_ERROR;
 	return NC2_EXIT_OK;
 }
@@ -641,7 +665,7 @@ int nc2_cmd_detach(const struct nc2_opts *o, int argc, char **argv)
 			 d.domid, d.handle, o->timeout, nc2_state_name(w.fe),
 			 nc2_state_name(w.be));
 	if (hotplugged &&
-	    run_hotplug(h, o, d.be, d.domid, d.handle, "offline"))
+	    run_hotplug(h, o, d.be, d.backend, d.domid, d.handle, "offline"))
 		nc2_warn("continuing despite hotplug script failure");
 	if (nc2_xs_transact(h, remove_txn, &d))
 		return NC2_EXIT_ERROR;
@@ -669,7 +693,7 @@ int nc2_remove_orphan(struct xs_handle *h, const struct nc2_opts *o,
 	nc2_be_path(d.be, backend, domid, handle);
 	nc2_path(path, "%s/hotplug-status", d.be);
 	if (nc2_xs_exists(h, XBT_NULL, path) &&
-	    run_hotplug(h, o, d.be, domid, handle, "offline"))
+	    run_hotplug(h, o, d.be, backend, domid, handle, "offline"))
 		nc2_warn("continuing despite hotplug script failure");
 	if (nc2_xs_transact(h, remove_txn, &d))
 		return -1;

@@ -303,3 +303,13 @@ int nc2_resolve_domain(const char *what, const char *s, unsigned int *out)
 		nc2_err("unknown domain '%s' (no domain of that name)", s);
 	return NC2_EXIT_ERROR;
 }
+
+int nc2_self_domid(struct xs_handle *h)
+{
+	static int self = -2;
+
+	/* Relative: the domain's own home.  dom0's is set by xen-init-dom0. */
+	if (self == -2)
+		self = nc2_xs_read_int(h, XBT_NULL, "domid", -1);
+	return self;
+}
