@@ -509,6 +509,30 @@ static void nb2_read_config(struct nb2_vif *vif)
 			  is_valid_ether_addr(vif->guest_mac);
 }
 
+/*
+ * The interface's name: the toolstack's "vifname" (so that an admin's
+ * firewall rules, e.g. for "vif+", match nc2 interfaces), else
+ * vif2.<domid>.<handle>.  The key lives in the backend directory, which
+ * only the toolstack writes; a name the kernel would refuse falls back.
+ */
+static void nb2_ifname(struct xenbus_device *dev, unsigned int handle,
+		       char name[IFNAMSIZ])
+{
+	char *v = xenbus_read(XBT_NIL, dev->nodename, "vifname", NULL);
+
+	if (!IS_ERR(v) && dev_valid_name(v) && !strchr(v, '%')) {
+		strscpy(name, v, IFNAMSIZ);
+	} else {
+		if (!IS_ERR(v))
+			dev_warn(&dev->dev, "ignoring vifname '%.*s'\n",
+				 IFNAMSIZ, v);
+		snprintf(name, IFNAMSIZ, "vif2.%u.%u", dev->otherend_id,
+			 handle);
+	}
+	if (!IS_ERR(v))
+		kfree(v);
+}
+
 static int nb2_probe(struct xenbus_device *dev,
 		     const struct xenbus_device_id *id)
 {
@@ -523,7 +547,7 @@ static int nb2_probe(struct xenbus_device *dev,
 		xenbus_dev_fatal(dev, -EINVAL, "reading handle");
 		return -EINVAL;
 	}
-	snprintf(name, sizeof(name), "vif2.%u.%u", dev->otherend_id, handle);
+	nb2_ifname(dev, handle, name);
 	ndev = alloc_netdev(sizeof(*vif), name, NET_NAME_PREDICTABLE,
 			    ether_setup);
 	if (!ndev)

@@ -113,7 +113,8 @@ build_images() {
 		install_dkms_modules "$r" "$NC2_KMOD_DIR/netback2.ko" \
 			"$NC2_KMOD_DIR/netfront2.ko"
 	else
-		install -m755 "$LAB/../nc2ctl/vif2-bridge" "$r/etc/xen/scripts/"
+		install -m755 "$LAB/../nc2ctl/vif2-bridge" \
+			"$LAB/../nc2ctl/vif2-route" "$r/etc/xen/scripts/"
 	fi
 	if [ -n "$NC2CTL_BIN" ]; then
 		copy_bin "$r" "$NC2CTL_BIN"

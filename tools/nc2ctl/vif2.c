@@ -9,6 +9,7 @@
  * once the backend reaches InitWait the hotplug script puts its
  * interface on the bridge.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -34,6 +35,8 @@ struct vif2_cfg {
 	unsigned int local_trusted;
 	unsigned int remote_trusted;
 	unsigned int filter_mac;
+	char ip[256];		/* space-separated addresses, or "" */
+	char vifname[16];	/* backend interface name, or "" */
 };
 
 void nc2_fe_path(char *buf, unsigned int domid, unsigned int handle)
@@ -129,6 +132,58 @@ bad:
 	return -1;
 }
 
+/* An interface name the kernel takes and a shell script can quote. */
+static bool ifname_ok(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (!n || n > 15 || !strcmp(v, ".") || !strcmp(v, ".."))
+		return false;
+	return strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			 "0123456789._+-") == n;
+}
+
+/*
+ * ip=: the guest's addresses, IPv4 or IPv6, separated by spaces (as in
+ * an xl vif line); each checked with inet_pton and written back in its
+ * canonical form, for the routed hotplug script's routes and filters.
+ */
+static int parse_ips(const char *v, char *out, size_t len)
+{
+	char buf[256], txt[INET6_ADDRSTRLEN], *tok, *save = NULL;
+	unsigned char a[16];
+	size_t used = 0;
+	int n = 0;
+
+	if (strlen(v) >= sizeof(buf)) {
+		nc2_err("ip= is too long");
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (tok = strtok_r(buf, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save)) {
+		int af = strchr(tok, ':') ? AF_INET6 : AF_INET;
+
+		if (inet_pton(af, tok, a) != 1 ||
+		    !inet_ntop(af, a, txt, sizeof(txt))) {
+			nc2_err("bad ip '%s': expected IPv4 or IPv6 addresses "
+				"separated by spaces", tok);
+			return -1;
+		}
+		if (++n > 8 || used + strlen(txt) + 2 > len) {
+			nc2_err("ip= holds at most 8 addresses");
+			return -1;
+		}
+		used += snprintf(out + used, len - used, "%s%s", used ? " " : "",
+				 txt);
+	}
+	if (!n) {
+		nc2_err("ip= is empty");
+		return -1;
+	}
+	return 0;
+}
+
 /* Returns 0, or the exit status: NC2_EXIT_USAGE, or NC2_EXIT_ERROR for a
  * domain name that names no domain. */
 static int parse_attach_args(struct vif2_cfg *c, int argc, char **argv)
@@ -191,6 +246,16 @@ static int parse_attach_args(struct vif2_cfg *c, int argc, char **argv)
 			if (nc2_parse_uint("remote-trusted", v, 1,
 					   &c->remote_trusted))
 				return NC2_EXIT_USAGE;
+		} else if (KEY("ip")) {
+			if (parse_ips(v, c->ip, sizeof(c->ip)))
+				return NC2_EXIT_USAGE;
+		} else if (KEY("vifname")) {
+			if (!ifname_ok(v)) {
+				nc2_err("bad vifname '%s': 1-15 of A-Z a-z "
+					"0-9 . _ + -, not . or ..", v);
+				return NC2_EXIT_USAGE;
+			}
+			snprintf(c->vifname, sizeof(c->vifname), "%s", v);
 		} else if (KEY("filter-mac")) {
 			if (nc2_parse_uint("filter-mac", v, 1, &c->filter_mac))
 				return NC2_EXIT_USAGE;
@@ -257,6 +322,9 @@ static int write_backend(struct xs_handle *h, xs_transaction_t t,
 	    !nc2_xs_writef(h, t, be, "remote-trusted", "%u",
 			   c->remote_trusted) ||
 	    !nc2_xs_writef(h, t, be, "filter-mac", "%u", c->filter_mac) ||
+	    (c->ip[0] && !nc2_xs_writef(h, t, be, "ip", "%s", c->ip)) ||
+	    (c->vifname[0] &&
+	     !nc2_xs_writef(h, t, be, "vifname", "%s", c->vifname)) ||
 	    !nc2_xs_writef(h, t, be, "state", "%d", NC2_XB_INITIALISING))
 		return -1;
 	return 0;
