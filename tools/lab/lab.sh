@@ -8,7 +8,8 @@ REPO=$(cd "$LAB/../.." && pwd)
 
 usage() {
 	cat <<EOF
-usage: lab.sh [--smoke | --hostile [--attacks LIST] | --lifecycle]
+usage: lab.sh [--smoke | --hostile [--attacks LIST] | --lifecycle |
+               --driver-domain]
               [--patched-kernel] [--guest-type TYPES]
               [--no-nc2] [--json FILE] [--out DIR] [--secs N] [--timeout S]
               [--no-apt]
@@ -35,6 +36,15 @@ usage: lab.sh [--smoke | --hostile [--attacks LIST] | --lifecycle]
                  step its vif2 must be Connected with traffic and nothing
                  of the old domid left in xenstore; ends with exactly
                  "lab lifecycle: N passed, M failed"
+  --driver-domain
+                 netback2 in a network domain, not in dom0: domu3 runs
+                 netback2, 'nc2ctl devd' and routes (vif2-route) between
+                 domu1 and domu2, whose vif2 backends dom0 puts there
+                 (nc2ctl attach ... backend=domu3 ip=... vifname=...);
+                 checks traffic between the clients and to the network
+                 domain (IPv4, IPv6), that spoofed source addresses are
+                 dropped, that dom0 carries no nc2 traffic, and detach;
+                 ends with exactly "lab driver-domain: N passed, M failed"
   --guest-type TYPES
                  the domUs' type: pv (default), pvh or hvm, or a
                  comma-separated list, one per domU in order (e.g. pv,pvh;
@@ -75,12 +85,13 @@ EOF
 }
 
 ARGS=("$@")
-SMOKE=0 HOSTILE=0 LIFECYCLE=0 NONC2=0 GTYPE=pv ATTACKS= JSON= OUT= SECS=8 TMO= APT=1 PATCHED=0
+SMOKE=0 HOSTILE=0 LIFECYCLE=0 DRIVERDOM=0 NONC2=0 GTYPE=pv ATTACKS= JSON= OUT= SECS=8 TMO= APT=1 PATCHED=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--smoke) SMOKE=1 ;;
 	--hostile) HOSTILE=1 ;;
 	--lifecycle) LIFECYCLE=1 ;;
+	--driver-domain) DRIVERDOM=1 ;;
 	--guest-type) GTYPE=${2:-}; shift ;;
 	--no-nc2) NONC2=1 ;;
 	--attacks) ATTACKS=$2; shift ;;
@@ -100,12 +111,12 @@ if ! [[ "$GTYPE" =~ ^(pv|pvh|hvm)(,(pv|pvh|hvm))*$ ]]; then
 	echo "lab.sh: --guest-type wants pv, pvh or hvm, or a comma-separated list of them" >&2
 	exit 2
 fi
-if [ $((SMOKE + HOSTILE + LIFECYCLE)) -gt 1 ]; then
-	echo "lab.sh: --smoke, --hostile and --lifecycle exclude each other" >&2
+if [ $((SMOKE + HOSTILE + LIFECYCLE + DRIVERDOM)) -gt 1 ]; then
+	echo "lab.sh: --smoke, --hostile, --lifecycle and --driver-domain exclude each other" >&2
 	exit 2
 fi
-if [ $LIFECYCLE = 1 ] && [ $NONC2 = 1 ]; then
-	echo "lab.sh: --lifecycle is about nc2; it cannot run with --no-nc2" >&2
+if [ $((LIFECYCLE + DRIVERDOM)) = 1 ] && [ $NONC2 = 1 ]; then
+	echo "lab.sh: --lifecycle and --driver-domain are about nc2; not with --no-nc2" >&2
 	exit 2
 fi
 if [ -n "$ATTACKS" ] && { [ $HOSTILE = 0 ] || ! [[ "$ATTACKS" =~ ^[a-z0-9,-]+$ ]]; }; then
@@ -124,6 +135,7 @@ if [ -z "$TMO" ]; then
 	if [ $SMOKE = 1 ]; then TMO=600
 	elif [ $HOSTILE = 1 ]; then TMO=2400
 	elif [ $LIFECYCLE = 1 ]; then TMO=2400
+	elif [ $DRIVERDOM = 1 ]; then TMO=1800
 	else TMO=1200
 	fi
 	# A first --patched-kernel run builds the kernel (7 min idle here).
@@ -148,6 +160,11 @@ if [ -z "${NC2_LAB_INNER:-}" ]; then
 			np=$(grep -c 'NC2LAB CHECK PASS hostile-' "$OUT/serial.log" 2>/dev/null)
 			nf=$(grep -c 'NC2LAB CHECK FAIL hostile-' "$OUT/serial.log" 2>/dev/null)
 			echo "lab hostile: ${np:-0} passed, $((${nf:-0} + 1)) failed"
+		fi
+		if [ $DRIVERDOM = 1 ]; then
+			np=$(grep -c 'NC2LAB CHECK PASS dd-' "$OUT/serial.log" 2>/dev/null)
+			nf=$(grep -c 'NC2LAB CHECK FAIL dd-' "$OUT/serial.log" 2>/dev/null)
+			echo "lab driver-domain: ${np:-0} passed, $((${nf:-0} + 1)) failed"
 		fi
 		if [ $LIFECYCLE = 1 ]; then
 			np=$(grep -c 'NC2LAB CHECK PASS lifecycle-' "$OUT/serial.log" 2>/dev/null)
@@ -200,6 +217,10 @@ install_packages() {
 
 # HVM guests need Xen's device model (qemu-system-xen) in dom0.
 case ",$GTYPE," in *,hvm,*) PACKAGES="$PACKAGES qemu-system-xen" ;; esac
+# The network domain filters source addresses with nftables.
+[ $DRIVERDOM = 1 ] && PACKAGES="$PACKAGES nftables"
+NC2_NETDOM=
+[ $DRIVERDOM = 1 ] && NC2_NETDOM=1
 [ $APT = 1 ] && install_packages
 KROOT= GNTTAB=
 if [ $PATCHED = 1 ]; then
@@ -303,6 +324,7 @@ MODE=full
 [ $SMOKE = 1 ] && MODE=smoke
 [ $HOSTILE = 1 ] && MODE=hostile
 [ $LIFECYCLE = 1 ] && MODE=lifecycle
+[ $DRIVERDOM = 1 ] && MODE=driver-domain
 XENCMD="dom0_mem=1024M,max:1024M dom0_max_vcpus=2 console=com1 com1=115200,8n1"
 XENCMD="$XENCMD loglvl=all guest_loglvl=all"
 DOM0CMD="console=hvc0 earlyprintk=xen rdinit=/init loglevel=4"
@@ -393,6 +415,28 @@ elif [ "$END_RC" != 0 ]; then
 	echo "lab: dom0 reported failures (rc=$END_RC):"
 	grep 'NC2LAB LOG .*FAILED' "$SERIAL" | sed 's/^/   /'
 	FAIL=1
+fi
+
+if [ $DRIVERDOM = 1 ]; then
+	grep '^[A-Z]* dd-' "$OUT/checks.txt" >"$OUT/driverdom.txt"
+	if [ -z "$END_RC" ] || grep -qE 'Kernel panic|Hardware Dom0 crashed|FATAL TRAP' "$SERIAL"; then
+		echo "FAIL dd-dom0-alive dom0 died or never finished (no NC2LAB END, or a panic on the console)" >>"$OUT/driverdom.txt"
+	fi
+	echo
+	sed 's/^/   /' "$OUT/driverdom.txt"
+	NP=$(grep -c '^PASS' "$OUT/driverdom.txt")
+	NF=$(grep -c '^FAIL' "$OUT/driverdom.txt")
+	echo
+	echo "timings: whole run $(elapsed)s, guest work done at ${T_END:-?}s after QEMU start" |
+		tee -a "$OUT/timings.txt"
+	if [ "$NP" -lt 8 ]; then
+		echo "lab: only $NP driver-domain checks passed; the suite needs at least 8"
+		FAIL=1
+	fi
+	[ "$NF" = 0 ] || FAIL=1
+	echo "logs: $OUT"
+	echo "lab driver-domain: $NP passed, $NF failed"
+	exit $FAIL
 fi
 
 if [ $LIFECYCLE = 1 ]; then

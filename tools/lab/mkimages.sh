@@ -53,6 +53,7 @@ base_root() {
 	done
 	install -m644 "$LAB"/guest/lab-lib.sh "$LAB"/guest/nc2-hooks.sh \
 		"$LAB"/guest/hostile.sh "$LAB"/guest/lifecycle.sh \
+		"$LAB"/guest/driverdom.sh \
 		"$r/lib/nc2lab/"
 }
 
@@ -86,6 +87,22 @@ build_images() {
 	r=$CACHE/rootfs-domU
 	base_root "$r"
 	install -m755 "$LAB/guest/init-domu" "$r/init"
+	if [ -n "${NC2_NETDOM:-}" ]; then
+		# The driver-domain suite's network domain boots this image:
+		# netback2, nc2ctl (devd), the hotplug scripts and nftables.
+		copy_bin "$r" "$NC2CTL_BIN" /usr/sbin/nft
+		[ "$NC2CTL_BIN" = /usr/bin/nc2ctl ] ||
+			mv "$r$NC2CTL_BIN" "$r/usr/bin/nc2ctl"
+		mkdir -p "$r/etc/xen/scripts"
+		install -m755 "$LAB/../nc2ctl/vif2-bridge" \
+			"$LAB/../nc2ctl/vif2-route" "$r/etc/xen/scripts/"
+		install -m644 "$NC2_KMOD_DIR/netback2.ko" "$r/lib/nc2lab/kmod/"
+		modprobe ${KROOT:+-d "$KROOT"} -S "$KV" --show-depends nf_tables |
+			awk '$1 == "insmod" { print $2 }' | while read -r m; do
+			install -D -m644 "$m" "$r${m#"$KROOT"}"
+		done
+		depmod -b "$r" "$KV"
+	fi
 	if [ -n "$NC2_PKG_DIR" ]; then
 		install_dkms_modules "$r" "$NC2_KMOD_DIR/netfront2.ko"
 	elif [ -n "$NC2_KMODS" ]; then

@@ -37,6 +37,7 @@ struct vif2_cfg {
 	unsigned int filter_mac;
 	char ip[256];		/* space-separated addresses, or "" */
 	char vifname[16];	/* backend interface name, or "" */
+	char gateway[INET6_ADDRSTRLEN];	/* routed: backend's address, or "" */
 };
 
 void nc2_fe_path(char *buf, unsigned int domid, unsigned int handle)
@@ -249,6 +250,15 @@ static int parse_attach_args(struct vif2_cfg *c, int argc, char **argv)
 		} else if (KEY("ip")) {
 			if (parse_ips(v, c->ip, sizeof(c->ip)))
 				return NC2_EXIT_USAGE;
+		} else if (KEY("gateway")) {
+			unsigned char a[4];
+
+			if (inet_pton(AF_INET, v, a) != 1) {
+				nc2_err("bad gateway '%s': expected an IPv4 "
+					"address", v);
+				return NC2_EXIT_USAGE;
+			}
+			snprintf(c->gateway, sizeof(c->gateway), "%s", v);
 		} else if (KEY("vifname")) {
 			if (!ifname_ok(v)) {
 				nc2_err("bad vifname '%s': 1-15 of A-Z a-z "
@@ -323,6 +333,8 @@ static int write_backend(struct xs_handle *h, xs_transaction_t t,
 			   c->remote_trusted) ||
 	    !nc2_xs_writef(h, t, be, "filter-mac", "%u", c->filter_mac) ||
 	    (c->ip[0] && !nc2_xs_writef(h, t, be, "ip", "%s", c->ip)) ||
+	    (c->gateway[0] &&
+	     !nc2_xs_writef(h, t, be, "gateway", "%s", c->gateway)) ||
 	    (c->vifname[0] &&
 	     !nc2_xs_writef(h, t, be, "vifname", "%s", c->vifname)) ||
 	    !nc2_xs_writef(h, t, be, "state", "%d", NC2_XB_INITIALISING))

@@ -1,0 +1,153 @@
+# driverdom.sh - the lab's driver-domain suite (busybox sh, sourced by
+# init-dom0 and init-domu; tools/lab/lab.sh --driver-domain).
+#
+# The topology Qubes runs: dom0 does not load netback2 at all. A PV guest
+# "netdom" (domu3, the network domain) runs netback2, "nc2ctl devd" (hotplug where the backend
+# interfaces are) and routes, with vif2-route, between two client guests
+# whose vif2 backends live in it (domu1, domu2). dom0 only writes the
+# toolstack's keys (nc2ctl attach ... backend=domu3). Routed network:
+# 198.51.100.0/24 and 2001:db8::/64, netdom's own addresses .1 and ::1 on
+# its loopback; client N is 198.51.100.1N and 2001:db8::1N, and sends
+# through netdom (its link-local fe80::fcff:ffff:feff:ffff, from
+# netback2's fe:ff:ff:ff:ff:ff).
+
+DD_NET4=198.51.100
+DD_NET6=2001:db8:
+DD_GW6=fe80::fcff:ffff:feff:ffff
+
+dd_ip4() { echo "$DD_NET4.1$1"; }
+dd_ip6() { echo "$DD_NET6:1$1"; }
+
+# ---- in netdom (via nc2lab.role=netdom) ----
+dd_netdom_init() {
+	insmod /lib/nc2lab/kmod/netback2.ko || lab_log "insmod netback2 failed"
+	modprobe nf_tables || lab_log "modprobe nf_tables failed"
+	ip addr add "$DD_NET4.1/32" dev lo
+	ip -6 addr add "$DD_NET6:1/128" dev lo
+	sysctl -q -w net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+	nc2ctl devd >/tmp/devd.log 2>&1 &
+	lab_log "netdom: netback2, devd (pid $!), routing $DD_NET4.0/24"
+}
+
+# ---- in a client (via domu_run) ----
+# dd_client_up N : address the vif2 (routed: /32 and /128, through netdom).
+dd_client_up() {
+	local ifc
+	ifc=$(lab_ifup "$(nc2_mac $1)" "$(dd_ip4 $1)/32" 30) || return 1
+	ip -6 addr add "$(dd_ip6 $1)/128" dev "$ifc" nodad
+	ip route add "$DD_NET4.1" dev "$ifc"
+	ip route add "$DD_NET4.0/24" via "$DD_NET4.1" dev "$ifc"
+	ip -6 route add "$DD_NET6:/64" via $DD_GW6 dev "$ifc"
+	echo "$ifc"
+}
+
+# dd_spoof N FAMILY : from client N, send from an address that is not its
+# own (IPv4 198.51.100.77, IPv6 2001:db8::77) to netdom; rc 0 when
+# nothing came back (what must happen).
+dd_spoof() {
+	local ifc
+	ifc=$(lab_if_by_mac "$(nc2_mac $1)") || return 2
+	if [ "$2" = 6 ]; then
+		ip -6 addr add "$DD_NET6:77/128" dev "$ifc" nodad
+		! ping6 -c 3 -W 2 -I "$DD_NET6:77" "$DD_NET6:1" >/dev/null 2>&1
+	else
+		ip addr add "$DD_NET4.77/32" dev "$ifc"
+		! ping -c 3 -W 2 -I "$DD_NET4.77" "$DD_NET4.1" >/dev/null 2>&1
+	fi
+}
+
+# dd_spoof_drops VIF : in netdom, packets the spoof rules of VIF dropped.
+dd_spoof_drops() {
+	nft list chain inet nc2 spoof 2>/dev/null |
+		awk -v v="\"$1\"" '$0 ~ v { for (i = 1; i < NF; i++)
+			if ($i == "packets") s += $(i + 1) } END { print s + 0 }'
+}
+
+# ---- in dom0 ----
+dd_check() {
+	local name=$1
+	shift
+	if "$@"; then
+		lab_check PASS "dd-$name" "$DD_DETAIL"
+	else
+		lab_check FAIL "dd-$name" "$DD_DETAIL"
+	fi
+	DD_DETAIL=
+}
+
+# dd_attach N : client N's vif2, backend in netdom, routed, named vif2rN.
+dd_attach() {
+	nc2ctl --timeout 30 attach "domu$1" backend=domu3 handle=0 \
+		mac="$(nc2_mac $1)" ip="$(dd_ip4 $1) $(dd_ip6 $1)" \
+		gateway="$DD_NET4.1" vifname="vif2r$1" \
+		script=/etc/xen/scripts/vif2-route || return 1
+	# devd in netdom runs the script: wait for its hotplug-status.
+	local i=0 be=/local/domain/$DN/backend/vif2/$(xl domid domu$1)/0
+	while [ "$(xenstore-read $be/hotplug-status 2>/dev/null)" != connected ]; do
+		i=$((i + 1))
+		[ $i -gt 150 ] && DD_DETAIL="hotplug-status '$(xenstore-read $be/hotplug-status 2>/dev/null)'" && return 1
+		sleep 0.2
+	done
+	DD_DETAIL="backend in domain $DN, hotplug by devd there"
+	domu_run "$(xl domid domu$1)" 60 dd_client_up $1 >/dev/null
+}
+
+dd_ping() { # DOMID DEST
+	local r
+	r=$(domu_run "$1" 40 lab_ping "$2" 3) || return 1
+	DD_DETAIL="rtt ${r}us"
+}
+
+dd_ping6() { # DOMID DEST
+	domu_run "$1" 40 ping6 -c 3 -W 3 "$2" >/dev/null
+}
+
+dd_suite() {
+	local d1 d2 n0 n1 out
+	DN=$(xl domid domu3 2>/dev/null)
+	d1=$(xl domid domu1)
+	d2=$(xl domid domu2)
+	lab_step "driver domain: network domain domu3 is $DN; clients $d1, $d2"
+	DD_DETAIL="dom0 has no netback2 loaded"
+	dd_check dom0-no-backend [ ! -d /sys/module/netback2 ]
+	DD_DETAIL="netback2 and devd in netdom"
+	dd_check netdom-ready domu_run "$DN" 30 \
+		'[ -d /sys/module/netback2 ] && pidof nc2ctl >/dev/null'
+
+	dd_check attach-domu1 dd_attach 1
+	dd_check attach-domu2 dd_attach 2
+	out=$(domu_run "$DN" 20 'ls /sys/class/net | tr "\n" " "')
+	DD_DETAIL="netdom's interfaces: $out"
+	dd_check vifname eval 'echo " $out " | grep -q " vif2r1 .*vif2r2 \| vif2r2 .*vif2r1 "'
+
+	dd_check client-to-netdom dd_ping "$d1" "$DD_NET4.1"
+	dd_check client-to-client dd_ping "$d1" "$(dd_ip4 2)"
+	DD_DETAIL="2001:db8::11 -> 2001:db8::12"
+	dd_check client-to-client-ipv6 dd_ping6 "$d1" "$(dd_ip6 2)"
+	out=$(domu_run "$d1" 40 lab_iperf "$(dd_ip4 2)" 3)
+	DD_DETAIL="${out:-failed} Gbit/s domu1 -> domu2 through netdom"
+	dd_check iperf-client-to-client [ -n "$out" ]
+
+	n0=$(domu_run "$DN" 20 dd_spoof_drops vif2r1)
+	dd_check spoof-ipv4-nothing-back domu_run "$d1" 40 dd_spoof 1 4
+	dd_check spoof-ipv6-nothing-back domu_run "$d1" 40 dd_spoof 1 6
+	n1=$(domu_run "$DN" 20 dd_spoof_drops vif2r1)
+	DD_DETAIL="netdom dropped $((n1 - n0)) spoofed packets from vif2r1"
+	dd_check spoof-dropped [ "$((n1 - n0))" -ge 6 ]
+
+	DD_DETAIL="dom0: $(ls /sys/class/net | grep -c '^vif2') vif2 interfaces"
+	dd_check no-nc2-in-dom0 [ -z "$(ls /sys/class/net | grep '^vif2')" ]
+
+	nc2ctl --timeout 20 detach domu1 0 >/dev/null 2>&1
+	local i=0
+	while domu_run "$DN" 20 'nft list chain inet nc2 spoof | grep -q "\"vif2r1\""' >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -gt 30 ] && break
+		sleep 1
+	done
+	DD_DETAIL="devd ran offline: vif2r1's routes and rules gone"
+	dd_check detach-offline eval "[ $i -le 30 ] && ! xenstore-exists /local/domain/$DN/backend/vif2/$d1/0"
+	nc2ctl --timeout 20 detach domu2 0 >/dev/null 2>&1
+	lab_step "driver domain: devd log"
+	domu_run "$DN" 20 'cat /tmp/devd.log | tr "\n" "|"' | tr '|' '\n' | sed 's/^/    | /'
+}
