@@ -65,19 +65,21 @@ dd_spoof_drops() {
 
 # ---- in dom0 ----
 dd_check() {
-	local name=$1
+	local name=$1 rc=0
 	shift
 	if "$@"; then
 		lab_check PASS "dd-$name" "$DD_DETAIL"
 	else
 		lab_check FAIL "dd-$name" "$DD_DETAIL"
+		rc=1
 	fi
 	DD_DETAIL=
+	return $rc
 }
 
 # dd_attach N : client N's vif2, backend in netdom, routed, named vif2rN.
 dd_attach() {
-	nc2ctl --timeout 30 attach "domu$1" backend=domu3 handle=0 \
+	timeout 90 nc2ctl --timeout 30 attach "domu$1" backend=domu3 handle=0 \
 		mac="$(nc2_mac $1)" ip="$(dd_ip4 $1) $(dd_ip6 $1)" \
 		gateway="$DD_NET4.1" vifname="vif2r$1" \
 		script=/etc/xen/scripts/vif2-route || return 1
@@ -111,8 +113,13 @@ dd_suite() {
 	DD_DETAIL="dom0 has no netback2 loaded"
 	dd_check dom0-no-backend [ ! -d /sys/module/netback2 ]
 	DD_DETAIL="netback2 and devd in netdom"
-	dd_check netdom-ready domu_run "$DN" 30 \
-		'[ -d /sys/module/netback2 ] && pidof nc2ctl >/dev/null'
+	if ! dd_check netdom-ready domu_run "$DN" 30 \
+		'[ -d /sys/module/netback2 ] && pidof nc2ctl >/dev/null'; then
+		lab_log "network domain's console:"
+		tail -40 /var/log/xen/console/guest-domu3.log | sed 's/^/    | /'
+		domu_run "$DN" 20 'cat /tmp/devd.log; lsmod' | sed 's/^/    | /'
+		return 1
+	fi
 
 	dd_check attach-domu1 dd_attach 1
 	dd_check attach-domu2 dd_attach 2
