@@ -97,7 +97,9 @@ build_images() {
 		install -m755 "$LAB/../nc2ctl/vif2-bridge" \
 			"$LAB/../nc2ctl/vif2-route" "$r/etc/xen/scripts/"
 		install -m644 "$NC2_KMOD_DIR/netback2.ko" "$r/lib/nc2lab/kmod/"
-		modprobe ${KROOT:+-d "$KROOT"} -S "$KV" --show-depends nf_tables |
+		for m in crc32c_generic nf_tables; do
+			modprobe ${KROOT:+-d "$KROOT"} -S "$KV" --show-depends $m
+		done |
 			awk '$1 == "insmod" { print $2 }' | while read -r m; do
 			install -D -m644 "$m" "$r${m#"$KROOT"}"
 		done

@@ -21,6 +21,9 @@ dd_ip6() { echo "$DD_NET6:1$1"; }
 # ---- in netdom (via nc2lab.role=netdom) ----
 dd_netdom_init() {
 	insmod /lib/nc2lab/kmod/netback2.ko || lab_log "insmod netback2 failed"
+	# libcrc32c (an nf_tables dependency) needs a crc32c implementation,
+	# a soft dependency busybox's modprobe does not follow.
+	modprobe crc32c_generic
 	modprobe nf_tables || lab_log "modprobe nf_tables failed"
 	ip addr add "$DD_NET4.1/32" dev lo
 	ip -6 addr add "$DD_NET6:1/128" dev lo
@@ -117,7 +120,8 @@ dd_suite() {
 		'[ -d /sys/module/netback2 ] && pidof nc2ctl >/dev/null'; then
 		lab_log "network domain's console:"
 		tail -40 /var/log/xen/console/guest-domu3.log | sed 's/^/    | /'
-		domu_run "$DN" 20 'cat /tmp/devd.log; lsmod' | sed 's/^/    | /'
+		domu_run "$DN" 20 '{ cat /tmp/devd.log; lsmod; ls /sys/module | grep -c back; pidof nc2ctl; } 2>&1 | tr "\n" "|"' |
+			tr '|' '\n' | sed 's/^/    | /'
 		return 1
 	fi
 
