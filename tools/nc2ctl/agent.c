@@ -30,13 +30,14 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xenctrl.h>
 
 #include "nc2ctl.h"
+
+#define NC2_AGENT_TAG "nc2-agent"
 
 #define NC2_AGENT_MAX_DOMS	1024
 #define NC2_AGENT_TRIES		5	/* attach attempts per domain */
@@ -73,19 +74,6 @@ static void agent_signal(int sig)
 		agent_stop = 1;
 }
 
-static void alog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void alog(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stdout, "nc2-agent: ");
-	vfprintf(stdout, fmt, ap);
-	fputc('\n', stdout);
-	fflush(stdout);
-	va_end(ap);
-}
-
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
@@ -120,7 +108,7 @@ static void dom_pause(struct agent *a, unsigned int domid, bool pause)
 	rc = pause ? xc_domain_pause(a->xc, domid) :
 		     xc_domain_unpause(a->xc, domid);
 	if (rc)
-		alog("warning: cannot %s domain %u: %s",
+		nc2_log(NC2_AGENT_TAG, "warning: cannot %s domain %u: %s",
 		     pause ? "pause" : "unpause", domid, strerror(errno));
 }
 
@@ -165,7 +153,7 @@ static int apply(struct agent *a, unsigned int domid, const char *name)
 		argv[0] = did;
 		for (j = 0; j < nic.argc; j++)
 			argv[j + 1] = nic.item[j];
-		alog("%s (domain %u): attaching vif2 %u from %s", name, domid,
+		nc2_log(NC2_AGENT_TAG, "%s (domain %u): attaching vif2 %u from %s", name, domid,
 		     nic.handle, cfg->path);
 		rc = nc2_cmd_attach(&a->attach_opts, nic.argc + 1, argv);
 		if (rc == NC2_EXIT_TIMEOUT) {
@@ -182,7 +170,7 @@ static int apply(struct agent *a, unsigned int domid, const char *name)
 						  nic.handle);
 		}
 		if (rc) {
-			alog("%s (domain %u): attaching vif2 %u failed "
+			nc2_log(NC2_AGENT_TAG, "%s (domain %u): attaching vif2 %u failed "
 			     "(exit %d)", name, domid, nic.handle, rc);
 			/* A usage error will not get better by retrying. */
 			if (rc != NC2_EXIT_USAGE)
@@ -253,7 +241,7 @@ static void handle_dom(struct agent *a, unsigned int domid)
 		return;
 	}
 	if (++e->tries == NC2_AGENT_TRIES)
-		alog("%s (domain %u): giving up after %u attempts; "
+		nc2_log(NC2_AGENT_TAG, "%s (domain %u): giving up after %u attempts; "
 		     "SIGHUP retries", e->name, domid, e->tries);
 }
 
@@ -282,7 +270,7 @@ static void cleanup(struct agent *a, char **doms, unsigned int nd)
 				if (nc2_parse_uint_quiet(hs[k], NC2_MAX_HANDLE,
 							 &hd))
 					continue;
-				alog("domain %u is gone: removing its vif2 %u "
+				nc2_log(NC2_AGENT_TAG, "domain %u is gone: removing its vif2 %u "
 				     "(backend %u)", d, hd, b);
 				nc2_remove_orphan(a->h, a->o, b, d, hd);
 			}
@@ -299,7 +287,7 @@ static void cleanup(struct agent *a, char **doms, unsigned int nd)
 			    (nc2_domain_exists(a->h, XBT_NULL, x) &&
 			     nc2_domain_exists(a->h, XBT_NULL, y)))
 				continue;
-			alog("bypass %u-%u: domain %u is gone, request removed",
+			nc2_log(NC2_AGENT_TAG, "bypass %u-%u: domain %u is gone, request removed",
 			     x, y, nc2_domain_exists(a->h, XBT_NULL, x) ? y : x);
 			nc2_path(dir, "%s/%s", path, pairs[j]);
 			xs_rm(a->h, XBT_NULL, dir);
@@ -315,7 +303,7 @@ static void reconcile(struct agent *a)
 
 	doms = xs_directory(a->h, XBT_NULL, "/local/domain", &n);
 	if (!doms) {
-		alog("warning: cannot list /local/domain: %s", strerror(errno));
+		nc2_log(NC2_AGENT_TAG, "warning: cannot list /local/domain: %s", strerror(errno));
 		return;
 	}
 	for (i = 0; i < a->ndom; i++)
@@ -376,7 +364,7 @@ int nc2_cmd_agent(const struct nc2_opts *o, int argc, char **argv)
 	}
 	a->xc = xc_interface_open(NULL, NULL, 0);
 	if (!a->xc)
-		alog("warning: no hypervisor interface (%s): restored guests "
+		nc2_log(NC2_AGENT_TAG, "warning: no hypervisor interface (%s): restored guests "
 		     "may resume before their vif2 exists", strerror(errno));
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGHUP, &sa, NULL);
@@ -390,7 +378,7 @@ int nc2_cmd_agent(const struct nc2_opts *o, int argc, char **argv)
 		free(a);
 		return NC2_EXIT_ERROR;
 	}
-	alog("watching domains; declarations in %s", a->dir);
+	nc2_log(NC2_AGENT_TAG, "watching domains; declarations in %s", a->dir);
 	reconcile(a);
 	pfd.fd = xs_fileno(a->h);
 	pfd.events = POLLIN;
@@ -403,7 +391,7 @@ int nc2_cmd_agent(const struct nc2_opts *o, int argc, char **argv)
 			free(ev);
 		if (agent_hup) {
 			agent_hup = 0;
-			alog("SIGHUP: applying every declaration again");
+			nc2_log(NC2_AGENT_TAG, "SIGHUP: applying every declaration again");
 			for (i = 0; i < (int)a->ndom; i++) {
 				a->dom[i].done = false;
 				a->dom[i].tries = 0;

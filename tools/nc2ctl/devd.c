@@ -23,12 +23,13 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nc2ctl.h"
+
+#define NC2_DEVD_TAG "nc2-devd"
 
 #define NC2_DEVD_MAX	256	/* devices brought online at once */
 #define NC2_DEVD_PERIOD_MS 2000
@@ -55,19 +56,6 @@ static void devd_signal(int sig)
 	devd_stop = 1;
 }
 
-static void dlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void dlog(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stdout, "nc2-devd: ");
-	vfprintf(stdout, fmt, ap);
-	fputc('\n', stdout);
-	fflush(stdout);
-	va_end(ap);
-}
-
 static struct devd_dev *find(struct devd *dd, const char *be)
 {
 	unsigned int i;
@@ -80,9 +68,9 @@ static struct devd_dev *find(struct devd *dd, const char *be)
 
 static void offline(struct devd *dd, struct devd_dev *d, const char *why)
 {
-	dlog("%s: %s, running %s offline", d->vif, why, d->script);
+	nc2_log(NC2_DEVD_TAG, "%s: %s, running %s offline", d->vif, why, d->script);
 	if (nc2_hotplug_exec(dd->o, d->script, d->be, d->vif, "offline"))
-		dlog("%s: offline failed", d->vif);
+		nc2_log(NC2_DEVD_TAG, "%s: offline failed", d->vif);
 	*d = dd->dev[--dd->n];
 }
 
@@ -114,7 +102,7 @@ static void one(struct devd *dd, unsigned int domid, unsigned int handle)
 	    state >= NC2_XB_CLOSING || nc2_xs_exists(dd->h, XBT_NULL, p))
 		return;
 	if (dd->n == NC2_DEVD_MAX) {
-		dlog("%s: more than %u devices, not brought online", be,
+		nc2_log(NC2_DEVD_TAG, "%s: more than %u devices, not brought online", be,
 		     NC2_DEVD_MAX);
 		return;
 	}
@@ -130,10 +118,10 @@ static void one(struct devd *dd, unsigned int domid, unsigned int handle)
 	nc2_vif_name(dd->h, be, domid, handle, d->vif, sizeof(d->vif));
 	d->seen = true;
 	dd->n++;
-	dlog("%s: vif2 %u/%u, running %s online", d->vif, domid, handle,
+	nc2_log(NC2_DEVD_TAG, "%s: vif2 %u/%u, running %s online", d->vif, domid, handle,
 	     d->script);
 	if (nc2_hotplug_exec(dd->o, d->script, be, d->vif, "online"))
-		dlog("%s: online failed", d->vif);
+		nc2_log(NC2_DEVD_TAG, "%s: online failed", d->vif);
 }
 
 static void scan(struct devd *dd)
@@ -210,7 +198,7 @@ int nc2_cmd_devd(const struct nc2_opts *o, int argc, char **argv)
 		free(dd);
 		return NC2_EXIT_ERROR;
 	}
-	dlog("domain %u: hotplug for %s", dd->self, path);
+	nc2_log(NC2_DEVD_TAG, "domain %u: hotplug for %s", dd->self, path);
 	scan(dd);
 	pfd.fd = xs_fileno(dd->h);
 	pfd.events = POLLIN;

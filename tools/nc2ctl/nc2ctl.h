@@ -56,6 +56,9 @@ extern const char *nc2_prog;
 /* Messages: every one names the program, errors go to stderr. */
 void nc2_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void nc2_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A daemon's action line on stdout, "WHO: ...", flushed (journald reads it). */
+void nc2_log(const char *who, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 void nc2_info(const struct nc2_opts *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

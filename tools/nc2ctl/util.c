@@ -83,3 +83,15 @@ int nc2_parse_domid(const char *what, const char *s, unsigned int *out)
 	return nc2_parse_uint(what, s, NC2_DOMID_LIMIT - 1, out);
 }
 
+
+void nc2_log(const char *who, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stdout, "%s: ", who);
+	vfprintf(stdout, fmt, ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+	va_end(ap);
+}
