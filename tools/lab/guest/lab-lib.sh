@@ -66,10 +66,12 @@ lab_ping() {
 }
 
 # lab_iperf SERVER SECONDS [-R] : iperf3 client; prints receiver Gbit/s.
+# Bounded: a server whose guest died mid-run leaves iperf3 waiting for
+# its results forever.
 lab_iperf() {
 	local srv=$1 t=$2 rc
 	shift 2
-	iperf3 -c "$srv" -t "$t" -f m "$@" >/tmp/iperf.out 2>&1
+	timeout $((t + 45)) iperf3 -c "$srv" -t "$t" -f m "$@" >/tmp/iperf.out 2>&1
 	rc=$?
 	tail -4 /tmp/iperf.out | sed 's/^/    | /' >&2
 	[ $rc = 0 ] || return 1
