@@ -22,5 +22,6 @@
 #include <nc2/bypass.h>
 #include <nc2/limiter.h>
 #include <nc2/finq.h>
+#include <nc2/policy.h>
 
 #endif /* NC2_NC2_H */

@@ -54,6 +54,7 @@ struct nc2k_counters {
 	u64 fwd_in;		/* packets forwarded to this peer, no copy */
 	u64 fwd_out;		/* packets of this peer forwarded elsewhere */
 	u64 fwd_fallback;	/* could not forward: copied instead */
+	u64 fwd_filtered;	/* bridge policy in the way: bridged instead */
 	u64 fwd_held;		/* completions held: peer kept a grant busy */
 	u64 rx_drop_nomem;
 	u64 rx_drop_copy;	/* GNTTABOP_copy failed: bad grant from peer */

@@ -112,6 +112,7 @@ static const struct nc2k_stat chan_stats[] = {
 	CH("fwd_in", cnt.fwd_in),
 	CH("fwd_out", cnt.fwd_out),
 	CH("fwd_fallback", cnt.fwd_fallback),
+	CH("fwd_filtered", cnt.fwd_filtered),
 	CH("fwd_held", cnt.fwd_held),
 	CH("rx_drop_nomem", cnt.rx_drop_nomem),
 	CH("rx_drop_copy", cnt.rx_drop_copy),

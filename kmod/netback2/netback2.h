@@ -24,6 +24,13 @@ struct nb2_vif {
 	bool remote_trusted;
 	bool filter_mac;		/* drop frames not from guest_mac */
 	unsigned int max_bypasses;
+	/*
+	 * bypass-allow, the toolstack's word on which guests this one may
+	 * share a bypass with (nb2_lock). Re-read on every change of the
+	 * key (policy_watch); a bypass it no longer allows is torn down.
+	 */
+	struct nc2_policy bp_policy;
+	struct xenbus_watch policy_watch;
 	bool connected;
 	bool stalled;			/* carrier off: the guest stopped */
 	unsigned int ring_order;
@@ -52,6 +59,9 @@ int nb2_bypass_start(void);
 void nb2_bypass_stop(void);
 void nb2_bypass_msg(struct nc2k_chan *ch, const struct nc2_msg *m);
 void nb2_bypass_vif_gone(struct nb2_vif *vif);
+void nb2_bypass_policy_read(struct nb2_vif *vif);
+void nb2_bypass_policy_changed(struct xenbus_watch *watch, const char *path,
+			       const char *token);
 
 /* Receiver-side copy between guests (netback2_fwd.c). */
 int nb2_fwd_start(struct nb2_vif *vif);
@@ -61,5 +71,6 @@ bool nb2_fwd_rx(struct nc2k_chan *ch, const struct nc2_pkt *pkt);
 void nb2_fwd_done(struct nc2k_chan *ch, void *cookie);
 void nb2_fwd_abandon(struct nc2k_chan *ch, void *cookie);
 void nb2_fwd_poll(struct nc2k_chan *ch);
+void nb2_fwd_exit(void);
 
 #endif /* NETBACK2_H */

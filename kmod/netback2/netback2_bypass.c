@@ -79,8 +79,10 @@ static DEFINE_SPINLOCK(nb2_events_lock);
 static void nb2_event_fn(struct work_struct *w);
 static void nb2_scan_fn(struct work_struct *w);
 static void nb2_retry_fn(struct work_struct *w);
+static void nb2_policy_fn(struct work_struct *w);
 static DECLARE_WORK(nb2_event_work, nb2_event_fn);
 static DECLARE_WORK(nb2_scan_work, nb2_scan_fn);
+static DECLARE_WORK(nb2_policy_work, nb2_policy_fn);
 static DECLARE_DELAYED_WORK(nb2_retry_work, nb2_retry_fn);
 
 static const char * const nb2_bp_status[] = {
@@ -251,6 +253,8 @@ static const char *nb2_enable(const char *dir, domid_t a, domid_t b)
 	if (!is_valid_ether_addr(va->guest_mac) ||
 	    !is_valid_ether_addr(vb->guest_mac))
 		return "guest mac unknown";
+	if (!nc2_policy_pair_allowed(&va->bp_policy, a, &vb->bp_policy, b))
+		return "bypass-allow does not allow this pair both ways";
 	bp = kzalloc(sizeof(*bp), GFP_KERNEL);
 	if (!bp)
 		return "out of memory";
@@ -666,6 +670,60 @@ void nb2_bypass_vif_gone(struct nb2_vif *vif)
 	mutex_unlock(&nb2_lock);
 }
 
+/*
+ * Read vif's bypass-allow into vif->bp_policy: absent, unreadable or
+ * malformed means no bypass (docs/xenbus.md 5). nb2_lock held, or vif
+ * not yet on nb2_vifs.
+ */
+void nb2_bypass_policy_read(struct nb2_vif *vif)
+{
+	unsigned int len;
+	char *s;
+
+	s = xenbus_read(XBT_NIL, vif->xbdev->nodename, "bypass-allow", &len);
+	if (IS_ERR(s)) {
+		nc2_policy_none(&vif->bp_policy);
+		return;
+	}
+	if (nc2_policy_parse(&vif->bp_policy, s, len))
+		dev_warn(&vif->xbdev->dev,
+			 "bypass-allow '%.40s' is malformed: no bypass\n", s);
+	kfree(s);
+}
+
+/* A vif's bypass-allow changed (xenwatch): re-judge in process context. */
+void nb2_bypass_policy_changed(struct xenbus_watch *watch, const char *path,
+			       const char *token)
+{
+	schedule_work(&nb2_policy_work);
+}
+
+/*
+ * Re-read every connected vif's policy and tear down each bypass whose
+ * pair is no longer allowed both ways, saying why in its directory.
+ */
+static void nb2_policy_fn(struct work_struct *w)
+{
+	struct nb2_bypass *bp, *t;
+	struct nb2_vif *vif;
+
+	mutex_lock(&nb2_lock);
+	list_for_each_entry(vif, &nb2_vifs, node)
+		nb2_bypass_policy_read(vif);
+	list_for_each_entry_safe(bp, t, &nb2_bypasses, node) {
+		if (bp->state >= NB2_BP_DISABLING || !bp->va || !bp->vb ||
+		    nc2_policy_pair_allowed(&bp->va->bp_policy, bp->a,
+					    &bp->vb->bp_policy, bp->b))
+			continue;
+		pr_info("netback2: bypass %u-%u: bypass-allow withdrawn, tearing it down\n",
+			bp->a, bp->b);
+		xenbus_printf(XBT_NIL, bp->dir, "error",
+			      "bypass-allow withdrawn");
+		nb2_disable(bp);
+	}
+	mutex_unlock(&nb2_lock);
+}
+
 int nb2_bypass_start(void)
 {
 	if (!bypass_ring_pages || bypass_ring_pages > NC2_BYPASS_MAX_PAGES ||
@@ -678,6 +736,7 @@ void nb2_bypass_stop(void)
 {
 	unregister_xenbus_watch(&nb2_watch);
 	cancel_work_sync(&nb2_scan_work);
+	cancel_work_sync(&nb2_policy_work);
 	cancel_work_sync(&nb2_event_work);
 	cancel_delayed_work_sync(&nb2_retry_work);
 }

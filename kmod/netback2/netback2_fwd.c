@@ -13,8 +13,11 @@
  *
  * Everything else (broadcast, unknown or non-vif2 destinations, peers
  * without transitive grants, a full queue) takes the bridge as before.
- * Frames forwarded here do not traverse the bridge: the module parameter
- * receiver_copy turns this off for setups that filter on the bridge.
+ * Frames forwarded here do not traverse the bridge, so we forward only
+ * where the bridge would have passed the frame without asking anyone
+ * (nb2_fwd_unfiltered): a backend domain's filtering rules always see
+ * the traffic between its guests. Routed vifs are on no bridge and never
+ * forwarded here. The module parameter receiver_copy turns it all off.
  *
  * Locking: each endpoint's lock is a leaf, never held while taking a
  * channel lock, so A's poll (A's channel lock) may queue work for B and
@@ -22,6 +25,8 @@
  */
 #include <linux/module.h>
 #include <linux/etherdevice.h>
+#include <linux/if_bridge.h>
+#include <linux/netfilter_bridge.h>
 #include <linux/netdevice.h>
 #include <linux/rculist.h>
 #include <linux/refcount.h>
@@ -133,6 +138,105 @@ static bool nb2_fwd_fits(struct nb2_vif *b, const struct nc2_pkt *pkt)
 	return true;
 }
 
+/*
+ * The bridge's port helpers, looked up when first needed: a symbol
+ * reference would make netback2 load the bridge module, which routed
+ * and driver-domain setups do without. Held until module exit.
+ */
+struct nb2_br_ops {
+	bool (*flag_is_set)(const struct net_device *dev, unsigned long flag);
+	bool (*vlan_enabled)(const struct net_device *dev);
+	u8 (*stp_state)(const struct net_device *dev);
+};
+static struct nb2_br_ops *nb2_br;
+
+static const struct nb2_br_ops *nb2_br_get(void)
+{
+	struct nb2_br_ops *ops = READ_ONCE(nb2_br);
+
+	if (ops)
+		return ops;
+	ops = kzalloc(sizeof(*ops), GFP_ATOMIC);
+	if (!ops)
+		return NULL;
+	ops->flag_is_set = symbol_get(br_port_flag_is_set);
+	ops->vlan_enabled = symbol_get(br_vlan_enabled);
+	ops->stp_state = symbol_get(br_port_get_stp_state);
+	if (!ops->flag_is_set || !ops->vlan_enabled || !ops->stp_state ||
+	    cmpxchg(&nb2_br, NULL, ops)) {
+		if (ops->flag_is_set)
+			symbol_put(br_port_flag_is_set);
+		if (ops->vlan_enabled)
+			symbol_put(br_vlan_enabled);
+		if (ops->stp_state)
+			symbol_put(br_port_get_stp_state);
+		kfree(ops);
+	}
+	return READ_ONCE(nb2_br);
+}
+
+void nb2_fwd_exit(void)
+{
+	struct nb2_br_ops *ops = nb2_br;
+
+	if (!ops)
+		return;
+	symbol_put(br_port_flag_is_set);
+	symbol_put(br_vlan_enabled);
+	symbol_put(br_port_get_stp_state);
+	kfree(ops);
+	nb2_br = NULL;
+}
+
+/*
+ * Whether bridge br would hand a frame from port a to port b without
+ * asking any filter: no netfilter hook on the bridge path of the
+ * namespace (br_netfilter, ebtables and nftables' bridge family all
+ * register one), no VLAN filtering, both ports forwarding and neither
+ * isolated, no ingress classifier or netfilter hook on a, no egress one
+ * on b. Anything of that may drop or change the frame, so the frame
+ * takes the bridge. Asked per frame: rules may come at any time.
+ */
+static bool nb2_fwd_unfiltered(const struct net_device *br,
+			       const struct net_device *a,
+			       const struct net_device *b)
+{
+	const struct net *net = dev_net(br);
+	const struct nb2_br_ops *ops;
+
+	/* A bond or Open vSwitch master has rules we cannot ask. */
+	if (!netif_is_bridge_master(br) || !netif_is_bridge_port(a) ||
+	    !netif_is_bridge_port(b))
+		return false;
+#ifdef CONFIG_NETFILTER_FAMILY_BRIDGE
+	if (rcu_access_pointer(net->nf.hooks_bridge[NF_BR_PRE_ROUTING]) ||
+	    rcu_access_pointer(net->nf.hooks_bridge[NF_BR_FORWARD]) ||
+	    rcu_access_pointer(net->nf.hooks_bridge[NF_BR_POST_ROUTING]))
+		return false;
+#endif
+#ifdef CONFIG_NETFILTER_INGRESS
+	if (rcu_access_pointer(a->nf_hooks_ingress))
+		return false;
+#endif
+#ifdef CONFIG_NETFILTER_EGRESS
+	if (rcu_access_pointer(b->nf_hooks_egress))
+		return false;
+#endif
+#ifdef CONFIG_NET_CLS_ACT
+	if (rcu_access_pointer(a->miniq_ingress) ||
+	    rcu_access_pointer(b->miniq_egress))
+		return false;
+#endif
+	ops = nb2_br_get();
+	if (!ops)
+		return false;
+	return !ops->vlan_enabled(br) &&
+	       !ops->flag_is_set(a, BR_ISOLATED) &&
+	       !ops->flag_is_set(b, BR_ISOLATED) &&
+	       ops->stp_state(a) == BR_STATE_FORWARDING &&
+	       ops->stp_state(b) == BR_STATE_FORWARDING;
+}
+
 static struct nb2_fwd *nb2_fwd_lookup(struct nb2_vif *a, const u8 *dst)
 {
 	struct net_device *br = netdev_master_upper_dev_get_rcu(a->ch.dev);
@@ -175,6 +279,11 @@ bool nb2_fwd_rx(struct nc2k_chan *ch, const struct nc2_pkt *pkt)
 	f = nb2_fwd_lookup(a, eth);
 	if (!f)
 		goto out;
+	if (!nb2_fwd_unfiltered(netdev_master_upper_dev_get_rcu(ch->dev),
+				ch->dev, f->vif->ch.dev)) {
+		ch->cnt.fwd_filtered++;
+		goto out;
+	}
 	if (!nb2_fwd_fits(f->vif, pkt) ||
 	    (has_id && atomic_read(&src->inflight) >= NB2_FWD_MAX_INFLIGHT))
 		goto fallback;

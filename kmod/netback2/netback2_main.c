@@ -355,6 +355,7 @@ static int nb2_connect(struct nb2_vif *vif)
 	vif->ch.irq = irq;
 	nc2k_chan_kick(&vif->ch);
 	mutex_lock(&nb2_lock);
+	nb2_bypass_policy_read(vif);
 	list_add(&vif->node, &nb2_vifs);
 	mutex_unlock(&nb2_lock);
 	vif->connected = true;
@@ -576,6 +577,10 @@ static int nb2_probe(struct xenbus_device *dev,
 	if (err)
 		goto fail;
 	err = nb2_write_features(dev);
+	if (!err)
+		err = xenbus_watch_pathfmt(dev, &vif->policy_watch, NULL,
+					   nb2_bypass_policy_changed,
+					   "%s/bypass-allow", dev->nodename);
 	if (err) {
 		unregister_netdev(ndev);
 		goto fail;
@@ -596,6 +601,9 @@ static void nb2_remove(struct xenbus_device *dev)
 	struct nb2_vif *vif = dev_get_drvdata(&dev->dev);
 	struct net_device *ndev = vif->ch.dev;
 
+	/* Its callback only schedules work, which takes vifs off nb2_vifs. */
+	unregister_xenbus_watch(&vif->policy_watch);
+	kfree(vif->policy_watch.node);
 	/*
 	 * Quiesce first (NAPI, bypass work: whatever can report a protocol
 	 * error), then wait out a failure report already queued, so no work
@@ -650,6 +658,7 @@ static void __exit nb2_exit(void)
 	/* Devices first: their NAPI can still queue bypass work. */
 	xenbus_unregister_driver(&nb2_driver);
 	nb2_bypass_stop();
+	nb2_fwd_exit();
 	nc2k_grant_exit();
 }
 module_exit(nb2_exit);

@@ -90,6 +90,119 @@ clear_status:
 	return 0;
 }
 
+int nc2_bypass_policy_text(const char *s, char *out, size_t size)
+{
+	struct nc2_policy p;
+	char buf[NC2_POLICY_MAX_TEXT + 1], *tok, *save = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (strlen(s) > NC2_POLICY_MAX_TEXT) {
+		nc2_err("bypass-allow: longer than %u characters",
+			NC2_POLICY_MAX_TEXT);
+		return NC2_EXIT_USAGE;
+	}
+	snprintf(buf, sizeof(buf), "%s", s);
+	out[0] = '\0';
+	for (tok = strtok_r(buf, " ,\t", &save); tok;
+	     tok = strtok_r(NULL, " ,\t", &save)) {
+		unsigned int d;
+		int w;
+
+		if (!strcmp(tok, "any") || !strcmp(tok, "none")) {
+			w = snprintf(out + n, size - n, "%s%s", n ? " " : "",
+				     tok);
+		} else {
+			rc = nc2_resolve_domain("bypass-allow", tok, &d);
+			if (rc)
+				return rc;
+			w = snprintf(out + n, size - n, "%s%u", n ? " " : "",
+				     d);
+		}
+		if (w < 0 || (size_t)w >= size - n) {
+			nc2_err("bypass-allow: too long once names are ids");
+			return NC2_EXIT_USAGE;
+		}
+		n += (size_t)w;
+	}
+	if (nc2_policy_parse(&p, out, n)) {
+		nc2_err("bypass-allow '%s': expected any, none, or up to %u "
+			"domain ids or names", s, NC2_POLICY_MAX_PEERS);
+		return NC2_EXIT_USAGE;
+	}
+	return 0;
+}
+
+struct allow_req {
+	unsigned int domid, backend;
+	const char *policy;
+	unsigned int nr;	/* vif2 devices changed */
+};
+
+static int allow_txn(struct xs_handle *h, xs_transaction_t t, void *arg)
+{
+	struct allow_req *r = arg;
+	char dir[NC2_PATH_MAX];
+	unsigned int n, i;
+	char **ents;
+
+	r->nr = 0;
+	nc2_path(dir, "/local/domain/%u/backend/" NC2_DEVTYPE "/%u",
+		 r->backend, r->domid);
+	ents = xs_directory(h, t, dir, &n);
+	for (i = 0; ents && i < n; i++) {
+		char be[NC2_PATH_MAX];
+
+		nc2_path(be, "%s/%s", dir, ents[i]);
+		if (!nc2_xs_writef(h, t, be, "bypass-allow", "%s", r->policy)) {
+			free(ents);
+			return -1;
+		}
+		r->nr++;
+	}
+	free(ents);
+	if (!r->nr) {
+		nc2_err("domain %u has no " NC2_DEVTYPE " on backend %u",
+			r->domid, r->backend);
+		return -1;
+	}
+	return 0;
+}
+
+/* bypass allow DOMAIN POLICY [backend=DOMAIN] */
+static int bypass_allow(int argc, char **argv)
+{
+	char policy[NC2_POLICY_MAX_TEXT + 1];
+	struct allow_req r = { .policy = policy };
+	struct xs_handle *h;
+	int rc;
+
+	if (argc < 2 || argc > 3) {
+		nc2_err("bypass allow: expected DOMAIN POLICY [backend=DOMAIN]");
+		return NC2_EXIT_USAGE;
+	}
+	rc = nc2_resolve_domain("DOMAIN", argv[0], &r.domid);
+	if (!rc)
+		rc = nc2_bypass_policy_text(argv[1], policy, sizeof(policy));
+	if (!rc && argc == 3) {
+		if (strncmp(argv[2], "backend=", 8)) {
+			nc2_err("bypass allow: unknown option '%s'", argv[2]);
+			return NC2_EXIT_USAGE;
+		}
+		rc = nc2_resolve_domain("backend", argv[2] + 8, &r.backend);
+	}
+	if (rc)
+		return rc;
+	h = nc2_xs();
+	if (!h)
+		return NC2_EXIT_ERROR;
+	if (nc2_xs_transact(h, allow_txn, &r))
+		return NC2_EXIT_ERROR;
+	printf("bypass-allow of domain %u on backend %u: %s (%u vif2)\n",
+	       r.domid, r.backend, policy, r.nr);
+	return NC2_EXIT_OK;
+}
+
 int nc2_cmd_bypass(const struct nc2_opts *o, int argc, char **argv)
 {
 	struct xs_handle *h;
@@ -98,8 +211,11 @@ int nc2_cmd_bypass(const struct nc2_opts *o, int argc, char **argv)
 	int rc;
 
 	(void)o;
+	if (argc >= 1 && !strcmp(argv[0], "allow"))
+		return bypass_allow(argc - 1, argv + 1);
 	if (argc < 3 || argc > 4) {
 		nc2_err("bypass: expected enable|disable DOMID_A DOMID_B "
+			"[backend=DOMID], or allow DOMAIN POLICY "
 			"[backend=DOMID]");
 		return NC2_EXIT_USAGE;
 	}

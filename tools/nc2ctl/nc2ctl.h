@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <xenstore.h>
 
+#include <nc2/policy.h>
+
 /* Exit statuses, documented in the EXIT STATUS section of --help. */
 #define NC2_EXIT_OK      0
 #define NC2_EXIT_ERROR   1
@@ -125,6 +127,13 @@ char *nc2_domain_name(struct xs_handle *h, unsigned int domid);
  * or several domains have that name (message printed).
  */
 int nc2_resolve_domain(const char *what, const char *s, unsigned int *out);
+/*
+ * A bypass-allow policy as the admin writes it ("any", "none", or domain
+ * ids and names separated by spaces or commas) into its xenstore form,
+ * names resolved to ids now; checked with the library's parser, so what
+ * is written is what netback2 reads. Returns 0 or the exit status.
+ */
+int nc2_bypass_policy_text(const char *s, char *out, size_t size);
 
 /* ---- vif2.c ---- */
 int nc2_cmd_attach(const struct nc2_opts *o, int argc, char **argv);

@@ -38,6 +38,7 @@ struct vif2_cfg {
 	char ip[256];		/* space-separated addresses, or "" */
 	char vifname[16];	/* backend interface name, or "" */
 	char gateway[INET6_ADDRSTRLEN];	/* routed: backend's address, or "" */
+	char bypass_allow[NC2_POLICY_MAX_TEXT + 1];	/* "" until decided */
 };
 
 void nc2_fe_path(char *buf, unsigned int domid, unsigned int handle)
@@ -266,6 +267,11 @@ static int parse_attach_args(struct vif2_cfg *c, int argc, char **argv)
 				return NC2_EXIT_USAGE;
 			}
 			snprintf(c->vifname, sizeof(c->vifname), "%s", v);
+		} else if (KEY("bypass-allow")) {
+			rc = nc2_bypass_policy_text(v, c->bypass_allow,
+						    sizeof(c->bypass_allow));
+			if (rc)
+				return rc;
 		} else if (KEY("filter-mac")) {
 			if (nc2_parse_uint("filter-mac", v, 1, &c->filter_mac))
 				return NC2_EXIT_USAGE;
@@ -280,6 +286,18 @@ static int parse_attach_args(struct vif2_cfg *c, int argc, char **argv)
 		nc2_err("backend domain %u is the frontend domain itself",
 			c->backend);
 		return NC2_EXIT_USAGE;
+	}
+	/*
+	 * A bypass skips every rule of the backend domain. On a plain
+	 * bridge there are none to skip by default; a routed backend
+	 * filters by address, so there it takes the admin's word.
+	 */
+	if (!c->bypass_allow[0]) {
+		const char *base = strrchr(c->script, '/');
+
+		snprintf(c->bypass_allow, sizeof(c->bypass_allow), "%s",
+			 !strcmp(base ? base + 1 : c->script, "vif2-bridge") ?
+			 "any" : "none");
 	}
 	return 0;
 }
@@ -332,6 +350,7 @@ static int write_backend(struct xs_handle *h, xs_transaction_t t,
 	    !nc2_xs_writef(h, t, be, "remote-trusted", "%u",
 			   c->remote_trusted) ||
 	    !nc2_xs_writef(h, t, be, "filter-mac", "%u", c->filter_mac) ||
+	    !nc2_xs_writef(h, t, be, "bypass-allow", "%s", c->bypass_allow) ||
 	    (c->ip[0] && !nc2_xs_writef(h, t, be, "ip", "%s", c->ip)) ||
 	    (c->gateway[0] &&
 	     !nc2_xs_writef(h, t, be, "gateway", "%s", c->gateway)) ||
