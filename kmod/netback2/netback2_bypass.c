@@ -253,6 +253,9 @@ static const char *nb2_enable(const char *dir, domid_t a, domid_t b)
 	if (!is_valid_ether_addr(va->guest_mac) ||
 	    !is_valid_ether_addr(vb->guest_mac))
 		return "guest mac unknown";
+	/* Fresh: the change's own watch may not have been handled yet. */
+	nb2_bypass_policy_read(va);
+	nb2_bypass_policy_read(vb);
 	if (!nc2_policy_pair_allowed(&va->bp_policy, a, &vb->bp_policy, b))
 		return "bypass-allow does not allow this pair both ways";
 	bp = kzalloc(sizeof(*bp), GFP_KERNEL);

@@ -148,6 +148,7 @@ struct nb2_br_ops {
 	bool (*vlan_enabled)(const struct net_device *dev);
 	u8 (*stp_state)(const struct net_device *dev);
 };
+
 static struct nb2_br_ops *nb2_br;
 
 static const struct nb2_br_ops *nb2_br_get(void)

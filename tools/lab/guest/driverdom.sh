@@ -100,6 +100,49 @@ dd_attach() {
 	domu_run "$(xl domid domu$1)" 60 dd_client_up $1 >/dev/null
 }
 
+# dd_bp_wait WANT... : the bypass request domu1-domu2 in netdom settles in
+# one of the statuses WANT (within 40 s); prints "STATUS [error text]".
+dd_bp_wait() {
+	local dir=/local/domain/$DN/nc2/bypass/$DD_BP i=0 st w
+	while :; do
+		st=$(xenstore-read $dir/status 2>/dev/null)
+		for w in "$@"; do
+			[ "$st" = "$w" ] && break 2
+		done
+		i=$((i + 1))
+		[ $i -gt 200 ] && break
+		sleep 0.2
+	done
+	echo "${st:-no-status} $(xenstore-read $dir/error 2>/dev/null)"
+}
+
+# dd_bypass_policy : netdom's bypass policy (docs/xenbus.md 5) for the
+# pair domu1-domu2: refused under the routed default (none), up once both
+# allow each other, torn down when one withdraws; routed traffic flows
+# throughout.
+dd_bypass_policy() {
+	local st d1=$1 d2=$2
+	DD_BP=$([ "$d1" -lt "$d2" ] && echo "$d1-$d2" || echo "$d2-$d1")
+	nc2ctl bypass enable domu1 domu2 backend=domu3 >/dev/null
+	st=$(dd_bp_wait error active)
+	DD_DETAIL="routed default bypass-allow=none: $st"
+	dd_check bypass-refused-by-default eval 'case "$st" in "error bypass-allow"*) true ;; *) false ;; esac'
+
+	nc2ctl bypass allow domu1 domu2 backend=domu3 >/dev/null &&
+		nc2ctl bypass allow domu2 domu1 backend=domu3 >/dev/null &&
+		nc2ctl bypass enable domu1 domu2 backend=domu3 >/dev/null
+	st=$(dd_bp_wait active error)
+	DD_DETAIL="both allow each other: $st"
+	dd_check bypass-allowed-up eval '[ "${st%% *}" = active ]'
+
+	nc2ctl bypass allow domu2 none backend=domu3 >/dev/null
+	st=$(dd_bp_wait disabled error)
+	DD_DETAIL="domu2 withdrew (bypass-allow=none): $st"
+	dd_check bypass-withdrawn-down eval 'case "$st" in "disabled bypass-allow withdrawn"*) true ;; *) false ;; esac'
+	DD_DETAIL="routed path after the bypass went"
+	dd_check client-to-client-after-bypass dd_ping "$d1" "$(dd_ip4 2)"
+}
+
 dd_ping() { # DOMID DEST
 	local r
 	r=$(domu_run "$1" 40 lab_ping "$2" 3) || return 1
@@ -141,6 +184,8 @@ dd_suite() {
 	out=$(domu_run "$d1" 40 lab_iperf "$(dd_ip4 2)" 3)
 	DD_DETAIL="${out:-failed} Gbit/s domu1 -> domu2 through netdom"
 	dd_check iperf-client-to-client eval "[ -n '$out' ] && [ '$out' != 0.000 ]"
+
+	dd_bypass_policy "$d1" "$d2"
 
 	n0=$(domu_run "$DN" 20 dd_spoof_drops vif2r1)
 	dd_check spoof-ipv4-nothing-back domu_run "$d1" 40 dd_spoof 1 4
