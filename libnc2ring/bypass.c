@@ -14,6 +14,7 @@ static int sender_role(uint8_t type)
 	case NC2_MSG_BYPASS_BACKEND:
 	case NC2_MSG_BYPASS_DISABLE:
 	case NC2_MSG_BYPASS_DETACH:
+	case NC2_MSG_BYPASS_ADDRS:
 		return NC2_ROLE_BACKEND;
 	case NC2_MSG_BYPASS_FRONTEND_READY:
 	case NC2_MSG_BYPASS_READY:
@@ -109,6 +110,34 @@ static void put32(uint8_t *p, uint32_t v)
 	nc2_memcpy(p, &v, 4);
 }
 
+/* BYPASS_ADDRS: 12 bytes, the addresses, padding to 8. */
+static uint32_t addrs_size(uint32_t nr4, uint32_t nr6)
+{
+	return (sizeof(struct nc2_msg_bypass_addrs) + 4 * nr4 + 16 * nr6 + 7) &
+	       ~7u;
+}
+
+/* buf: a private copy of the whole message, size bytes. */
+static int decode_addrs(const uint8_t *buf, uint32_t size,
+			struct nc2_bypass_msg *b)
+{
+	const uint8_t *p = buf + sizeof(struct nc2_msg_bypass_addrs);
+	uint32_t nr4 = buf[8], nr6 = buf[9], i;
+
+	if (nr4 > NC2_BYPASS_MAX_ADDRS || nr6 > NC2_BYPASS_MAX_ADDRS ||
+	    !(nr4 + nr6))
+		return -NC2_EP_BYPASS;
+	if (size != addrs_size(nr4, nr6))
+		return -NC2_EP_MSG_LAYOUT;
+	b->addrs.nr_ipv4 = (uint8_t)nr4;
+	b->addrs.nr_ipv6 = (uint8_t)nr6;
+	for (i = 0; i < nr4; i++, p += 4)
+		nc2_memcpy(b->addrs.ipv4[i], p, 4);
+	for (i = 0; i < nr6; i++, p += 16)
+		nc2_memcpy(b->addrs.ipv6[i], p, 16);
+	return 0;
+}
+
 /*
  * The whole message is copied into buf first, once; ring_pages is read
  * from that copy, so the size check and the gref walk agree.
@@ -134,6 +163,11 @@ int nc2_bypass_decode(enum nc2_net_role role, const struct nc2_msg *m,
 		nc2_memcpy(b->mac, buf + 4, 6);
 	else
 		b->handle = get32(buf + 4);
+	if (m->type == NC2_MSG_BYPASS_ADDRS) {
+		if (m->size < sizeof(struct nc2_msg_bypass_addrs))
+			return -NC2_EP_MSG_LAYOUT;
+		return decode_addrs(buf, m->size, b);
+	}
 	if (lo.pages_at)
 		pages = get16(buf + lo.pages_at);
 	if (lo.rings_at)
@@ -159,6 +193,29 @@ int nc2_bypass_decode(enum nc2_net_role role, const struct nc2_msg *m,
 	return 0;
 }
 
+static int send_addrs(struct nc2_net *n, const struct nc2_bypass_msg *b)
+{
+	uint8_t buf[128];
+	uint32_t nr4 = b->addrs.nr_ipv4, nr6 = b->addrs.nr_ipv6, i, len;
+	uint8_t *p = buf + sizeof(struct nc2_msg_bypass_addrs);
+
+	if (nr4 > NC2_BYPASS_MAX_ADDRS || nr6 > NC2_BYPASS_MAX_ADDRS ||
+	    !(nr4 + nr6))
+		return -NC2_E_INVAL;
+	len = addrs_size(nr4, nr6);
+	nc2_memset(buf, 0, sizeof(buf));
+	put32(buf + 4, b->handle);
+	buf[8] = (uint8_t)nr4;
+	buf[9] = (uint8_t)nr6;
+	for (i = 0; i < nr4; i++, p += 4)
+		nc2_memcpy(p, b->addrs.ipv4[i], 4);
+	for (i = 0; i < nr6; i++, p += 16)
+		nc2_memcpy(p, b->addrs.ipv6[i], 16);
+	return nc2_link_send(&n->link, b->type, 0,
+			     buf + sizeof(struct nc2_msg_hdr),
+			     len - sizeof(struct nc2_msg_hdr));
+}
+
 int nc2_bypass_send(struct nc2_net *n, const struct nc2_bypass_msg *b)
 {
 	uint8_t buf[sizeof(struct nc2_msg_bypass_backend) +
@@ -168,6 +225,8 @@ int nc2_bypass_send(struct nc2_net *n, const struct nc2_bypass_msg *b)
 
 	if (sender_role(b->type) != n->role || (b->flags & ~NC2_BYPASS_F_ALL))
 		return -NC2_E_INVAL;
+	if (b->type == NC2_MSG_BYPASS_ADDRS)
+		return send_addrs(n, b);
 	if ((lo.pages_at || lo.rings_at) && !pages_ok(b->ring_pages))
 		return -NC2_E_INVAL;
 	nc2_memset(buf, 0, sizeof(buf));
@@ -193,4 +252,78 @@ int nc2_bypass_send(struct nc2_net *n, const struct nc2_bypass_msg *b)
 	return nc2_link_send(&n->link, b->type, 0,
 			     buf + sizeof(struct nc2_msg_hdr),
 			     len - sizeof(struct nc2_msg_hdr));
+}
+
+/* Ethernet type of frame and where its IP header starts (no VLAN tags). */
+#define ETH_HLEN_ 14u
+#define ETH_P_IPV4_ 0x0800u
+#define ETH_P_IPV6_ 0x86DDu
+
+static bool same(const uint8_t *x, const uint8_t *y, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (x[i] != y[i])
+			return false;
+	return true;
+}
+
+static bool addr_in(const struct nc2_bypass_addrs *a, const uint8_t *frame,
+		    size_t len, bool dst)
+{
+	uint32_t i, nr;
+	uint16_t proto;
+	const uint8_t *ip;
+
+	if (len < ETH_HLEN_)
+		return false;
+	proto = (uint16_t)(frame[12] << 8 | frame[13]);
+	ip = frame + ETH_HLEN_;
+	len -= ETH_HLEN_;
+	if (proto == ETH_P_IPV4_) {
+		/* version 4, a header of at least 20 bytes */
+		if (len < 20 || (ip[0] >> 4) != 4 || (ip[0] & 15) < 5)
+			return false;
+		ip += dst ? 16 : 12;
+		nr = a->nr_ipv4 < NC2_BYPASS_MAX_ADDRS ? a->nr_ipv4 :
+							 NC2_BYPASS_MAX_ADDRS;
+		for (i = 0; i < nr; i++)
+			if (same(ip, a->ipv4[i], 4))
+				return true;
+		return false;
+	}
+	if (proto == ETH_P_IPV6_) {
+		if (len < 40 || (ip[0] >> 4) != 6)
+			return false;
+		ip += dst ? 24 : 8;
+		nr = a->nr_ipv6 < NC2_BYPASS_MAX_ADDRS ? a->nr_ipv6 :
+							 NC2_BYPASS_MAX_ADDRS;
+		for (i = 0; i < nr; i++)
+			if (same(ip, a->ipv6[i], 16))
+				return true;
+	}
+	return false;
+}
+
+bool nc2_bypass_addrs_dst(const struct nc2_bypass_addrs *a,
+			  const uint8_t *frame, size_t len)
+{
+	return addr_in(a, frame, len, true);
+}
+
+bool nc2_bypass_addrs_src(const struct nc2_bypass_addrs *a,
+			  const uint8_t *frame, size_t len)
+{
+	return addr_in(a, frame, len, false);
+}
+
+int nc2_bypass_mode(bool a_routed, bool b_routed, bool a_feature_addrs,
+		    bool b_feature_addrs)
+{
+	if (!a_routed && !b_routed)
+		return 0;
+	if (!a_routed || !b_routed || !a_feature_addrs || !b_feature_addrs)
+		return -NC2_E_INVAL;
+	return NC2_BYPASS_F_ADDRS;
 }

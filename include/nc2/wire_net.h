@@ -27,6 +27,7 @@ enum nc2_net_msg_type {
 	NC2_MSG_BYPASS_DETACH = 0x56,
 	NC2_MSG_BYPASS_DETACHED = 0x57,
 	NC2_MSG_SUGGEST_BYPASS = 0x58,
+	NC2_MSG_BYPASS_ADDRS = 0x59,
 };
 
 #define NC2_MAX_PACKET_BYTES	  65536u
@@ -120,7 +121,11 @@ _Static_assert(__builtin_offsetof(struct nc2_msg_packet, frag) == 32, "frag");
 /* BYPASS_*.flags */
 #define NC2_BYPASS_F_LOCAL_TRUSTED  (1u << 0) /* we may send any source MAC */
 #define NC2_BYPASS_F_REMOTE_TRUSTED (1u << 1) /* peer may send any src MAC */
-#define NC2_BYPASS_F_ALL	    0x03u
+#define NC2_BYPASS_F_ADDRS	    (1u << 2) /* by IP: BYPASS_ADDRS follows */
+#define NC2_BYPASS_F_ALL	    0x07u
+
+/* Addresses per family in BYPASS_ADDRS. */
+#define NC2_BYPASS_MAX_ADDRS 4u
 
 #define NC2_BYPASS_MAX_PAGES 16u /* per ring of a bypass */
 
@@ -203,6 +208,29 @@ struct nc2_msg_bypass_handle {
 };
 
 _Static_assert(sizeof(struct nc2_msg_bypass_handle) == 8, "bph size");
+
+/*
+ * BYPASS_ADDRS (backend to A or B, after BYPASS_FRONTEND or BYPASS_BACKEND
+ * with NC2_BYPASS_F_ADDRS): the peer's IP addresses. The frontend steers
+ * frames for them onto the bypass and accepts from it only frames from
+ * them (docs/protocol.md 10.5). Body: nr_ipv4 IPv4 addresses (4 bytes
+ * each), then nr_ipv6 IPv6 addresses (16 bytes each), network order;
+ * the message is padded to a multiple of 8 bytes.
+ */
+struct nc2_msg_bypass_addrs {
+	struct nc2_msg_hdr hdr;
+	uint32_t handle;
+	uint8_t nr_ipv4;
+	uint8_t nr_ipv6;
+	uint16_t reserved;
+	/* then uint8_t ipv4[nr_ipv4][4], uint8_t ipv6[nr_ipv6][16] */
+};
+
+_Static_assert(sizeof(struct nc2_msg_bypass_addrs) == 12, "bpa size");
+_Static_assert(__builtin_offsetof(struct nc2_msg_bypass_addrs, nr_ipv4) == 8,
+	       "bpa.nr_ipv4");
+_Static_assert(__builtin_offsetof(struct nc2_msg_bypass_addrs, nr_ipv6) == 9,
+	       "bpa.nr_ipv6");
 
 /* SUGGEST_BYPASS (frontend to backend): I talk a lot to this MAC. */
 struct nc2_msg_suggest_bypass {

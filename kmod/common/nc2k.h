@@ -176,6 +176,13 @@ struct nc2k_chan {
 	u32 set_words[NC2_IDSET_WORDS(NC2K_IDS)];
 	struct nc2_limiter *lim; /* backend only: the asymmetry limiter */
 	const u8 *filter_src;	/* backend: the only source MAC accepted */
+	/*
+	 * A bypass selected by IP (protocol 10.5): only frames from these
+	 * addresses are accepted. Published with smp_store_release() once
+	 * complete; filter_ip_on without it yet means accept nothing.
+	 */
+	bool filter_ip_on;
+	const struct nc2_bypass_addrs *filter_ip;
 
 	unsigned int irq;
 	atomic_t eoi_pending;	/* an event waits for xen_irq_lateeoi() */

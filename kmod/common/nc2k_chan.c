@@ -932,6 +932,25 @@ static void rx_meta_save(struct sk_buff *skb, const struct nc2_pkt *pkt)
 }
 
 /* Run the queued copies, hand the good skbs up, note ids to FINISH. */
+/*
+ * A bypass selected by IP: the frame's source must be one of the peer's
+ * addresses (the library decides; we hand it the headers, copied out
+ * when the frame is not linear that far).
+ */
+static bool nc2k_rx_addr_ok(struct nc2k_chan *ch, const struct sk_buff *skb)
+{
+	/* Pairs with the release in netfront2's nf2_bp_addrs(). */
+	const struct nc2_bypass_addrs *a = smp_load_acquire(&ch->filter_ip);
+	u8 buf[NC2_BYPASS_ADDRS_HDR];
+	unsigned int len = min_t(unsigned int, skb->len, sizeof(buf));
+	const u8 *hdr;
+
+	if (!a)
+		return false;
+	hdr = skb_header_pointer(skb, 0, len, buf);
+	return hdr && nc2_bypass_addrs_src(a, hdr, len);
+}
+
 static void rx_flush(struct nc2k_chan *ch)
 {
 	unsigned int i, k;
@@ -971,6 +990,12 @@ static void rx_flush(struct nc2k_chan *ch)
 		/* Anti-spoofing: the frame is linear up to its Ethernet header. */
 		if (ch->filter_src &&
 		    !ether_addr_equal(skb->data + ETH_ALEN, ch->filter_src)) {
+			ch->cnt.rx_drop_filter++;
+			ch->dev->stats.rx_dropped++;
+			kfree_skb(skb);
+			continue;
+		}
+		if (ch->filter_ip_on && !nc2k_rx_addr_ok(ch, skb)) {
 			ch->cnt.rx_drop_filter++;
 			ch->dev->stats.rx_dropped++;
 			kfree_skb(skb);

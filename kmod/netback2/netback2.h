@@ -30,6 +30,11 @@ struct nb2_vif {
 	 * key (policy_watch); a bypass it no longer allows is torn down.
 	 */
 	struct nc2_policy bp_policy;
+	/*
+	 * The guest's addresses from the toolstack's "ip" key (a routed
+	 * vif): a bypass to it is selected by IP (protocol 10.5).
+	 */
+	struct nc2_bypass_addrs addrs;
 	struct xenbus_watch policy_watch;
 	bool connected;
 	bool stalled;			/* carrier off: the guest stopped */

@@ -59,6 +59,7 @@ struct nb2_bypass {
 	enum nb2_bp_state state;
 	u8 answered;			/* bit 0: A, bit 1: B, this step */
 	u8 unsent;			/* this step's message still to send */
+	u8 flags;			/* NC2_BYPASS_F_ADDRS: selected by IP */
 	unsigned long since;		/* jiffies the step began */
 	char dir[48];
 };
@@ -229,6 +230,29 @@ static void nb2_free(struct nb2_bypass *bp)
 	kfree(bp);
 }
 
+static void nb2_disable(struct nb2_bypass *bp);
+
+static bool nb2_routed(const struct nb2_vif *vif)
+{
+	return vif->addrs.nr_ipv4 || vif->addrs.nr_ipv6;
+}
+
+/*
+ * Protocol 10.5: after BYPASS_FRONTEND or BYPASS_BACKEND with F_ADDRS,
+ * send the peer's addresses. 0, or the bypass must be torn down.
+ */
+static int nb2_send_addrs(struct nb2_vif *to, const struct nb2_vif *peer,
+			  u32 handle)
+{
+	struct nc2_bypass_msg m = {
+		.type = NC2_MSG_BYPASS_ADDRS,
+		.handle = handle,
+		.addrs = peer->addrs,
+	};
+
+	return nb2_send(to, &m);
+}
+
 /* Start a bypass between a and b: NULL, or why it was refused. */
 static const char *nb2_enable(const char *dir, domid_t a, domid_t b)
 {
@@ -236,6 +260,7 @@ static const char *nb2_enable(const char *dir, domid_t a, domid_t b)
 	unsigned int ha, hb;
 	struct nb2_vif *va, *vb;
 	struct nb2_bypass *bp;
+	int mode;
 
 	if (xenbus_scanf(XBT_NIL, dir, "handle-a", "%u", &ha) != 1 ||
 	    xenbus_scanf(XBT_NIL, dir, "handle-b", "%u", &hb) != 1)
@@ -258,9 +283,19 @@ static const char *nb2_enable(const char *dir, domid_t a, domid_t b)
 	nb2_bypass_policy_read(vb);
 	if (!nc2_policy_pair_allowed(&va->bp_policy, a, &vb->bp_policy, b))
 		return "bypass-allow does not allow this pair both ways";
+	mode = nc2_bypass_mode(nb2_routed(va), nb2_routed(vb),
+			       xenbus_read_unsigned(va->xbdev->otherend,
+						    "feature-bypass-addrs", 0),
+			       xenbus_read_unsigned(vb->xbdev->otherend,
+						    "feature-bypass-addrs", 0));
+	if (mode < 0)
+		return nb2_routed(va) != nb2_routed(vb) ?
+		       "one vif2 is routed (ip=), the other not" :
+		       "a frontend lacks feature-bypass-addrs (routed pair)";
 	bp = kzalloc(sizeof(*bp), GFP_KERNEL);
 	if (!bp)
 		return "out of memory";
+	bp->flags = mode;
 	bp->handle = nb2_next_handle++;
 	bp->va = va;
 	bp->vb = vb;
@@ -270,7 +305,7 @@ static const char *nb2_enable(const char *dir, domid_t a, domid_t b)
 	m.handle = bp->handle;
 	m.peer_domid = b;
 	ether_addr_copy(m.mac, vb->guest_mac);
-	m.flags = nb2_flags(va);
+	m.flags = nb2_flags(va) | bp->flags;
 	m.ring_pages = bypass_ring_pages;
 	if (nb2_send(va, &m)) {
 		kfree(bp);
@@ -281,6 +316,10 @@ static const char *nb2_enable(const char *dir, domid_t a, domid_t b)
 	WRITE_ONCE(vb->ch.bypass_count, vb->ch.bypass_count + 1);
 	xenbus_rm(XBT_NIL, dir, "error");
 	nb2_set_state(bp, NB2_BP_CONNECTING);
+	if (bp->flags && nb2_send_addrs(va, vb, bp->handle)) {
+		xenbus_printf(XBT_NIL, dir, "error", "cannot send BYPASS_ADDRS");
+		nb2_disable(bp);
+	}
 	return NULL;
 }
 
@@ -468,12 +507,14 @@ static void nb2_event(struct nb2_vif *vif, const struct nc2_bypass_msg *m)
 		fwd.type = NC2_MSG_BYPASS_BACKEND;
 		fwd.peer_domid = bp->a;
 		ether_addr_copy(fwd.mac, bp->va->guest_mac);
-		fwd.flags = nb2_flags(bp->vb);
+		fwd.flags = nb2_flags(bp->vb) | bp->flags;
 		if (nb2_send(bp->vb, &fwd)) {
 			nb2_disable(bp);
 			return;
 		}
 		nb2_set_state(bp, NB2_BP_BACKEND_SENT);
+		if (bp->flags && nb2_send_addrs(bp->vb, bp->va, bp->handle))
+			nb2_disable(bp);
 		break;
 	}
 	case NC2_MSG_BYPASS_READY:

@@ -12,6 +12,7 @@
 #include <linux/module.h>
 #include <linux/etherdevice.h>
 #include <linux/netdevice.h>
+#include <linux/inet.h>
 #include <linux/ktime.h>
 #include <xen/xen.h>
 #include <xen/xenbus.h>
@@ -489,6 +490,40 @@ static int nb2_write_features(struct xenbus_device *dev)
 	return err;
 }
 
+/*
+ * The toolstack's "ip" key: the guest's IPv4 and IPv6 addresses, separated
+ * by spaces (docs/xenbus.md 1). Up to NC2_BYPASS_MAX_ADDRS of each family
+ * are kept for bypass selection; what is beyond, or unparsable, is said.
+ */
+static void nb2_read_addrs(struct nb2_vif *vif)
+{
+	struct nc2_bypass_addrs *a = &vif->addrs;
+	char *s, *p, *tok;
+
+	memset(a, 0, sizeof(*a));
+	s = xenbus_read(XBT_NIL, vif->xbdev->nodename, "ip", NULL);
+	if (IS_ERR(s))
+		return;
+	p = s;
+	while ((tok = strsep(&p, " ")) != NULL) {
+		u8 buf[16];
+
+		if (!*tok)
+			continue;
+		if (in4_pton(tok, -1, buf, -1, NULL) &&
+		    a->nr_ipv4 < NC2_BYPASS_MAX_ADDRS)
+			memcpy(a->ipv4[a->nr_ipv4++], buf, 4);
+		else if (in6_pton(tok, -1, buf, -1, NULL) &&
+			 a->nr_ipv6 < NC2_BYPASS_MAX_ADDRS)
+			memcpy(a->ipv6[a->nr_ipv6++], buf, 16);
+		else
+			dev_warn(&vif->xbdev->dev,
+				 "ip: '%.40s' not kept for bypass selection\n",
+				 tok);
+	}
+	kfree(s);
+}
+
 static void nb2_read_config(struct nb2_vif *vif)
 {
 	struct xenbus_device *dev = vif->xbdev;
@@ -508,6 +543,7 @@ static void nb2_read_config(struct nb2_vif *vif)
 						 "max-bypasses", 5);
 	vif->filter_mac = xenbus_read_unsigned(dev->nodename, "filter-mac", 1) &&
 			  is_valid_ether_addr(vif->guest_mac);
+	nb2_read_addrs(vif);
 }
 
 /*

@@ -41,6 +41,16 @@ struct nf2_bypass {
 	bool local_trusted;		/* the peer takes any source MAC of ours */
 	bool enabled;			/* steer packets for mac into it */
 	bool draining;			/* hold packets for mac (protocol 10.4) */
+	/*
+	 * Set up with NC2_BYPASS_F_ADDRS (protocol 10.5): steered and
+	 * filtered by the peer's IP addresses, which BYPASS_ADDRS brings
+	 * (addrs_set; until then the set is empty and matches nothing).
+	 * Written under bypass_lock; the receive filter reads them through
+	 * ch->filter_ip, published once they are complete.
+	 */
+	bool by_addrs;
+	bool addrs_set;
+	struct nc2_bypass_addrs addrs;
 	struct sk_buff_head held;	/* under bypass_lock */
 	unsigned int pages;
 	/* A: our pages, granted to the peer */

@@ -220,6 +220,9 @@ static struct nf2_bypass *nf2_bp_new(struct nf2_info *info,
 	if (!(b->flags & NC2_BYPASS_F_REMOTE_TRUSTED))
 		bp->ch->filter_src = bp->mac;
 	bp->local_trusted = b->flags & NC2_BYPASS_F_LOCAL_TRUSTED;
+	/* 10.5: by IP; nothing in or out until BYPASS_ADDRS says whom. */
+	bp->by_addrs = b->flags & NC2_BYPASS_F_ADDRS;
+	bp->ch->filter_ip_on = bp->by_addrs;
 	return bp;
 }
 
@@ -460,6 +463,29 @@ static void nf2_bp_detach(struct nf2_info *info, u32 handle)
 	nf2_send_parent(info, &done);
 }
 
+/* BYPASS_ADDRS: the peer's addresses, for a bypass set up with F_ADDRS. */
+static void nf2_bp_addrs(struct nf2_info *info, const struct nc2_bypass_msg *b)
+{
+	struct nf2_bypass *bp = nf2_bp_find(info, b->handle);
+
+	/* From the trusted end: a misstep is logged, not fatal (10.5). */
+	if (!bp || !bp->by_addrs || bp->addrs_set) {
+		netdev_warn(info->ch.dev,
+			    "bypass %u: unexpected BYPASS_ADDRS ignored\n",
+			    b->handle);
+		return;
+	}
+	spin_lock_bh(&info->bypass_lock);
+	bp->addrs = b->addrs;
+	bp->addrs_set = true;
+	spin_unlock_bh(&info->bypass_lock);
+	/* Pairs with nc2k_rx_addr_ok(): the filter sees the set complete. */
+	smp_store_release(&bp->ch->filter_ip, &bp->addrs);
+	netdev_info(info->ch.dev,
+		    "bypass %u to domain %u: by IP, %u IPv4 and %u IPv6 addresses\n",
+		    bp->handle, bp->peer, b->addrs.nr_ipv4, b->addrs.nr_ipv6);
+}
+
 static void nf2_bypass_work(struct work_struct *w)
 {
 	struct nf2_info *info = container_of(w, struct nf2_info, bypass_work);
@@ -489,6 +515,9 @@ static void nf2_bypass_work(struct work_struct *w)
 			break;
 		case NC2_MSG_BYPASS_DETACH:
 			nf2_bp_detach(info, b.handle);
+			break;
+		case NC2_MSG_BYPASS_ADDRS:
+			nf2_bp_addrs(info, &b);
 			break;
 		default:
 			break;
@@ -526,6 +555,20 @@ void nf2_bypass_msg(struct nc2k_chan *ch, const struct nc2_msg *m)
 	schedule_work(&info->bypass_work);
 }
 
+/* Whether skb goes to one of bp's peer addresses (protocol 10.5). */
+static bool nf2_bp_for_addrs(const struct nf2_bypass *bp,
+			     const struct sk_buff *skb)
+{
+	u8 buf[NC2_BYPASS_ADDRS_HDR];
+	unsigned int len = min_t(unsigned int, skb->len, sizeof(buf));
+	const u8 *hdr;
+
+	if (!bp->addrs_set)
+		return false;
+	hdr = skb_header_pointer(skb, 0, len, buf);
+	return hdr && nc2_bypass_addrs_dst(&bp->addrs, hdr, len);
+}
+
 struct nc2k_chan *nf2_bypass_route(struct nf2_info *info, struct sk_buff *skb)
 {
 	const struct ethhdr *eth = (const struct ethhdr *)skb->data;
@@ -537,9 +580,16 @@ struct nc2k_chan *nf2_bypass_route(struct nf2_info *info, struct sk_buff *skb)
 	spin_lock(&info->bypass_lock);
 	for (i = 0; i < NF2_MAX_BYPASSES; i++) {
 		struct nf2_bypass *bp = &info->bypass[i];
+		bool by_ip = false;
 
-		if (!bp->ch || !ether_addr_equal(bp->mac, eth->h_dest))
+		if (!bp->ch)
 			continue;
+		if (!ether_addr_equal(bp->mac, eth->h_dest)) {
+			/* Routed: sent to our gateway's MAC, for the peer. */
+			if (!nf2_bp_for_addrs(bp, skb))
+				continue;
+			by_ip = true;
+		}
 		/* Not vouched for: frames we forward for others stay on the parent. */
 		if (!bp->local_trusted &&
 		    !ether_addr_equal(eth->h_source, info->ch.dev->dev_addr))
@@ -551,6 +601,12 @@ struct nc2k_chan *nf2_bypass_route(struct nf2_info *info, struct sk_buff *skb)
 				dev_kfree_skb_any(skb);
 			ch = NULL;
 		} else if (bp->enabled && READ_ONCE(bp->ch->up)) {
+			/* The peer takes frames for its own MAC only. */
+			if (by_ip) {
+				if (skb_ensure_writable(skb, ETH_HLEN))
+					break;	/* stays on the parent */
+				ether_addr_copy(skb->data, bp->mac);
+			}
 			ch = bp->ch;
 		}
 		break;

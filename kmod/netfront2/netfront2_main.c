@@ -121,6 +121,9 @@ again:
 				    nc2k_caps.subpage);
 	if (!err)
 		err = xenbus_printf(xbt, dev->nodename, "feature-bypass", "1");
+	if (!err)
+		err = xenbus_printf(xbt, dev->nodename,
+				    "feature-bypass-addrs", "1");
 	if (err) {
 		xenbus_transaction_end(xbt, 1);
 		return err;

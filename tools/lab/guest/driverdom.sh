@@ -69,6 +69,18 @@ dd_spoof_drops() {
 			if ($i == "packets") s += $(i + 1) } END { print s + 0 }'
 }
 
+# dd_spoof_to N DEST : from client N, ping DEST from 198.51.100.77, an
+# address not its own; rc 0 when nothing came back.
+dd_spoof_to() {
+	local ifc rc
+	ifc=$(lab_if_by_mac "$(nc2_mac $1)") || return 2
+	ip addr add "$DD_NET4.77/32" dev "$ifc"
+	! ping -c 3 -W 2 -I "$DD_NET4.77" "$2" >/dev/null 2>&1
+	rc=$?
+	ip addr del "$DD_NET4.77/32" dev "$ifc"
+	return $rc
+}
+
 # ---- in dom0 ----
 dd_check() {
 	local name=$1 rc=0
@@ -134,6 +146,24 @@ dd_bypass_policy() {
 	st=$(dd_bp_wait active error)
 	DD_DETAIL="both allow each other: $st"
 	dd_check bypass-allowed-up eval '[ "${st%% *}" = active ]'
+
+	# Selected by IP (protocol 10.5): domu1 sends to netdom's MAC, for
+	# domu2's addresses; the frames take the bypass, netdom sees none.
+	local t0 t1 r0 r1 f0 f1
+	sleep 2	# the bypass link's own handshake
+	t0=$(domu_run "$d1" 20 nc2_domu_stat 1 bypass_tx_packets)
+	r0=$(domu_run "$DN" 20 nc2_stat net_rx_packets vif2r1)
+	dd_ping "$d1" "$(dd_ip4 2)" && dd_ping6 "$d1" "$(dd_ip6 2)"
+	t1=$(domu_run "$d1" 20 nc2_domu_stat 1 bypass_tx_packets)
+	r1=$(domu_run "$DN" 20 nc2_stat net_rx_packets vif2r1)
+	DD_DETAIL="IPv4+IPv6 pings: domu1 bypass_tx_packets +$((t1 - t0)), netdom's vif2r1 received +$((r1 - r0))"
+	dd_check bypass-by-ip-carries eval '[ $((t1 - t0)) -ge 6 ] && [ $((r1 - r0)) -lt 6 ]'
+	# The anti-spoofing rule holds on the bypass: domu2 drops it.
+	f0=$(domu_run "$d2" 20 nc2_domu_stat 2 bypass_rx_drop_filter)
+	dd_check bypass-spoof-nothing-back domu_run "$d1" 40 dd_spoof_to 1 "$(dd_ip4 2)"
+	f1=$(domu_run "$d2" 20 nc2_domu_stat 2 bypass_rx_drop_filter)
+	DD_DETAIL="domu2 dropped $((f1 - f0)) spoofed frames from the bypass"
+	dd_check bypass-spoof-dropped eval '[ $((f1 - f0)) -ge 3 ]'
 
 	nc2ctl bypass allow domu2 none backend=domu3 >/dev/null
 	st=$(dd_bp_wait disabled error)
