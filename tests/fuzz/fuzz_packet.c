@@ -226,6 +226,10 @@ static void bypass_one(struct fin *in)
 	FUZZ_CHECK(b.ring_pages <= NC2_BYPASS_MAX_PAGES);
 	for (i = 2u * b.ring_pages; i < 2 * NC2_BYPASS_MAX_PAGES; i++)
 		FUZZ_CHECK(b.gref[i] == 0);
+	FUZZ_CHECK(b.addrs.nr_ipv4 <= NC2_BYPASS_MAX_ADDRS &&
+		   b.addrs.nr_ipv6 <= NC2_BYPASS_MAX_ADDRS);
+	FUZZ_CHECK(b.type == NC2_MSG_BYPASS_ADDRS ||
+		   !(b.addrs.nr_ipv4 | b.addrs.nr_ipv6));
 	bypass_reencode(role, &b);
 out:
 	free(buf);

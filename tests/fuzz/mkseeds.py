@@ -102,7 +102,11 @@ put('packet', 'encode', b'\x01' + lim + u32(3) + bytes([1, 1, 1, 2]) +
 for i, (role, m) in enumerate(((1, bp_front), (1, bp_back), (2, bp_ready),
                                (2, msg(0x52, struct.pack('<IIHHI', 1, 9, 1, 0,
                                                          7) + u32(1) + u32(2))),
-                               (2, msg(0x58, b'\x02' * 6 + bytes(6))))):
+                               (2, msg(0x58, b'\x02' * 6 + bytes(6))),
+                               (1, msg(0x59, struct.pack('<IBBH', 1, 1, 1, 0) +
+                                       bytes([198, 51, 100, 12]) +
+                                       b'\x20\x01\x0d\xb8' + bytes(11) +
+                                       b'\x12')))):
     put('packet', 'bypass-%d' % i, b'\x02' + bytes([role - 1]) +
         bytes([(len(m) - 8) // 8]) + bytes([m[0] - 0x50]) + m[1:])
 
