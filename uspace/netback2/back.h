@@ -104,6 +104,7 @@ struct back {
 	struct nc2_limiter_config limcfg;
 	enum bypass_mode bypass_mode;
 	int max_bypasses;
+	struct nc2_policy bp_policy;	/* docs/xenbus.md 5, bypass-allow */
 	uint32_t bypass_pps;
 	uint32_t bypass_secs;
 	struct {

@@ -93,6 +93,9 @@ void back_bypass_setup(int a, int b)
 
 	if (a == b || find_pair(a, b) || active_count() >= B->max_bypasses)
 		return;
+	if (!nc2_policy_pair_allowed(&B->bp_policy, B->vif[a].domid,
+				     &B->bp_policy, B->vif[b].domid))
+		return;
 	for (int i = 0; i < BACK_BYPASSES && !p; i++)
 		if (bps[i].state == BP_FREE)
 			p = &bps[i];

@@ -4,6 +4,7 @@
  *   nc2-back --hv SOCK [--tap NAME] [--mode receiver|backend]
  *            [--stall-ms N] [--bypass off|manual|auto]
  *            [--max-bypasses N] [--bypass-pps N] [--bypass-secs N]
+ *            [--bypass-allow POLICY]
  * Runs as dom0 of the hv model; SIGUSR1 prints statistics.
  */
 #include <errno.h>
@@ -58,7 +59,7 @@ static void usage(void)
 {
 	die("usage: nc2-back --hv SOCK [--tap NAME] [--mode receiver|backend] "
 	    "[--stall-ms N] [--bypass off|manual|auto] [--max-bypasses N] "
-	    "[--bypass-pps N] [--bypass-secs N]");
+	    "[--bypass-pps N] [--bypass-secs N] [--bypass-allow POLICY]");
 }
 
 static void setup(void)
@@ -120,6 +121,7 @@ int main(int argc, char **argv)
 		{ "mode", 1, 0, 'm' }, { "stall-ms", 1, 0, 's' },
 		{ "bypass", 1, 0, 'b' }, { "max-bypasses", 1, 0, 'x' },
 		{ "bypass-pps", 1, 0, 'p' }, { "bypass-secs", 1, 0, 'S' },
+		{ "bypass-allow", 1, 0, 'A' },
 		{ 0, 0, 0, 0 },
 	};
 	static struct back back;
@@ -137,6 +139,8 @@ int main(int argc, char **argv)
 	B->max_bypasses = 5;
 	B->bypass_pps = 2000;
 	B->bypass_secs = 1;
+	/* One policy for every vif here (the kernel's is per vif). */
+	nc2_policy_parse(&B->bp_policy, "any", 3);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h': sock = optarg; break;
@@ -162,6 +166,12 @@ int main(int argc, char **argv)
 		case 'x': B->max_bypasses = atoi(optarg); break;
 		case 'p': B->bypass_pps = (uint32_t)atoi(optarg); break;
 		case 'S': B->bypass_secs = (uint32_t)atoi(optarg); break;
+		case 'A':
+			if (nc2_policy_parse(&B->bp_policy, optarg,
+					     strlen(optarg)))
+				die("--bypass-allow '%s': expected any, none "
+				    "or domain ids", optarg);
+			break;
 		default: usage();
 		}
 	}
