@@ -158,6 +158,11 @@ dd_bypass_policy() {
 	r1=$(domu_run "$DN" 20 nc2_stat net_rx_packets vif2r1)
 	DD_DETAIL="IPv4+IPv6 pings: domu1 bypass_tx_packets +$((t1 - t0)), netdom's vif2r1 received +$((r1 - r0))"
 	dd_check bypass-by-ip-carries eval '[ $((t1 - t0)) -ge 6 ] && [ $((r1 - r0)) -lt 6 ]'
+	local g
+	g=$(domu_run "$d1" 40 lab_iperf "$(dd_ip4 2)" 3)
+	DD_DETAIL="${g:-failed} Gbit/s domu1 -> domu2 over the bypass; through netdom ${DD_ROUTED:-?}$(
+		[ -n "$g" ] && [ -n "$DD_ROUTED" ] && awk -v a="$g" -v b="$DD_ROUTED" 'BEGIN { if (b > 0) printf " (%.2fx)", a / b }')"
+	dd_check iperf-bypass eval "[ -n '$g' ] && [ '$g' != 0.000 ]"
 	# The anti-spoofing rule holds on the bypass: domu2 drops it.
 	f0=$(domu_run "$d2" 20 nc2_domu_stat 2 bypass_rx_drop_filter)
 	dd_check bypass-spoof-nothing-back domu_run "$d1" 40 dd_spoof_to 1 "$(dd_ip4 2)"
@@ -212,6 +217,7 @@ dd_suite() {
 	DD_DETAIL="2001:db8::11 -> 2001:db8::12"
 	dd_check client-to-client-ipv6 dd_ping6 "$d1" "$(dd_ip6 2)"
 	out=$(domu_run "$d1" 40 lab_iperf "$(dd_ip4 2)" 3)
+	DD_ROUTED=$out
 	DD_DETAIL="${out:-failed} Gbit/s domu1 -> domu2 through netdom"
 	dd_check iperf-client-to-client eval "[ -n '$out' ] && [ '$out' != 0.000 ]"
 
