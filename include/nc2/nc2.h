@@ -22,6 +22,7 @@
 #include <nc2/bypass.h>
 #include <nc2/limiter.h>
 #include <nc2/finq.h>
+#include <nc2/flowmeter.h>
 #include <nc2/policy.h>
 
 #endif /* NC2_NC2_H */
