@@ -61,17 +61,20 @@ static bool frame_key(const uint8_t *f, size_t len, const uint8_t *our_mac,
 }
 
 void nc2_flowmeter_frame(struct nc2_flowmeter *m, const uint8_t *frame,
-			 size_t len, const uint8_t backend_mac[6])
+			 size_t len, uint32_t total_len,
+			 const uint8_t backend_mac[6])
 {
+	uint32_t n = total_len / NC2_FLOWMETER_WIRE +
+		     (total_len % NC2_FLOWMETER_WIRE ? 1 : 0);
 	struct nc2_flow_key k;
 	unsigned int i, low = 0;
 
-	if (!m->cfg.min_pps || !frame_key(frame, len, backend_mac, &k))
+	if (!m->cfg.min_pps || !n || !frame_key(frame, len, backend_mac, &k))
 		return;
 	for (i = 0; i < NC2_FLOWMETER_SLOTS; i++) {
 		if (same_key(&m->slot[i].key, &k)) {
-			if (m->slot[i].pkts != (uint32_t)~0u)
-				m->slot[i].pkts++;
+			m->slot[i].pkts += n < (uint32_t)~0u - m->slot[i].pkts ?
+						   n : (uint32_t)~0u - m->slot[i].pkts;
 			return;
 		}
 		if (m->slot[i].pkts < m->slot[low].pkts ||
@@ -87,7 +90,7 @@ void nc2_flowmeter_frame(struct nc2_flowmeter *m, const uint8_t *frame,
 	if (m->slot[low].pkts && m->slot[low].key.kind != NC2_FLOW_NONE)
 		return;
 	m->slot[low].key = k;
-	m->slot[low].pkts = 1;
+	m->slot[low].pkts = n;
 	m->slot[low].busy = 0;
 	m->slot[low].reported = false;
 }

@@ -58,12 +58,18 @@ int nc2_flowmeter_init(struct nc2_flowmeter *m,
 
 /*
  * Count one frame the guest sent: len bytes from its Ethernet header
- * (the inline prefix is enough; what is not there is not counted).
- * backend_mac: the backend's own MAC on this vif, to which a routed guest
- * sends everything. Broadcast and multicast frames are not counted.
+ * (the inline prefix is enough; what is not there is not counted), of
+ * total_len bytes in all. A large (GSO) frame counts as the wire packets
+ * it stands for, one per NC2_FLOWMETER_WIRE bytes, so a bulk flow is busy
+ * whatever its segment size. backend_mac: the backend's own MAC on this
+ * vif, to which a routed guest sends everything. Broadcast and multicast
+ * frames are not counted.
  */
 void nc2_flowmeter_frame(struct nc2_flowmeter *m, const uint8_t *frame,
-			 size_t len, const uint8_t backend_mac[6]);
+			 size_t len, uint32_t total_len,
+			 const uint8_t backend_mac[6]);
+
+#define NC2_FLOWMETER_WIRE 1514u /* an Ethernet frame at MTU 1500 */
 
 /*
  * End of a tick: judge and reset the counts. Writes up to max keys that

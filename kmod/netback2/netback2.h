@@ -35,6 +35,7 @@ struct nb2_vif {
 	 * vif): a bypass to it is selected by IP (protocol 10.5).
 	 */
 	struct nc2_bypass_addrs addrs;
+	struct nc2_flowmeter meter;	/* automatic bypass; ch.lock */
 	struct xenbus_watch policy_watch;
 	bool connected;
 	bool stalled;			/* carrier off: the guest stopped */
@@ -65,6 +66,12 @@ void nb2_bypass_stop(void);
 void nb2_bypass_msg(struct nc2k_chan *ch, const struct nc2_msg *m);
 void nb2_bypass_vif_gone(struct nb2_vif *vif);
 void nb2_bypass_policy_read(struct nb2_vif *vif);
+void nb2_bypass_auto_locked(struct nb2_vif *from, struct nb2_vif *to);
+
+/* Automatic bypass (netback2_auto.c). */
+void nb2_auto_start(struct nb2_vif *vif, unsigned int ticks_per_sec);
+void nb2_auto_observe(struct nc2k_chan *ch, const struct nc2_pkt *pkt);
+void nb2_auto_tick(struct nb2_vif *vif);
 void nb2_bypass_policy_changed(struct xenbus_watch *watch, const char *path,
 			       const char *token);
 

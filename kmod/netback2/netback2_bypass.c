@@ -60,6 +60,7 @@ struct nb2_bypass {
 	u8 answered;			/* bit 0: A, bit 1: B, this step */
 	u8 unsent;			/* this step's message still to send */
 	u8 flags;			/* NC2_BYPASS_F_ADDRS: selected by IP */
+	bool auto_origin;		/* requested by netback2_auto.c */
 	unsigned long since;		/* jiffies the step began */
 	char dir[48];
 };
@@ -97,6 +98,26 @@ static const char * const nb2_bp_status[] = {
 static void nb2_set_status(struct nb2_bypass *bp, const char *status)
 {
 	xenbus_printf(XBT_NIL, bp->dir, "status", "%s", status);
+}
+
+/*
+ * A bypass is over. One we asked for ourselves goes from xenstore with it
+ * (it may form again when the flow does), unless someone has since asked
+ * to disable it: that request stays, as a veto.
+ */
+static void nb2_ended(struct nb2_bypass *bp)
+{
+	char *req;
+
+	nb2_set_status(bp, "disabled");
+	if (!bp->auto_origin)
+		return;
+	req = xenbus_read(XBT_NIL, bp->dir, "request", NULL);
+	if (IS_ERR(req))
+		return;
+	if (!strcmp(req, "enable"))
+		xenbus_rm(XBT_NIL, bp->dir, "");
+	kfree(req);
 }
 
 static void nb2_set_state(struct nb2_bypass *bp, enum nb2_bp_state st)
@@ -232,6 +253,19 @@ static void nb2_free(struct nb2_bypass *bp)
 
 static void nb2_disable(struct nb2_bypass *bp);
 
+/* Whether the request in dir is our own (origin = auto). */
+static bool nb2_is_auto(const char *dir)
+{
+	char *o = xenbus_read(XBT_NIL, dir, "origin", NULL);
+	bool is_auto;
+
+	if (IS_ERR(o))
+		return false;
+	is_auto = !strcmp(o, "auto");
+	kfree(o);
+	return is_auto;
+}
+
 static bool nb2_routed(const struct nb2_vif *vif)
 {
 	return vif->addrs.nr_ipv4 || vif->addrs.nr_ipv6;
@@ -301,6 +335,7 @@ static const char *nb2_enable(const char *dir, domid_t a, domid_t b)
 	bp->vb = vb;
 	bp->a = a;
 	bp->b = b;
+	bp->auto_origin = nb2_is_auto(dir);
 	strscpy(bp->dir, dir, sizeof(bp->dir));
 	m.handle = bp->handle;
 	m.peer_domid = b;
@@ -441,7 +476,7 @@ static void nb2_answer(struct nb2_bypass *bp, u8 bit)
 			return;
 	}
 	/* DETACHED from both: the handle is free again. */
-	nb2_set_status(bp, "disabled");
+	nb2_ended(bp);
 	if (bp->va)
 		WRITE_ONCE(bp->va->ch.bypass_state, 0);
 	if (bp->vb)
@@ -701,7 +736,7 @@ void nb2_bypass_vif_gone(struct nb2_vif *vif)
 		WRITE_ONCE(vif->ch.bypass_count, vif->ch.bypass_count - 1);
 		WRITE_ONCE(vif->ch.bypass_state, 0);
 		if (!bp->va && !bp->vb) {
-			nb2_set_status(bp, "disabled");
+			nb2_ended(bp);
 			list_del(&bp->node);
 			kfree(bp);
 		} else if (bp->state < NB2_BP_DISABLING) {
@@ -712,6 +747,51 @@ void nb2_bypass_vif_gone(struct nb2_vif *vif)
 		}
 	}
 	mutex_unlock(&nb2_lock);
+}
+
+/*
+ * netback2_auto.c saw a sustained flow from guest "from" to guest "to":
+ * ask for a bypass between them as the toolstack would (a request in our
+ * own nc2/bypass, origin = auto), if the policy allows the pair, both
+ * have room under max-bypasses, and no request for the pair exists (a
+ * manual one, or an admin's disable, takes precedence). From there on it
+ * is handled like any other request.
+ */
+void nb2_bypass_auto_locked(struct nb2_vif *from, struct nb2_vif *to)
+{
+	struct nb2_vif *va = from->domid < to->domid ? from : to;
+	struct nb2_vif *vb = va == from ? to : from;
+	char dir[48];
+	int err;
+
+	lockdep_assert_held(&nb2_lock);
+	if (!from->connected || !to->connected || from == to ||
+	    from->domid == to->domid || nb2_find_pair(va->domid, vb->domid))
+		return;
+	nb2_bypass_policy_read(va);
+	nb2_bypass_policy_read(vb);
+	if (!nc2_policy_pair_allowed(&va->bp_policy, va->domid,
+				     &vb->bp_policy, vb->domid) ||
+	    nb2_count(va) >= va->max_bypasses ||
+	    nb2_count(vb) >= vb->max_bypasses)
+		return;
+	snprintf(dir, sizeof(dir), NB2_BYPASS_DIR "/%u-%u", va->domid,
+		 vb->domid);
+	if (xenbus_exists(XBT_NIL, dir, ""))
+		return;
+	/* The request key last: the scan acts on a complete directory. */
+	err = xenbus_printf(XBT_NIL, dir, "domid-a", "%u", va->domid);
+	err = err ?: xenbus_printf(XBT_NIL, dir, "domid-b", "%u", vb->domid);
+	err = err ?: xenbus_printf(XBT_NIL, dir, "handle-a", "%u", va->handle);
+	err = err ?: xenbus_printf(XBT_NIL, dir, "handle-b", "%u", vb->handle);
+	err = err ?: xenbus_printf(XBT_NIL, dir, "origin", "auto");
+	err = err ?: xenbus_printf(XBT_NIL, dir, "request", "enable");
+	if (err)
+		pr_warn_ratelimited("netback2: cannot write %s (%d): no automatic bypass\n",
+				    dir, err);
+	else
+		pr_info("netback2: bypass %u-%u: sustained flow, asking for one\n",
+			va->domid, vb->domid);
 }
 
 /*

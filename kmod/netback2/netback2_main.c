@@ -176,6 +176,7 @@ static void nb2_tick(struct work_struct *w)
 	if (fault_inject_domid && fault_inject_domid == vif->domid &&
 	    cmpxchg(&fault_inject_domid, vif->domid, 0) == vif->domid)
 		nb2_inject_fault(vif);
+	nb2_auto_tick(vif);
 	if (++vif->ticks % NB2_STATS_TICKS == 0)
 		nb2_publish_stats(vif);
 	schedule_delayed_work(&vif->tick, NB2_TICK);
@@ -217,6 +218,7 @@ static const struct nc2k_ops nb2_chan_ops = {
 	.forward_done = nb2_fwd_done,
 	.forward_abandon = nb2_fwd_abandon,
 	.poll_hook = nb2_fwd_poll,
+	.rx_observe = nb2_auto_observe,
 };
 
 static void nb2_disconnect(struct nb2_vif *vif)
@@ -355,6 +357,7 @@ static int nb2_connect(struct nb2_vif *vif)
 	}
 	vif->ch.irq = irq;
 	nc2k_chan_kick(&vif->ch);
+	nb2_auto_start(vif, HZ / NB2_TICK);
 	mutex_lock(&nb2_lock);
 	nb2_bypass_policy_read(vif);
 	list_add(&vif->node, &nb2_vifs);

@@ -29,7 +29,7 @@ static void send_mac(struct nc2_flowmeter *m, const uint8_t *mac, int n)
 	f[12] = 0x08;
 	f[14] = 0x45;
 	while (n-- > 0)
-		nc2_flowmeter_frame(m, f, sizeof(f), be_mac);
+		nc2_flowmeter_frame(m, f, sizeof(f), 64, be_mac);
 }
 
 static void send_ip4(struct nc2_flowmeter *m, uint8_t last, int n)
@@ -44,7 +44,7 @@ static void send_ip4(struct nc2_flowmeter *m, uint8_t last, int n)
 	f[32] = 100;
 	f[33] = last;
 	while (n-- > 0)
-		nc2_flowmeter_frame(m, f, sizeof(f), be_mac);
+		nc2_flowmeter_frame(m, f, sizeof(f), 64, be_mac);
 }
 
 static unsigned int tick(struct nc2_flowmeter *m, struct nc2_flow_key *k)
@@ -140,7 +140,7 @@ static void test_burst_and_trickle(void **state)
 		send_mac(&m, bc, 500);
 		send_mac(&m, mc, 500);
 		for (int i = 0; i < 500; i++)
-			nc2_flowmeter_frame(&m, f, sizeof(f), be_mac);
+			nc2_flowmeter_frame(&m, f, sizeof(f), 64, be_mac);
 		assert_int_equal(tick(&m, k), 0);
 	}
 }
@@ -169,7 +169,7 @@ static void test_routed_by_ip(void **state)
 	f[14 + 39] = 0x12;
 	for (int i = 0; i < 3; i++) {
 		for (int j = 0; j < 100; j++)
-			nc2_flowmeter_frame(&m, f, sizeof(f), be_mac);
+			nc2_flowmeter_frame(&m, f, sizeof(f), 64, be_mac);
 		assert_int_equal(tick(&m, k), i == 2 ? 1 : 0);
 	}
 	assert_int_equal(k[0].kind, NC2_FLOW_IPV6);
@@ -178,12 +178,44 @@ static void test_routed_by_ip(void **state)
 	/* To the backend but not IP, or cut short: not counted. */
 	f[13] = 0x06;
 	for (int j = 0; j < 1000; j++)
-		nc2_flowmeter_frame(&m, f, sizeof(f), be_mac);
+		nc2_flowmeter_frame(&m, f, sizeof(f), 64, be_mac);
 	f[13] = 0xdd;
 	for (int j = 0; j < 1000; j++)
-		nc2_flowmeter_frame(&m, f, 14 + 39, be_mac);
+		nc2_flowmeter_frame(&m, f, 14 + 39, 64, be_mac);
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(tick(&m, k), 0);
+}
+
+/* A GSO frame counts as the wire packets it stands for. */
+static void test_gso_weight(void **state)
+{
+	struct nc2_flowmeter m;
+	struct nc2_flow_key k[4];
+	uint8_t f[64] = { 0 };
+
+	(void)state;
+	setup_meter(&m);
+	memcpy(f, peer_mac, 6);
+	/* 3 x 64 KiB a tick: 3 x 44 = 132 wire packets, over 100. */
+	for (int t = 0; t < 3; t++) {
+		for (int i = 0; i < 3; i++)
+			nc2_flowmeter_frame(&m, f, sizeof(f), 65536, be_mac);
+		assert_int_equal(tick(&m, k), t == 2 ? 1 : 0);
+	}
+	/* One wire packet each, exactly at the edge, and empty frames. */
+	setup_meter(&m);
+	for (int t = 0; t < 3; t++) {
+		for (int i = 0; i < 100; i++)
+			nc2_flowmeter_frame(&m, f, sizeof(f), 1514, be_mac);
+		for (int i = 0; i < 100; i++)
+			nc2_flowmeter_frame(&m, f, sizeof(f), 0, be_mac);
+		assert_int_equal(tick(&m, k), t == 2 ? 1 : 0);
+	}
+	/* A count that would overflow saturates. */
+	setup_meter(&m);
+	for (int i = 0; i < 2000; i++)	/* 2000 x 2836783 > 2^32 */
+		nc2_flowmeter_frame(&m, f, sizeof(f), 0xffffffffu, be_mac);
+	assert_int_equal(m.slot[0].pkts, 0xffffffffu);
 }
 
 /* Many one-off destinations cannot push a real flow out. */
@@ -232,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_burst_and_trickle),
 		cmocka_unit_test(test_routed_by_ip),
 		cmocka_unit_test(test_spray),
+		cmocka_unit_test(test_gso_weight),
 	};
 
 	return cmocka_run_group_tests_name("flowmeter", tests, NULL, NULL);

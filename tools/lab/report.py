@@ -29,7 +29,11 @@ PATHS = [
     ("domu_to_dom0", "domU -> dom0", "domu_to_dom0"),
     ("domu_to_domu_bridge", "domU -> domU, through dom0", "domu_to_domu_bridge"),
     ("domu_to_domu_bypass", "domU -> domU, nc2 bypass", "domu_to_domu_bridge"),
+    ("domu_to_domu_autobypass", "domU -> domU, auto bypass",
+     "domu_to_domu_bridge"),
 ]
+# Paths netchannel1 does not have: compared with its row through dom0.
+BYPASS_PATHS = ("domu_to_domu_bypass", "domu_to_domu_autobypass")
 LABEL = {p: l for p, l, _ in PATHS}
 BASE = {p: b for p, _, b in PATHS}
 DRIVERS = ["netchannel1", "nc2"]
@@ -118,14 +122,17 @@ def table(rows, title):
         if last is not None and label:
             lines.append("")
         last = r["path_label"]
-        if r.get("path") == "domu_to_domu_bypass" and r.get("driver") == "nc2":
+        if r.get("path") in BYPASS_PATHS and r.get("driver") == "nc2":
             lines.append("%-27s %-12s %7s %8s %10s %9s %9s  %s"
                          % (label, "netchannel1", "-", "-", "-", "", "",
                             "no bypass: nc2 is compared with its row "
                             "through dom0 (*)"))
             label = ""
         note = r.get("route", "") if r.get("status") == "ok" else r.get("status", "?")
-        star = " *" if r.get("path") == "domu_to_domu_bypass" and r.get("driver") == "nc2" else ""
+        if r.get("status") == "ok" and num(r.get("formed_s")) is not None:
+            note = ("formed %.1f s after the flow began; " % r["formed_s"]
+                    + note).rstrip("; ")
+        star = " *" if r.get("path") in BYPASS_PATHS and r.get("driver") == "nc2" else ""
         gx = fmt_x(r.get("ratio_gbit_s")) + star if r.get("driver") == "nc2" else ""
         cx = fmt_x(r.get("ratio_dom0_cpu_pct")) + star if r.get("driver") == "nc2" else ""
         ok = r.get("status") == "ok"
@@ -152,9 +159,9 @@ def table(rows, title):
 def svg(rows, title):
     """Two panels (Gbit/s, dom0 CPU %), one group of bars per path."""
     by = {(r.get("path"), r.get("driver")): r for r in rows}
-    W, left, right = 960, 70, 20
-    panel_h, top0, gap = 230, 86, 70
-    H = top0 + 2 * panel_h + gap + 70
+    W, left, right = max(960, 90 + 190 * len(PATHS)), 70, 20
+    panel_h, top0, gap = 230, 86, 84
+    H = top0 + 2 * panel_h + gap + 84
     gw = (W - left - right) / len(PATHS)
     bw = 54
     o = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
@@ -215,7 +222,7 @@ def svg(rows, title):
                 x = gx - bw - 4 + k * (bw + 8)
                 dashed = False
                 v = value(p, d, key)
-                if d == "netchannel1" and p == "domu_to_domu_bypass":
+                if d == "netchannel1" and p in BYPASS_PATHS:
                     v = value(basep, d, key)
                     dashed = True
                 missing = by.get((p, d)) if not dashed else by.get((basep, d))
@@ -246,12 +253,17 @@ def svg(rows, title):
                                  'font-weight="bold" fill="%s">%.2fx</text>'
                                  % (x + bw / 2, base - h - 20,
                                     COLOUR["nc2"], rr))
+            # Two lines ("domU -> domU," / "auto bypass"): groups stay apart.
+            head, _, tail = label.partition(", ")
             o.append('<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>'
-                     % (gx, base + 18, escape(label)))
-            if p == "domu_to_domu_bypass":
+                     % (gx, base + 18, escape(head + ("," if tail else ""))))
+            if tail:
+                o.append('<text x="%.1f" y="%.1f" text-anchor="middle">%s'
+                         '</text>' % (gx, base + 32, escape(tail)))
+            if p in BYPASS_PATHS:
                 o.append('<text x="%.1f" y="%.1f" text-anchor="middle" '
-                         'fill="#555" font-size="11">(netchannel1: its row '
-                         'through dom0)</text>' % (gx, base + 32))
+                         'fill="#555" font-size="11">(netchannel1: via dom0)'
+                         '</text>' % (gx, base + 46))
     o.append('<text x="%d" y="%d" fill="#555" font-size="11">Orange figures '
              'above the nc2 bars: nc2 / netchannel1 on that path. Xen 4.17 in '
              'QEMU/TCG: absolute figures move 20-40 %% between runs;</text>'

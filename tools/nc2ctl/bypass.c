@@ -11,6 +11,8 @@
  *     domid-a, domid-b    the two guests           (written by nc2ctl)
  *     handle-a, handle-b  their vif2 handles       (written by nc2ctl)
  *     request             "enable" or "disable"    (written by nc2ctl)
+ *     origin              "manual" (nc2ctl) or "auto" (netback2 saw a
+ *                         sustained flow and asked for it itself)
  *     status              see README.md            (written by netback2)
  *     error               text, when refused       (written by netback2)
  */
@@ -58,7 +60,9 @@ static int bypass_txn(struct xs_handle *h, xs_transaction_t t, void *arg)
 				r->b);
 			return -1;
 		}
-		if (!nc2_xs_writef(h, t, r->dir, "request", "disable"))
+		/* An admin's disable stays, a veto on automatic bypasses. */
+		if (!nc2_xs_writef(h, t, r->dir, "request", "disable") ||
+		    !nc2_xs_writef(h, t, r->dir, "origin", "manual"))
 			return -1;
 		goto clear_status;
 	}
@@ -79,6 +83,7 @@ static int bypass_txn(struct xs_handle *h, xs_transaction_t t, void *arg)
 	    !nc2_xs_writef(h, t, r->dir, "domid-b", "%u", r->b) ||
 	    !nc2_xs_writef(h, t, r->dir, "handle-a", "%d", r->handle_a) ||
 	    !nc2_xs_writef(h, t, r->dir, "handle-b", "%d", r->handle_b) ||
+	    !nc2_xs_writef(h, t, r->dir, "origin", "manual") ||
 	    !nc2_xs_writef(h, t, r->dir, "request", "enable"))
 		return -1;
 clear_status:
@@ -276,7 +281,7 @@ void nc2_list_bypasses(struct xs_handle *h, int domid)
 		pairs = xs_directory(h, XBT_NULL, path, &nb);
 		for (j = 0; pairs && j < nb; j++) {
 			unsigned int a, b;
-			char *req, *st;
+			char *req, *st, *org, *err;
 
 			if (sscanf(pairs[j], "%u-%u", &a, &b) != 2)
 				continue;
@@ -284,18 +289,26 @@ void nc2_list_bypasses(struct xs_handle *h, int domid)
 			    (unsigned int)domid != b)
 				continue;
 			if (!header) {
-				printf("\n%-6s %-6s %-7s %-8s %s\n", "DOM-A",
-				       "DOM-B", "BACKEND", "REQUEST", "STATUS");
+				printf("\n%-6s %-6s %-7s %-8s %-7s %s\n", "DOM-A",
+				       "DOM-B", "BACKEND", "REQUEST", "ORIGIN",
+				       "STATUS");
 				header = true;
 			}
 			nc2_path(dir, "%s/%s/request", path, pairs[j]);
 			req = nc2_xs_read(h, XBT_NULL, dir);
 			nc2_path(dir, "%s/%s/status", path, pairs[j]);
 			st = nc2_xs_read(h, XBT_NULL, dir);
-			printf("%-6u %-6u %-7u %-8s %s\n", a, b, be,
-			       req ? req : "-", st ? st : "-");
+			nc2_path(dir, "%s/%s/origin", path, pairs[j]);
+			org = nc2_xs_read(h, XBT_NULL, dir);
+			nc2_path(dir, "%s/%s/error", path, pairs[j]);
+			err = nc2_xs_read(h, XBT_NULL, dir);
+			printf("%-6u %-6u %-7u %-8s %-7s %s%s%s\n", a, b, be,
+			       req ? req : "-", org ? org : "manual",
+			       st ? st : "-", err ? ": " : "", err ? err : "");
 			free(req);
 			free(st);
+			free(org);
+			free(err);
 		}
 		free(pairs);
 	}

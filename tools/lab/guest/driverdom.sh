@@ -20,7 +20,9 @@ dd_ip6() { echo "$DD_NET6:1$1"; }
 
 # ---- in netdom (via nc2lab.role=netdom) ----
 dd_netdom_init() {
-	insmod /lib/nc2lab/kmod/netback2.ko || lab_log "insmod netback2 failed"
+	# Bypasses here only as the policy checks ask for them.
+	insmod /lib/nc2lab/kmod/netback2.ko auto_bypass=0 ||
+		lab_log "insmod netback2 failed"
 	# libcrc32c (an nf_tables dependency) needs a crc32c implementation,
 	# a soft dependency busybox's modprobe does not follow.
 	modprobe crc32c_generic

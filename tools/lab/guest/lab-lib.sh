@@ -49,7 +49,7 @@ lab_num() { [ -n "$1" ] && echo "$1" || echo null; }
 lab_result() {
 	local gt=$LAB_GTYPE1
 	case $1 in domu_to_domu*) gt=$LAB_GTYPE12 ;; esac
-	echo "NC2LAB RESULT {\"path\":\"$1\",\"driver\":\"$2\",\"gbit_s\":$(lab_num "$3"),\"rtt_us\":$(lab_num "$4"),\"dom0_cpu_pct\":$(lab_num "$5"),\"status\":\"${6:-ok}\"${LAB_ROUTE:+,\"route\":\"$LAB_ROUTE\"}${gt:+,\"guest_type\":\"$gt\"}}"
+	echo "NC2LAB RESULT {\"path\":\"$1\",\"driver\":\"$2\",\"gbit_s\":$(lab_num "$3"),\"rtt_us\":$(lab_num "$4"),\"dom0_cpu_pct\":$(lab_num "$5"),\"status\":\"${6:-ok}\"${LAB_ROUTE:+,\"route\":\"$LAB_ROUTE\"}${LAB_EXTRA:+,$LAB_EXTRA}${gt:+,\"guest_type\":\"$gt\"}}"
 }
 
 # lab_ping DEST [COUNT] [SIZE] : prints the average RTT in microseconds;

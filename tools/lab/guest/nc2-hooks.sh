@@ -179,7 +179,7 @@ nc2_route_end() {
 nc2_rows() {
 	local p
 	for p in dom0_to_domu domu_to_dom0 domu_to_domu_bridge \
-		domu_to_domu_bypass; do
+		domu_to_domu_autobypass domu_to_domu_bypass; do
 		lab_result $p nc2 "" "" "" "$1"
 	done
 }
@@ -202,13 +202,17 @@ nc2_full_tests() {
 		return 1
 	fi
 	run_paths nc2 192.0.2.129 "$(nc2_ip 1)" "$(nc2_ip 2)"
+	lab_step "NC2: automatic bypass domu1 <-> domu2 (no nc2ctl bypass)"
+	nc2_autobypass_row
 	lab_step "NC2: bypass domu1 <-> domu2"
 	if nc2_bypass enable; then
 		r=$(domu_run $D1 30 lab_ping "$(nc2_ip 2)" 10) ||
 			fail "ping over bypass"
+		LAB_EXTRA='"bypass":"manual"'
 		measure domu_to_domu_bypass nc2 "$r" \
 			domu_run $D1 $((SECS + 30)) lab_iperf "$(nc2_ip 2)" \
 			"$SECS"
+		LAB_EXTRA=
 		nc2_bypass disable || fail "bypass disable"
 	else
 		fail "bypass enable"
@@ -217,6 +221,41 @@ nc2_full_tests() {
 	nc2_dump_stats
 	nc2_detach "$D1" || fail "nc2 detach domu1"
 	nc2_detach "$D2" || fail "nc2 detach domu2"
+}
+
+# nc2_autobypass_row : a sustained flow from domu1 to domu2 through dom0
+# and no nc2ctl command: netback2 must set the bypass up by itself (its
+# flow meter; netback2 auto_bypass), then the row measures it. JSON:
+# "bypass":"auto" and "formed_s", seconds from the flow's start to
+# status active.
+nc2_autobypass_row() {
+	local a=$D1 b=$D2 dir i=0 st org r bg p=/sys/module/netback2/parameters
+	[ "$a" -gt "$b" ] && a=$D2 && b=$D1
+	dir=/local/domain/0/nc2/bypass/$a-$b
+	echo 1 >$p/auto_bypass
+	domu_run $D1 $((SECS + 40)) lab_iperf "$(nc2_ip 2)" "$SECS" >/dev/null 2>&1 &
+	bg=$!
+	while st=$(xenstore-read $dir/status 2>/dev/null); [ "$st" != active ]; do
+		i=$((i + 1))
+		[ $i -gt $((SECS * 10 + 50)) ] && break
+		sleep 0.1
+	done
+	wait $bg
+	echo 0 >$p/auto_bypass
+	org=$(xenstore-read $dir/origin 2>/dev/null)
+	if [ "$st" != active ] || [ "$org" != auto ]; then
+		fail "no automatic bypass (status '$st', origin '$org')"
+		lab_result domu_to_domu_autobypass nc2 "" "" "" failed
+		return 1
+	fi
+	lab_log "automatic bypass: active $((i / 10)).$((i % 10)) s after the flow started"
+	r=$(domu_run $D1 30 lab_ping "$(nc2_ip 2)" 10) || fail "ping over the automatic bypass"
+	LAB_EXTRA="\"bypass\":\"auto\",\"formed_s\":$((i / 10)).$((i % 10))"
+	measure domu_to_domu_autobypass nc2 "$r" \
+		domu_run $D1 $((SECS + 30)) lab_iperf "$(nc2_ip 2)" "$SECS"
+	LAB_EXTRA=
+	# An admin's disable: it stays, and the manual row asks anew.
+	nc2_bypass disable || fail "disable the automatic bypass"
 }
 
 # nc2_check NAME CMD... : PASS/FAIL check on a command's success.
