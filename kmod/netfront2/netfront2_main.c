@@ -373,6 +373,22 @@ static void nf2_remove(struct xenbus_device *dev)
 }
 
 /*
+ * Before the domain is saved or migrated no bypass may stay: as end B we
+ * map the peer's pages, foreign frames a saved image cannot hold; as end
+ * A the peer maps ours. The backend tears its side down once we are gone
+ * and resume starts from scratch (nf2_resume); the backend may then set
+ * a new bypass up. (A cancelled checkpoint resumes without them: the
+ * backend's next DISABLE finds no handle, and is answered.)
+ */
+static int nf2_suspend(struct xenbus_device *dev)
+{
+	struct nf2_info *info = dev_get_drvdata(&dev->dev);
+
+	nf2_bypass_teardown_all(info);
+	return 0;
+}
+
+/*
  * After suspend the backend is new (or has forgotten us): drop every
  * grant and ring, and let the state machine connect afresh from
  * Initialising when the backend reaches InitWait.
@@ -394,6 +410,7 @@ static struct xenbus_driver nf2_driver = {
 	.ids = nf2_ids,
 	.probe = nf2_probe,
 	.remove = nf2_remove,
+	.suspend = nf2_suspend,
 	.resume = nf2_resume,
 	.otherend_changed = nf2_backend_changed,
 };

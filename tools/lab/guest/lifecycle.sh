@@ -155,6 +155,87 @@ lc_step() {
 	lab_check PASS "lifecycle-$name" "$what: domu$n domid ${old:+$old -> }$d, vif2 Connected, $t${old:+, nothing left of $old}"
 }
 
+# lc_bypass_dir A B : the bypass request directory of the pair in dom0.
+lc_bypass_dir() {
+	[ "$1" -lt "$2" ] && echo "/local/domain/0/nc2/bypass/$1-$2" ||
+		echo "/local/domain/0/nc2/bypass/$2-$1"
+}
+
+# lc_auto_bypass N : a sustained flow from domuN to domu2 (iperf3, 20 s,
+# in the background; LC_FLOW is its pid) and no command: wait up to 15 s
+# for netback2's automatic bypass. Prints "tenths-of-seconds origin".
+lc_auto_bypass() {
+	local d dir i=0 st
+	d=$(lc_domid $1)
+	dir=$(lc_bypass_dir "$d" "$D2")
+	domu_run "$d" 70 lab_iperf "$(nc2_ip 2)" 20 >/dev/null 2>&1 &
+	LC_FLOW=$!
+	while st=$(xenstore-read $dir/status 2>/dev/null); [ "$st" != active ]; do
+		i=$((i + 1))
+		[ $i -gt 150 ] && break
+		sleep 0.1
+	done
+	[ "$st" = active ] || return 1
+	echo "$i $(xenstore-read $dir/origin 2>/dev/null)"
+}
+
+# lc_bypass_restore : issue #15's save/restore with a bypass up. domu1 and
+# domu2 get an automatic bypass from a sustained flow; domu1 is saved and
+# restored with it up (netfront2 lets go of the bypass before the save);
+# afterwards domu1 has its vif2 back under its new domid, nothing of the
+# old one is left (the bypass included), domu2 still reaches dom0, and a
+# new flow brings a new bypass up by itself.
+lc_bypass_restore() {
+	local d=$LC_D out t
+	if ! out=$(lc_auto_bypass 1); then
+		lab_check FAIL lifecycle-auto-bypass "no automatic bypass within 15 s of a sustained flow"
+		wait $LC_FLOW
+		return 1
+	fi
+	t=${out% *}
+	if [ "${out#* }" = auto ]; then
+		lab_check PASS lifecycle-auto-bypass "active $((t / 10)).$((t % 10)) s after the flow began, origin auto, no nc2ctl command"
+	else
+		lab_check FAIL lifecycle-auto-bypass "active, but origin '${out#* }'"
+	fi
+	if timeout 600 xl save domu1 /tmp/domu1.save >/tmp/xl-save.log 2>&1 &&
+	   timeout 600 xl restore /tmp/domu1.save >/tmp/xl-restore.log 2>&1; then
+		lc_step save-restore-bypass 1 "$d" "with a bypass up, after xl save + xl restore"
+	else
+		sed 's/^/    | /' /tmp/xl-save.log /tmp/xl-restore.log 2>/dev/null
+		lab_check FAIL lifecycle-save-restore-bypass "xl save or restore failed"
+	fi
+	rm -f /tmp/domu1.save
+	wait $LC_FLOW
+	if t=$(lc_traffic 2); then
+		lab_check PASS lifecycle-bypass-survivor "domu2, the other end: $t to dom0"
+	else
+		lab_check FAIL lifecycle-bypass-survivor "domu2: $t"
+	fi
+	if out=$(lc_auto_bypass 1); then
+		t=${out% *}
+		lab_check PASS lifecycle-bypass-reformed "domu1 (domid $(lc_domid 1)) and domu2: a new bypass $((t / 10)).$((t % 10)) s after a new flow began"
+	else
+		lab_check FAIL lifecycle-bypass-reformed "no bypass within 15 s of a new flow after the restore"
+	fi
+	wait $LC_FLOW
+	out=$(domu_run "$D2" 20 "dmesg | grep -E 'BUG|Oops|WARNING|Call Trace' | head -3")
+	if [ -z "$out" ]; then
+		lab_check PASS lifecycle-bypass-peer-quiet "no BUG/Oops/WARNING in domu2's log"
+	else
+		lab_check FAIL lifecycle-bypass-peer-quiet "domu2: $out"
+	fi
+	# The destroy step below asks for its own bypass: this one goes first.
+	LC_D=$(lc_domid 1)
+	nc2ctl bypass disable domu1 domu2 >/dev/null 2>&1
+	local dir i=0
+	dir=$(lc_bypass_dir "$LC_D" "$D2")
+	while [ "$(xenstore-read $dir/status 2>/dev/null)" != disabled ] && [ $i -lt 150 ]; do
+		i=$((i + 1))
+		sleep 0.2
+	done
+}
+
 lc_suite() {
 	local d out st i dir
 	[ "$NC2" = 1 ] || { lab_check FAIL lifecycle-setup "nc2 missing in dom0"; return 1; }
@@ -212,6 +293,9 @@ lc_suite() {
 	fi
 	xl destroy domu3 2>/dev/null
 	LC_D=$(lc_domid 1)
+
+	lab_step "lifecycle: automatic bypass domu1-domu2, xl save + xl restore of domu1 with it up"
+	lc_bypass_restore
 
 	lab_step "lifecycle: bypass domu1-domu2 by name, then xl destroy domu1"
 	d=$LC_D
