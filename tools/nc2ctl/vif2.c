@@ -362,6 +362,29 @@ static int write_backend(struct xs_handle *h, xs_transaction_t t,
 }
 
 /* Transaction body of attach: all checks and writes see one snapshot. */
+/*
+ * The backend domain's bypass requests, nc2/bypass in its home: netback2
+ * writes its automatic ones there itself, which a driver domain may only
+ * do in a directory it owns (its home is dom0's).
+ */
+static int prepare_bypass_dir(struct xs_handle *h, xs_transaction_t t,
+			      unsigned int backend)
+{
+	struct xs_permissions perms[1] = {
+		{ .id = backend, .perms = XS_PERM_NONE },
+	};
+	char path[NC2_PATH_MAX];
+
+	nc2_path(path, "/local/domain/%u/nc2/bypass", backend);
+	if (nc2_xs_exists(h, t, path))
+		return 0;
+	if (!xs_mkdir(h, t, path) || !xs_set_permissions(h, t, path, perms, 1)) {
+		nc2_err("cannot create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int attach_txn(struct xs_handle *h, xs_transaction_t t, void *arg)
 {
 	struct vif2_cfg *c = arg;
@@ -397,7 +420,7 @@ static int attach_txn(struct xs_handle *h, xs_transaction_t t, void *arg)
 	nc2_be_path(be, c->backend, c->domid, c->handle);
 	if (write_frontend(h, t, c, fe, be) || write_backend(h, t, c, fe, be))
 		return -1;
-	return 0;
+	return prepare_bypass_dir(h, t, c->backend);
 }
 
 /* Interface name: the backend may publish "vifname"; else vif2.D.H. */
