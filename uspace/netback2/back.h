@@ -60,6 +60,7 @@ struct vif {
 	uint8_t mac[6];
 	struct chan ch;
 	struct nc2_limiter lim;
+	struct nc2_flowmeter meter;	/* where it sends: automatic bypass */
 	int inflight[CHAN_IDS];	/* fwd we sent under each id */
 	int q[BACK_QMAX];	/* fwds waiting for ring room, FIFO */
 	unsigned int qhead, qlen;
@@ -143,7 +144,9 @@ void back_bypass_setup(int a, int b);
 void back_bypass_teardown_all(void);
 int back_bypass_active(void);
 void back_bypass_vif_gone(int idx);
-void back_bypass_count(int src, int dst);
+void back_bypass_meter_start(int idx);
+void back_bypass_frame(int src, const uint8_t *frame, size_t len,
+		       uint32_t total_len);
 void back_bypass_tick(void);
 
 /* back_limit.c: the asymmetry limiter's verdicts. */

@@ -10,9 +10,11 @@
  *   DISABLING DISABLE sent to both, waiting for both DISABLED (drained)
  *   DETACHING DETACH sent to both, waiting for both DETACHED
  *
- * Automatic policy: a pair that exchanges at least bypass_pps packets per
- * second through us for bypass_secs seconds gets a bypass, up to
- * max_bypasses at once (5, the original netchannel2 default).
+ * Automatic policy: the library's flow meter (nc2/flowmeter.h), one per
+ * vif, as in netback2: a guest that sends at least bypass_pps (wire)
+ * packets per second to another for bypass_secs seconds gets a bypass
+ * with it, up to max_bypasses at once (5, the original netchannel2
+ * default), where --bypass-allow lets the pair.
  */
 #include <string.h>
 
@@ -36,8 +38,6 @@ struct bp {
 
 static struct bp bps[BACK_BYPASSES];
 static uint32_t next_handle = 1;
-static uint32_t cnt[BACK_VIFS][BACK_VIFS];
-static uint32_t hot[BACK_VIFS][BACK_VIFS];
 
 static bool end_alive(const struct bp *p, int k)
 {
@@ -174,35 +174,61 @@ void back_bypass_vif_gone(int idx)
 			teardown(p);
 		progress(p);
 	}
-	for (int i = 0; i < BACK_VIFS; i++)
-		cnt[idx][i] = cnt[i][idx] = hot[idx][i] = hot[i][idx] = 0;
 }
 
-void back_bypass_count(int src, int dst)
+void back_bypass_meter_start(int idx)
 {
-	if (src >= 0 && dst >= 0)
-		cnt[src][dst]++;
+	const struct nc2_flowmeter_config c = {
+		.min_pps = B->bypass_pps,
+		.ticks_per_sec = TICKS_PER_SEC,
+		.hot_ticks = (B->bypass_secs ? B->bypass_secs : 1) *
+			     TICKS_PER_SEC,
+	};
+
+	/* A zero --bypass-pps leaves the meter off. */
+	nc2_flowmeter_init(&B->vif[idx].meter, &c);
+}
+
+void back_bypass_frame(int src, const uint8_t *frame, size_t len,
+		       uint32_t total_len)
+{
+	/* We route nothing: no frame is for our own MAC. */
+	static const uint8_t none[6];
+
+	if (src >= 0)
+		nc2_flowmeter_frame(&B->vif[src].meter, frame, len, total_len,
+				    none);
+}
+
+/* The guest a hot destination MAC belongs to, or -1. */
+static int vif_by_mac(const struct nc2_flow_key *k)
+{
+	if (k->kind != NC2_FLOW_MAC)
+		return -1;
+	for (int i = 0; i < BACK_VIFS; i++)
+		if (B->vif[i].used && !memcmp(B->vif[i].mac, k->addr, 6))
+			return i;
+	return -1;
 }
 
 void back_bypass_tick(void)
 {
-	uint32_t need = B->bypass_pps / TICKS_PER_SEC;
+	struct nc2_flow_key hot[NC2_FLOWMETER_SLOTS];
 
 	for (int i = 0; i < BACK_BYPASSES; i++)
 		if (bps[i].state >= BP_DISABLING)
 			progress(&bps[i]);
 	for (int a = 0; a < BACK_VIFS; a++) {
-		for (int b = a + 1; b < BACK_VIFS; b++) {
-			uint32_t c = cnt[a][b] + cnt[b][a];
+		unsigned int n;
 
-			cnt[a][b] = cnt[b][a] = 0;
-			hot[a][b] = c >= need ? hot[a][b] + 1 : 0;
-			if (B->bypass_mode == BYPASS_AUTO &&
-			    hot[a][b] >= B->bypass_secs * TICKS_PER_SEC &&
-			    B->vif[a].used && B->vif[b].used) {
-				hot[a][b] = 0;
+		if (!B->vif[a].used)
+			continue;
+		n = nc2_flowmeter_tick(&B->vif[a].meter, hot, NC2_FLOWMETER_SLOTS);
+		for (unsigned int k = 0; k < n; k++) {
+			int b = vif_by_mac(&hot[k]);
+
+			if (B->bypass_mode == BYPASS_AUTO && b >= 0)
 				back_bypass_setup(a, b);
-			}
 		}
 	}
 }

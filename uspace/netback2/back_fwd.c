@@ -441,7 +441,8 @@ static int on_packet(struct vif *v, const struct nc2_msg *m, uint64_t now)
 	}
 	sw_learn(j->prefix + 6, j->src);
 	j->dport = sw_lookup(j->prefix);
-	back_bypass_count(j->src, j->dport);
+	back_bypass_frame(j->src, j->prefix, j->pkt.prefix_size,
+			  j->pkt.total_len);
 	need_buf = j->pkt.type != NC2_PKT_SMALL &&
 		   (B->mode == MODE_BACKEND || j->dport < 0);
 	if (need_buf) {

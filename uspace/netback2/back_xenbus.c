@@ -96,6 +96,7 @@ static void vif_connect(uint16_t domid)
 	}
 	v->used = true;
 	v->carrier = true;
+	back_bypass_meter_start(vif_index(v));
 	for (unsigned int i = 0; i < CHAN_IDS; i++)
 		v->inflight[i] = -1;
 	nc2_limiter_init(&v->lim, &B->limcfg, now_ns());
