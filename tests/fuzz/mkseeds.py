@@ -136,3 +136,20 @@ cfg = (b'\x01' + u32(0xffffffff) + u32(0xffffffff) + struct.pack('<Q', 1) +
        struct.pack('<Q', 10**6) + b'\x00' + u32(10))
 put('limiter', 'extreme', cfg + struct.pack('<Q', 5) + ops +
     b'\x00' + u32(0xffffffff) + b'\x03\xff\x03')
+
+# Flow meter: min_pps, ticks_per_sec, hot_ticks, then frames (odd op
+# byte: length, total_len, bytes) and ticks (even op byte: max reports).
+def fm_frame(dst, total, proto=b'\x08\x00', ip=b''):
+    f = dst + bytes(6) + proto + ip
+    return b'\x01' + bytes([len(f)]) + u32(total) + f
+
+
+peer = b'\x00\x16\x3e\x00\x02\x02'
+ip4 = b'\x45' + bytes(15) + bytes([198, 51, 100, 12]) + bytes(4)
+bulk = (fm_frame(peer, 65536) * 3 + b'\x00\x04') * 4
+routed = (fm_frame(b'\xfe' + b'\xff' * 5, 1500, ip=ip4) * 120 + b'\x00\x04') * 4
+put('flowmeter', 'bulk', struct.pack('<HHB', 400, 4, 3) + bulk)
+put('flowmeter', 'routed', struct.pack('<HHB', 400, 4, 3) + routed)
+put('flowmeter', 'spray', struct.pack('<HHB', 10, 10, 1) +
+    b''.join(fm_frame(b'\x00\x16\x3e\x09\x00' + bytes([i]), 64)
+             for i in range(40)) + b'\x00\x02')
