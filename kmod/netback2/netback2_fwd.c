@@ -202,7 +202,6 @@ static bool nb2_fwd_unfiltered(const struct net_device *br,
 			       const struct net_device *a,
 			       const struct net_device *b)
 {
-	const struct net *net = dev_net(br);
 	const struct nb2_br_ops *ops;
 
 	/* A bond or Open vSwitch master has rules we cannot ask. */
@@ -210,10 +209,14 @@ static bool nb2_fwd_unfiltered(const struct net_device *br,
 	    !netif_is_bridge_port(b))
 		return false;
 #ifdef CONFIG_NETFILTER_FAMILY_BRIDGE
-	if (rcu_access_pointer(net->nf.hooks_bridge[NF_BR_PRE_ROUTING]) ||
-	    rcu_access_pointer(net->nf.hooks_bridge[NF_BR_FORWARD]) ||
-	    rcu_access_pointer(net->nf.hooks_bridge[NF_BR_POST_ROUTING]))
-		return false;
+	{
+		const struct net *net = dev_net(br);
+
+		if (rcu_access_pointer(net->nf.hooks_bridge[NF_BR_PRE_ROUTING]) ||
+		    rcu_access_pointer(net->nf.hooks_bridge[NF_BR_FORWARD]) ||
+		    rcu_access_pointer(net->nf.hooks_bridge[NF_BR_POST_ROUTING]))
+			return false;
+	}
 #endif
 #ifdef CONFIG_NETFILTER_INGRESS
 	if (rcu_access_pointer(a->nf_hooks_ingress))

@@ -296,9 +296,10 @@ nc2_bridge_isolated() {
 	local f0 f1 rc=0
 	[ -w $p1/isolated ] && [ -w $p2/isolated ] ||
 		{ lab_log "no brport/isolated for vif2.$D1.0 and vif2.$D2.0"; return 1; }
-	domu_run "$D1" 20 "ip neigh replace $(nc2_ip 2) lladdr $(nc2_mac 2) dev \$(lab_if_by_mac $(nc2_mac 1))" &&
-		domu_run "$D2" 20 "ip neigh replace $(nc2_ip 1) lladdr $(nc2_mac 1) dev \$(lab_if_by_mac $(nc2_mac 2))" ||
-		return 1
+	# busybox: "ip neigh" only shows and flushes; arp -s sets.
+	domu_run "$D1" 20 "arp -i \$(lab_if_by_mac $(nc2_mac 1)) -s $(nc2_ip 2) $(nc2_mac 2)" &&
+		domu_run "$D2" 20 "arp -i \$(lab_if_by_mac $(nc2_mac 2)) -s $(nc2_ip 1) $(nc2_mac 1)" ||
+		{ lab_log "isolated ports: cannot set the guests' neighbours"; return 1; }
 	echo 1 >$p1/isolated
 	echo 1 >$p2/isolated
 	f0=$(nc2_stat fwd_filtered $(nc2_dom0_devs))
