@@ -86,8 +86,10 @@ csum_capture() {
 	# The sender computes checksums itself: what arrives must verify.
 	ip netns exec "$ns1" ethtool -K nc2f1 tx off >/dev/null 2>&1 ||
 		{ echo "     ethtool missing"; return 1; }
+	# At most 5000 frames: a faster path must not make the file (and
+	# tshark's pass over it) grow without bound.
 	ip netns exec "$ns2" timeout 8 tshark -q -i nc2f2 -a duration:5 \
-		-w "$cap" >/dev/null 2>&1 &
+		-c 5000 -w "$cap" >/dev/null 2>&1 &
 	local tp=$!
 	sleep 2
 	nc2u_iperf "$ns1" "$ns2" 192.0.2.2 1 >/dev/null
