@@ -162,8 +162,11 @@ lc_bypass_dir() {
 }
 
 # lc_auto_bypass N : a sustained flow from domuN to domu2 (iperf3, 20 s,
-# in the background; LC_FLOW is its pid) and no command: wait up to 15 s
-# for netback2's automatic bypass. Prints "tenths-of-seconds origin".
+# in the background: LC_FLOW is its pid, to wait for by pid only, never
+# with a bare wait, which would wait for the agent) and no command: wait
+# up to 15 s for netback2's automatic bypass. Sets LC_AB to "tenths of
+# seconds" and LC_ORIGIN. Not to be called in $(...): LC_FLOW would be
+# the subshell's.
 lc_auto_bypass() {
 	local d dir i=0 st
 	d=$(lc_domid $1)
@@ -175,8 +178,9 @@ lc_auto_bypass() {
 		[ $i -gt 150 ] && break
 		sleep 0.1
 	done
-	[ "$st" = active ] || return 1
-	echo "$i $(xenstore-read $dir/origin 2>/dev/null)"
+	LC_AB=$i
+	LC_ORIGIN=$(xenstore-read $dir/origin 2>/dev/null)
+	[ "$st" = active ]
 }
 
 # lc_bypass_restore : issue #15's save/restore with a bypass up. domu1 and
@@ -187,17 +191,18 @@ lc_auto_bypass() {
 # new flow brings a new bypass up by itself.
 lc_bypass_restore() {
 	local d=$LC_D out t
-	if ! out=$(lc_auto_bypass 1); then
+	if ! lc_auto_bypass 1; then
 		lab_check FAIL lifecycle-auto-bypass "no automatic bypass within 15 s of a sustained flow"
-		wait $LC_FLOW
+		wait "$LC_FLOW"
 		return 1
 	fi
-	t=${out% *}
-	if [ "${out#* }" = auto ]; then
+	t=$LC_AB
+	if [ "$LC_ORIGIN" = auto ]; then
 		lab_check PASS lifecycle-auto-bypass "active $((t / 10)).$((t % 10)) s after the flow began, origin auto, no nc2ctl command"
 	else
-		lab_check FAIL lifecycle-auto-bypass "active, but origin '${out#* }'"
+		lab_check FAIL lifecycle-auto-bypass "active, but origin '$LC_ORIGIN'"
 	fi
+	# Saved mid-flow: the iperf3 client in domu1 goes on after the restore.
 	if timeout 600 xl save domu1 /tmp/domu1.save >/tmp/xl-save.log 2>&1 &&
 	   timeout 600 xl restore /tmp/domu1.save >/tmp/xl-restore.log 2>&1; then
 		lc_step save-restore-bypass 1 "$d" "with a bypass up, after xl save + xl restore"
@@ -206,19 +211,19 @@ lc_bypass_restore() {
 		lab_check FAIL lifecycle-save-restore-bypass "xl save or restore failed"
 	fi
 	rm -f /tmp/domu1.save
-	wait $LC_FLOW
+	wait "$LC_FLOW"
 	if t=$(lc_traffic 2); then
 		lab_check PASS lifecycle-bypass-survivor "domu2, the other end: $t to dom0"
 	else
 		lab_check FAIL lifecycle-bypass-survivor "domu2: $t"
 	fi
-	if out=$(lc_auto_bypass 1); then
-		t=${out% *}
-		lab_check PASS lifecycle-bypass-reformed "domu1 (domid $(lc_domid 1)) and domu2: a new bypass $((t / 10)).$((t % 10)) s after a new flow began"
+	if lc_auto_bypass 1; then
+		t=$LC_AB
+		lab_check PASS lifecycle-bypass-reformed "domu1 (domid $(lc_domid 1)) and domu2: a new bypass $((t / 10)).$((t % 10)) s after a new flow began, origin $LC_ORIGIN"
 	else
 		lab_check FAIL lifecycle-bypass-reformed "no bypass within 15 s of a new flow after the restore"
 	fi
-	wait $LC_FLOW
+	wait "$LC_FLOW"
 	out=$(domu_run "$D2" 20 "dmesg | grep -E 'BUG|Oops|WARNING|Call Trace' | head -3")
 	if [ -z "$out" ]; then
 		lab_check PASS lifecycle-bypass-peer-quiet "no BUG/Oops/WARNING in domu2's log"
