@@ -136,6 +136,12 @@ lc_step() {
 		lab_check FAIL "lifecycle-$name" "$what: domu$n did not come back"
 		return 1
 	fi
+	# A guest that reset while it booted (init-dom0's domu_wait) is back
+	# under a new domid: follow it once, and say so.
+	if ! lc_connected "$d" && t=$(lc_domid $n) && [ -n "$t" ] && [ "$t" != "$d" ]; then
+		lab_log "domu$n reset while booting (domid $d -> $t); following it"
+		d=$t
+	fi
 	if ! lc_connected "$d"; then
 		lab_check FAIL "lifecycle-$name" "$what: domid $d, vif2 not Connected" \
 			"(backend $(xenstore-read /local/domain/0/backend/vif2/$d/0/state 2>/dev/null)," \
