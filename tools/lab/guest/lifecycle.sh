@@ -217,6 +217,8 @@ lc_bypass_restore() {
 		lab_check FAIL lifecycle-save-restore-bypass "xl save or restore failed"
 	fi
 	rm -f /tmp/domu1.save
+	# Its domu_run asked the old domid for the result, in vain: let go.
+	kill "$LC_FLOW" 2>/dev/null
 	wait "$LC_FLOW"
 	if t=$(lc_traffic 2); then
 		lab_check PASS lifecycle-bypass-survivor "domu2, the other end: $t to dom0"
@@ -225,7 +227,12 @@ lc_bypass_restore() {
 	fi
 	if lc_auto_bypass 1; then
 		t=$LC_AB
-		lab_check PASS lifecycle-bypass-reformed "domu1 (domid $(lc_domid 1)) and domu2: a new bypass $((t / 10)).$((t % 10)) s after a new flow began, origin $LC_ORIGIN"
+		if [ "$t" = 0 ]; then
+			t="already up: it formed by itself while the first flow went on after the restore"
+		else
+			t="$((t / 10)).$((t % 10)) s after a new flow began"
+		fi
+		lab_check PASS lifecycle-bypass-reformed "domu1 (domid $(lc_domid 1)) and domu2: a new bypass, $t, origin $LC_ORIGIN"
 	else
 		lab_check FAIL lifecycle-bypass-reformed "no bypass within 15 s of a new flow after the restore"
 	fi
