@@ -161,9 +161,12 @@ static const struct nb2_br_ops *nb2_br_get(void)
 	if (!ops)
 		return NULL;
 	ops->flag_is_set = symbol_get(br_port_flag_is_set);
-	ops->vlan_enabled = symbol_get(br_vlan_enabled);
 	ops->stp_state = symbol_get(br_port_get_stp_state);
-	if (!ops->flag_is_set || !ops->vlan_enabled || !ops->stp_state ||
+	/* Without VLAN filtering built in there is no VLAN filter to ask. */
+	if (IS_ENABLED(CONFIG_BRIDGE_VLAN_FILTERING))
+		ops->vlan_enabled = symbol_get(br_vlan_enabled);
+	if (!ops->flag_is_set || !ops->stp_state ||
+	    (IS_ENABLED(CONFIG_BRIDGE_VLAN_FILTERING) && !ops->vlan_enabled) ||
 	    cmpxchg(&nb2_br, NULL, ops)) {
 		if (ops->flag_is_set)
 			symbol_put(br_port_flag_is_set);
@@ -183,7 +186,8 @@ void nb2_fwd_exit(void)
 	if (!ops)
 		return;
 	symbol_put(br_port_flag_is_set);
-	symbol_put(br_vlan_enabled);
+	if (ops->vlan_enabled)
+		symbol_put(br_vlan_enabled);
 	symbol_put(br_port_get_stp_state);
 	kfree(ops);
 	nb2_br = NULL;
@@ -234,7 +238,7 @@ static bool nb2_fwd_unfiltered(const struct net_device *br,
 	ops = nb2_br_get();
 	if (!ops)
 		return false;
-	return !ops->vlan_enabled(br) &&
+	return !(ops->vlan_enabled && ops->vlan_enabled(br)) &&
 	       !ops->flag_is_set(a, BR_ISOLATED) &&
 	       !ops->flag_is_set(b, BR_ISOLATED) &&
 	       ops->stp_state(a) == BR_STATE_FORWARDING &&
