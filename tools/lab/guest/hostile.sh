@@ -807,10 +807,16 @@ hz_attack() {
 		d="$d cpu=FAIL[$HZ_CPU >= $HZ_CPU_MAX]"
 		ok=FAIL
 	fi
+	# Under TCG an honest guest starved of CPU for the suite's 2 s stall
+	# window is judged stalled too (carrier off), and is back once it
+	# consumes again: what must hold is that it comes back, so a second
+	# try 8 s later counts, and says so.
 	if r=$(hz_u2 lab_ping $HZ_IP0 3); then
 		d="$d honest=ok[${r}us]"
+	elif sleep 8 && r=$(hz_u2 lab_ping $HZ_IP0 3); then
+		d="$d honest=ok[${r}us, on the second try 8 s later]"
 	else
-		d="$d honest=FAIL[domu2 cannot reach dom0]"
+		d="$d honest=FAIL[domu2 cannot reach dom0, twice 8 s apart]"
 		ok=FAIL
 	fi
 	if hz_restore; then
