@@ -146,7 +146,6 @@ static bool nb2_fwd_fits(struct nb2_vif *b, const struct nc2_pkt *pkt)
 struct nb2_br_ops {
 	bool (*flag_is_set)(const struct net_device *dev, unsigned long flag);
 	bool (*vlan_enabled)(const struct net_device *dev);
-	u8 (*stp_state)(const struct net_device *dev);
 };
 
 static struct nb2_br_ops *nb2_br;
@@ -161,19 +160,16 @@ static const struct nb2_br_ops *nb2_br_get(void)
 	if (!ops)
 		return NULL;
 	ops->flag_is_set = symbol_get(br_port_flag_is_set);
-	ops->stp_state = symbol_get(br_port_get_stp_state);
 	/* Without VLAN filtering built in there is no VLAN filter to ask. */
 	if (IS_ENABLED(CONFIG_BRIDGE_VLAN_FILTERING))
 		ops->vlan_enabled = symbol_get(br_vlan_enabled);
-	if (!ops->flag_is_set || !ops->stp_state ||
+	if (!ops->flag_is_set ||
 	    (IS_ENABLED(CONFIG_BRIDGE_VLAN_FILTERING) && !ops->vlan_enabled) ||
 	    cmpxchg(&nb2_br, NULL, ops)) {
 		if (ops->flag_is_set)
 			symbol_put(br_port_flag_is_set);
 		if (ops->vlan_enabled)
 			symbol_put(br_vlan_enabled);
-		if (ops->stp_state)
-			symbol_put(br_port_get_stp_state);
 		kfree(ops);
 	}
 	return READ_ONCE(nb2_br);
@@ -188,7 +184,6 @@ void nb2_fwd_exit(void)
 	symbol_put(br_port_flag_is_set);
 	if (ops->vlan_enabled)
 		symbol_put(br_vlan_enabled);
-	symbol_put(br_port_get_stp_state);
 	kfree(ops);
 	nb2_br = NULL;
 }
@@ -197,9 +192,10 @@ void nb2_fwd_exit(void)
  * Whether bridge br would hand a frame from port a to port b without
  * asking any filter: no netfilter hook on the bridge path of the
  * namespace (br_netfilter, ebtables and nftables' bridge family all
- * register one), no VLAN filtering, both ports forwarding and neither
- * isolated, no ingress classifier or netfilter hook on a, no egress one
- * on b. Anything of that may drop or change the frame, so the frame
+ * register one), no VLAN filtering, neither port isolated, no ingress
+ * classifier or netfilter hook on a, no egress one on b. (STP port
+ * states are not asked: the bridge's accessor wants RTNL, which this
+ * path cannot take; a blocked port is loop control, not policy.) Anything of that may drop or change the frame, so the frame
  * takes the bridge. Asked per frame: rules may come at any time.
  */
 static bool nb2_fwd_unfiltered(const struct net_device *br,
@@ -240,9 +236,7 @@ static bool nb2_fwd_unfiltered(const struct net_device *br,
 		return false;
 	return !(ops->vlan_enabled && ops->vlan_enabled(br)) &&
 	       !ops->flag_is_set(a, BR_ISOLATED) &&
-	       !ops->flag_is_set(b, BR_ISOLATED) &&
-	       ops->stp_state(a) == BR_STATE_FORWARDING &&
-	       ops->stp_state(b) == BR_STATE_FORWARDING;
+	       !ops->flag_is_set(b, BR_ISOLATED);
 }
 
 static struct nb2_fwd *nb2_fwd_lookup(struct nb2_vif *a, const u8 *dst)
