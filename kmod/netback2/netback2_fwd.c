@@ -195,8 +195,9 @@ void nb2_fwd_exit(void)
  * register one), no VLAN filtering, neither port isolated, no ingress
  * classifier or netfilter hook on a, no egress one on b. (STP port
  * states are not asked: the bridge's accessor wants RTNL, which this
- * path cannot take; a blocked port is loop control, not policy.) Anything of that may drop or change the frame, so the frame
- * takes the bridge. Asked per frame: rules may come at any time.
+ * path cannot take; a blocked port is loop control, not policy.)
+ * Anything of that may drop or change the frame, so the frame takes
+ * the bridge. Asked per frame: rules may come at any time.
  */
 static bool nb2_fwd_unfiltered(const struct net_device *br,
 			       const struct net_device *a,
