@@ -24,5 +24,7 @@
 #include <nc2/finq.h>
 #include <nc2/flowmeter.h>
 #include <nc2/policy.h>
+#include <nc2/steer.h>
+#include <nc2/bpend.h>
 
 #endif /* NC2_NC2_H */

@@ -129,6 +129,12 @@ _Static_assert(__builtin_offsetof(struct nc2_msg_packet, frag) == 32, "frag");
 
 #define NC2_BYPASS_MAX_PAGES 16u /* per ring of a bypass */
 
+/*
+ * Live bypass handles a frontend with feature-bypass keeps room for; a
+ * backend never has more open towards one frontend (10.3).
+ */
+#define NC2_BYPASS_MAX_PER_END 8u
+
 /* Who the other end of a bypass is, as the backend tells each frontend. */
 struct nc2_wire_bypass_peer {
 	uint16_t domid;

@@ -153,3 +153,26 @@ put('flowmeter', 'routed', struct.pack('<HHB', 400, 4, 3) + routed)
 put('flowmeter', 'spray', struct.pack('<HHB', 10, 10, 1) +
     b''.join(fm_frame(b'\x00\x16\x3e\x09\x00' + bytes([i]), 64)
              for i in range(40)) + b'\x00\x02')
+
+# steer: deadlines (connect, step, linger ms), then operations (see
+# fuzz_steer.c): start A-B, the full set-up, a teardown, then ticks.
+hdr = struct.pack('<HHH', 2000, 2000, 4000)
+ok = 5  # a selector byte that neither fails nor fills a ring
+up = bytes([0, 0, 1, 1, 0,          # start 1-2, 2 pages, by MAC
+            2, 0, ok, ok,           # BYPASS_FRONTEND to A
+            3, 0, 0, ok,            # A grants, answers
+            2, 0, ok, ok,           # BYPASS_BACKEND to B
+            3, 1, 0, ok])           # B maps, answers
+down = bytes([1, 0,                 # disable
+              2, 0, ok, ok,         # DISABLE to both
+              3, 0, 0, ok, 3, 1, 0, ok,   # drained, DISABLED
+              2, 0, ok, ok,         # DETACH to both
+              3, 0, 0, ok, 3, 1, 0, ok])  # released, DETACHED
+put('steer', 'updown', hdr + up + down + up + down)
+put('steer', 'addrs', hdr + bytes([0, 0, 2, 2, 1]) + up[5:] +
+    bytes([2, 0, ok, ok, 3, 2, 0, ok]) + down)
+put('steer', 'timeouts', hdr + up + bytes([1, 0, 2, 0, ok, ok, 3, 0, 0, ok,
+                                           4, 0xd0, 0x07, 4, 0xa0, 0x0f,
+                                           3, 1, 0, ok, 2, 0, ok, ok]))
+put('steer', 'hostile', hdr + up + bytes([6, 0, 1, 0, 0x53, 0, 1, 0, 0, 1, 0,
+                                          0, 0, 0, 0, 0, 0, 0, 0, 1]) + down)
