@@ -176,12 +176,17 @@ int nc2_bpend_drain(struct nc2_bpend_table *t, struct nc2_bpend *e,
 				owed = 0;
 		}
 		if (owed) {
-			if (owed != e->progress) {
+			if (e->progress == ~0ull)
+				e->drain_at = now;
+			/* Progress is a new low of what is owed, not a change:
+			 * our own FINISHes add to it while the peer drains. */
+			if (owed < e->progress) {
 				e->progress = owed;
 				e->progress_at = now;
-				return 0;
 			}
-			if (now - e->progress_at < t->stall_ms)
+			if (now - e->progress_at < t->stall_ms &&
+			    now - e->drain_at <
+				    (uint64_t)t->stall_ms * NC2_BPEND_DRAIN_WINDOWS)
 				return 0;
 			e->stalled = 1;
 		}

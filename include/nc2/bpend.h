@@ -28,9 +28,10 @@
  *
  * "Drained" (10.4) is a fact about the bypass link, never a timeout:
  * nothing we sent on it is unconsumed and no id is in flight; or the
- * link is closed or failed (nothing more can arrive); or the peer made
- * no progress at all for stall_ms while owing it (it stalled: what it
- * still holds is lost either way).
+ * link is closed or failed (nothing more can arrive); or the peer is
+ * stalled: no new low of what it owes us for stall_ms, or still owing
+ * after NC2_BPEND_DRAIN_WINDOWS x stall_ms (it dribbles). What a stalled
+ * peer holds is lost either way; an honest one drains in milliseconds.
  *
  * Not thread-safe: one caller context (a lock) per table; the caller
  * feeds each message only after acting on the previous one.
@@ -63,8 +64,13 @@ enum nc2_bpend_route {
 	NC2_BPEND_HOLD,
 };
 
-/* Default: no progress for this long while owed it is a stall. */
+/*
+ * Default: no progress for this long while owed it is a stall. A peer
+ * that dribbles (a little progress now and then) is judged stalled once
+ * the drain has taken NC2_BPEND_DRAIN_WINDOWS such windows.
+ */
 #define NC2_BPEND_STALL_MS 2000u
+#define NC2_BPEND_DRAIN_WINDOWS 16u
 
 /*
  * One bypass end. The driver may read handle, role, peer_domid,
@@ -88,8 +94,9 @@ struct nc2_bpend {
 	uint32_t ctrl_gref;
 	uint32_t gref[2 * NC2_BYPASS_MAX_PAGES];
 	struct nc2_bypass_addrs addrs;
-	uint64_t progress;    /* what was owed when last seen to change */
-	uint64_t progress_at; /* when (caller's ms) */
+	uint64_t progress;    /* the least owed so far while draining */
+	uint64_t progress_at; /* when it was reached (caller's ms) */
+	uint64_t drain_at;    /* when the drain was first checked */
 };
 
 /* All bypass ends of one frontend: caller storage, fields private. */

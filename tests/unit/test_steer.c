@@ -592,7 +592,7 @@ static void test_drain(void **state)
 	struct nc2_finish_iter it;
 	struct nc2_msg msg;
 	struct tpair p;
-	uint32_t id, id2;
+	uint32_t id, id2, ids[40];
 	uint64_t now = T0;
 
 	(void)state;
@@ -672,6 +672,42 @@ static void test_drain(void **state)
 	assert_int_equal(nc2_bpend_drain(&t, e, &a, now + NC2_BPEND_STALL_MS),
 			 1);
 	assert_true(e->stalled);
+
+	/* One that dribbles: a new low every window is not enough for ever. */
+	m.type = NC2_MSG_BYPASS_BACKEND;
+	m.handle = 12;
+	nc2_bpend_reset(&t);
+	assert_int_equal(nc2_bpend_recv(&t, &m, &e), 0);
+	nc2_bpend_mapped(e);
+	nc2_bpend_sent(e, 0);
+	for (int i = 0; i < 40; i++)
+		nc2_link_get_id(&a, &ids[i]);
+	m.type = NC2_MSG_BYPASS_DISABLE;
+	assert_int_equal(nc2_bpend_recv(&t, &m, &e), 0);
+	for (int i = 0; i < 40; i++) {
+		uint64_t at = now + (uint64_t)i * (NC2_BPEND_STALL_MS - 1);
+		int r = nc2_bpend_drain(&t, e, &a, at);
+
+		if (at - now >= (uint64_t)NC2_BPEND_STALL_MS *
+				       NC2_BPEND_DRAIN_WINDOWS) {
+			assert_int_equal(r, 1);
+			break;
+		}
+		assert_int_equal(r, 0);
+		/* The peer finishes one id a window. */
+		assert_int_equal(nc2_link_recv_id(&b, ids[i]), 0);
+		assert_int_equal(nc2_link_finish(&b, &ids[i], 1), 1);
+		nc2_link_push(&b);
+		assert_int_equal(nc2_link_poll(&a, &msg), 1);
+		assert_int_equal(nc2_link_finish_begin(&a, &msg, &it), 0);
+		while (nc2_link_finish_next(&a, &it, &id) > 0)
+			;
+		nc2_link_consume(&a);
+		nc2_link_release(&a);
+		nc2_link_release(&b);
+	}
+	assert_true(e->stalled);
+	assert_int_equal(e->state, NC2_BPEND_DISABLED);
 
 	/* A closed link has nothing more to deliver. */
 	m.type = NC2_MSG_BYPASS_FRONTEND;
