@@ -48,12 +48,7 @@ struct nb2_vif {
 	struct list_head node;		/* nb2_vifs, under nb2_lock */
 	struct nb2_fwd *fwd;		/* receiver-copy forwarding endpoint */
 	unsigned int bp_queued;		/* bypass messages queued, nb2_events_lock */
-	/*
-	 * Bypasses whose step this guest did not answer in time (nb2_lock):
-	 * its late DISABLED/DETACHED for them are expected, not an error.
-	 */
-	u32 bp_late[8];
-	unsigned int bp_late_next;
+	u32 bp_key;			/* its name in nc2/steer.h; nb2_lock */
 	struct ratelimit_state suggest_rs; /* SUGGEST_BYPASS log lines */
 };
 

@@ -13,15 +13,22 @@
  *   disabled    torn down, traffic back on the parent rings
  *   error       refused; .../error says why
  *
+ * The sequence itself, which message each guest is owed and which answer
+ * it may give when, and the deadlines, is libnc2ring's (nc2/steer.h):
+ * here are the requests, the policy, xenstore and the sending.
+ *
  * Messages arrive in NAPI context with the channel lock held; they are
  * decoded there (the library fails the link on a bad one) and acted on
  * here, in process context under nb2_lock, so that sending to the other
  * guest never nests two channel locks.
  */
+#include <linux/jiffies.h>
 #include <linux/slab.h>
 #include <linux/etherdevice.h>
 #include <xen/events.h>
 #include <xen/xenbus.h>
+
+#include <nc2/steer.h>
 
 #include "netback2.h"
 
@@ -38,30 +45,20 @@ MODULE_PARM_DESC(bypass_ring_pages,
  * this in the queue is a flood, and fails its link.
  */
 #define NB2_BP_QUEUE_MAX 32u
-/* How often undelivered steps are retried, and how long an end may take. */
-#define NB2_BP_RETRY (HZ / 10)
-#define NB2_BP_STEP_TIMEOUT (5 * HZ)
-#define NB2_BP_CONNECT_TIMEOUT (15 * HZ)
+/* How often the library's deadlines are applied while any is pending. */
+#define NB2_BP_TICK (HZ / 10)
+/* Bypasses at once, all guests together. */
+#define NB2_BP_SLOTS 64u
 
-enum nb2_bp_state {
-	NB2_BP_CONNECTING = 1,	/* BYPASS_FRONTEND sent to A */
-	NB2_BP_BACKEND_SENT,	/* BYPASS_BACKEND sent to B */
-	NB2_BP_ACTIVE,
-	NB2_BP_DISABLING,
-	NB2_BP_DETACHING,
-};
-
-struct nb2_bypass {
-	struct list_head node;		/* nb2_bypasses, under nb2_lock */
-	u32 handle;
-	struct nb2_vif *va, *vb;	/* NULL once that guest has gone */
+/*
+ * The sequence itself (who is owed which message, which answer is
+ * allowed, the deadlines) is the library's (nc2/steer.h); here are the
+ * xenstore side and the I/O. Slot i of nb2_steer has nb2_bp[i] beside it.
+ */
+struct nb2_bp {
+	struct nb2_vif *end[2];		/* A, B; NULL once gone */
 	domid_t a, b;
-	enum nb2_bp_state state;
-	u8 answered;			/* bit 0: A, bit 1: B, this step */
-	u8 unsent;			/* this step's message still to send */
-	u8 flags;			/* NC2_BYPASS_F_ADDRS: selected by IP */
 	bool auto_origin;		/* requested by netback2_auto.c */
-	unsigned long since;		/* jiffies the step began */
 	char dir[48];
 };
 
@@ -71,8 +68,10 @@ struct nb2_bp_event {
 	struct nc2_bypass_msg msg;
 };
 
-static LIST_HEAD(nb2_bypasses);
-static u32 nb2_next_handle = 1;
+static struct nc2_steer nb2_slot[NB2_BP_SLOTS];
+static struct nb2_bp nb2_bp[NB2_BP_SLOTS];
+static struct nc2_steer_table nb2_steer;	/* nb2_lock */
+static u32 nb2_next_key = 1;
 
 /* Decoded messages from NAPI, waiting for nb2_event_work. */
 static LIST_HEAD(nb2_events);
@@ -87,59 +86,25 @@ static DECLARE_WORK(nb2_scan_work, nb2_scan_fn);
 static DECLARE_WORK(nb2_policy_work, nb2_policy_fn);
 static DECLARE_DELAYED_WORK(nb2_retry_work, nb2_retry_fn);
 
-static const char * const nb2_bp_status[] = {
-	[NB2_BP_CONNECTING] = "connecting",
-	[NB2_BP_BACKEND_SENT] = "connecting",
-	[NB2_BP_ACTIVE] = "active",
-	[NB2_BP_DISABLING] = "disabling",
-	[NB2_BP_DETACHING] = "detaching",
-};
-
-static void nb2_set_status(struct nb2_bypass *bp, const char *status)
+static u64 nb2_now(void)
 {
-	xenbus_printf(XBT_NIL, bp->dir, "status", "%s", status);
+	return jiffies64_to_msecs(get_jiffies_64());
 }
 
-/*
- * A bypass is over. One we asked for ourselves goes from xenstore with it
- * (it may form again when the flow does), unless someone has since asked
- * to disable it: that request stays, as a veto.
- */
-static void nb2_ended(struct nb2_bypass *bp)
+static struct nb2_bp *nb2_priv(const struct nc2_steer *s)
 {
-	char *req;
-
-	nb2_set_status(bp, "disabled");
-	if (!bp->auto_origin)
-		return;
-	req = xenbus_read(XBT_NIL, bp->dir, "request", NULL);
-	if (IS_ERR(req))
-		return;
-	if (!strcmp(req, "enable"))
-		xenbus_rm(XBT_NIL, bp->dir, "");
-	kfree(req);
+	return &nb2_bp[s - nb2_slot];
 }
 
-static void nb2_set_state(struct nb2_bypass *bp, enum nb2_bp_state st)
+/* The library's name for vif; a new one for each connection. nb2_lock. */
+static u32 nb2_key(struct nb2_vif *vif)
 {
-	bp->state = st;
-	bp->answered = 0;
-	bp->unsent = 0;
-	bp->since = jiffies;
-	/* Every state but ACTIVE waits for the guests, with a deadline. */
-	if (st != NB2_BP_ACTIVE)
-		mod_delayed_work(system_wq, &nb2_retry_work, NB2_BP_RETRY);
-	nb2_set_status(bp, nb2_bp_status[st]);
-	if (bp->va)
-		WRITE_ONCE(bp->va->ch.bypass_state, st);
-	if (bp->vb)
-		WRITE_ONCE(bp->vb->ch.bypass_state, st);
-}
-
-static void nb2_refuse(const char *dir, const char *why)
-{
-	xenbus_printf(XBT_NIL, dir, "status", "error");
-	xenbus_printf(XBT_NIL, dir, "error", "%s", why);
+	if (!vif->bp_key) {
+		vif->bp_key = nb2_next_key++;
+		if (!nb2_next_key)
+			nb2_next_key = 1;
+	}
+	return vif->bp_key;
 }
 
 /* Queue b on vif's parent ring and notify. Process context. */
@@ -157,52 +122,99 @@ static int nb2_send(struct nb2_vif *vif, const struct nc2_bypass_msg *b)
 	return err;
 }
 
-static int nb2_send_handle(struct nb2_vif *vif, u8 type, u32 handle)
+/*
+ * A bypass is over. One we asked for ourselves goes from xenstore with it
+ * (it may form again when the flow does), unless someone has since asked
+ * to disable it: that request stays, as a veto.
+ */
+static void nb2_ended(struct nb2_bp *p)
 {
-	struct nc2_bypass_msg b = { .type = type, .handle = handle };
+	char *req;
 
-	return vif ? nb2_send(vif, &b) : 0;
+	if (!p->auto_origin)
+		return;
+	req = xenbus_read(XBT_NIL, p->dir, "request", NULL);
+	if (IS_ERR(req))
+		return;
+	if (!strcmp(req, "enable"))
+		xenbus_rm(XBT_NIL, p->dir, "");
+	kfree(req);
 }
 
-/* The message each waiting state sends to both ends. */
-static u8 nb2_step_msg(const struct nb2_bypass *bp)
+static void nb2_publish(struct nc2_steer *s)
 {
-	return bp->state == NB2_BP_DISABLING ? NC2_MSG_BYPASS_DISABLE :
-	       NC2_MSG_BYPASS_DETACH;
+	struct nb2_bp *p = nb2_priv(s);
+	unsigned int k;
+
+	for (k = 0; k < 2; k++)
+		if (p->end[k])
+			WRITE_ONCE(p->end[k]->ch.bypass_state,
+				   nc2_steer_live(s) ? s->state : 0);
 }
 
 /*
- * Send this step's message to the ends in bits (1: A, 2: B). An end whose
- * ring is full is retried by nb2_retry_work; an end whose link is down
- * will never answer, and counts as answered (as a gone end does).
+ * Do what the library says s needs: send what it owes (an end whose
+ * ring is full is tried again at the next tick), publish its status, and
+ * when it is over forget its ends. Called after every change, nb2_lock.
  */
-static void nb2_send_step(struct nb2_bypass *bp, u8 bits)
+static void nb2_run(struct nc2_steer *s)
 {
-	struct nb2_vif *end[2] = { bp->va, bp->vb };
-	unsigned int i;
+	struct nb2_bp *p = nb2_priv(s);
+	struct nc2_bypass_msg m;
+	unsigned int end, ev, n = 0;
 
-	for (i = 0; i < 2; i++) {
-		u8 bit = BIT(i);
-		int err;
+	/* Each message leaves the outbox or blocks its end: bounded. */
+	while (n++ < 8 && nc2_steer_next(s, &end, &m)) {
+		int err = p->end[end] ? nb2_send(p->end[end], &m) :
+					-NC2_E_STATE;
 
-		if (!(bits & bit))
-			continue;
-		bp->unsent &= ~bit;
-		if (!end[i]) {
-			bp->answered |= bit;
-			continue;
-		}
-		err = nb2_send_handle(end[i], nb2_step_msg(bp), bp->handle);
-		if (err == -NC2_E_AGAIN)
-			bp->unsent |= bit;
-		else if (err)
-			bp->answered |= bit;
+		nc2_steer_sent(&nb2_steer, s, end, err, nb2_now());
 	}
-	if (bp->unsent)
-		mod_delayed_work(system_wq, &nb2_retry_work, NB2_BP_RETRY);
+	ev = nc2_steer_events(s);
+	if (ev & NC2_STEER_EV_TIMEOUT)
+		xenbus_printf(XBT_NIL, p->dir, "error",
+			      "a frontend did not build its end in time");
+	if (ev & NC2_STEER_EV_LATE)
+		pr_warn_ratelimited("netback2: bypass %u-%u: a guest did not answer in time; going on without it\n",
+				    p->a, p->b);
+	if (ev & NC2_STEER_EV_STATUS)
+		xenbus_printf(XBT_NIL, p->dir, "status", "%s",
+			      nc2_steer_status(s));
+	nb2_publish(s);
+	if (ev & NC2_STEER_EV_OVER) {
+		unsigned int k;
+
+		for (k = 0; k < 2; k++) {
+			if (!p->end[k])
+				continue;
+			WRITE_ONCE(p->end[k]->ch.bypass_count,
+				   p->end[k]->ch.bypass_count - 1);
+			WRITE_ONCE(p->end[k]->ch.bypass_state, 0);
+			p->end[k] = NULL;
+		}
+		nb2_ended(p);
+	}
+	if (s->state != NC2_STEER_FREE && s->state != NC2_STEER_ACTIVE)
+		mod_delayed_work(system_wq, &nb2_retry_work, NB2_BP_TICK);
 }
 
-static u8 nb2_flags(const struct nb2_vif *self)
+static void nb2_run_all(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < NB2_BP_SLOTS; i++)
+		if (nb2_slot[i].state != NC2_STEER_FREE ||
+		    nb2_bp[i].end[0] || nb2_bp[i].end[1])
+			nb2_run(&nb2_slot[i]);
+}
+
+static void nb2_refuse(const char *dir, const char *why)
+{
+	xenbus_printf(XBT_NIL, dir, "status", "error");
+	xenbus_printf(XBT_NIL, dir, "error", "%s", why);
+}
+
+static u8 nb2_trust(const struct nb2_vif *self)
 {
 	return (self->local_trusted ? NC2_BYPASS_F_LOCAL_TRUSTED : 0) |
 	       (self->remote_trusted ? NC2_BYPASS_F_REMOTE_TRUSTED : 0);
@@ -218,40 +230,22 @@ static struct nb2_vif *nb2_find_vif(domid_t domid, unsigned int handle)
 	return NULL;
 }
 
-static struct nb2_bypass *nb2_find_pair(domid_t a, domid_t b)
+/* The live bypass between guests a and b, or NULL. nb2_lock. */
+static struct nc2_steer *nb2_find_pair(domid_t a, domid_t b)
 {
-	struct nb2_bypass *bp;
+	unsigned int i;
 
-	list_for_each_entry(bp, &nb2_bypasses, node)
-		if (bp->a == a && bp->b == b)
-			return bp;
+	for (i = 0; i < NB2_BP_SLOTS; i++)
+		if (nc2_steer_live(&nb2_slot[i]) && nb2_bp[i].a == a &&
+		    nb2_bp[i].b == b)
+			return &nb2_slot[i];
 	return NULL;
 }
 
-static unsigned int nb2_count(const struct nb2_vif *vif)
+static unsigned int nb2_count(struct nb2_vif *vif)
 {
-	struct nb2_bypass *bp;
-	unsigned int n = 0;
-
-	list_for_each_entry(bp, &nb2_bypasses, node)
-		if (bp->va == vif || bp->vb == vif)
-			n++;
-	return n;
+	return nc2_steer_count(&nb2_steer, nb2_key(vif));
 }
-
-static void nb2_free(struct nb2_bypass *bp)
-{
-	if (bp->va)
-		WRITE_ONCE(bp->va->ch.bypass_count,
-			   bp->va->ch.bypass_count - 1);
-	if (bp->vb)
-		WRITE_ONCE(bp->vb->ch.bypass_count,
-			   bp->vb->ch.bypass_count - 1);
-	list_del(&bp->node);
-	kfree(bp);
-}
-
-static void nb2_disable(struct nb2_bypass *bp);
 
 /* Whether the request in dir is our own (origin = auto). */
 static bool nb2_is_auto(const char *dir)
@@ -271,30 +265,25 @@ static bool nb2_routed(const struct nb2_vif *vif)
 	return vif->addrs.nr_ipv4 || vif->addrs.nr_ipv6;
 }
 
-/*
- * Protocol 10.5: after BYPASS_FRONTEND or BYPASS_BACKEND with F_ADDRS,
- * send the peer's addresses. 0, or the bypass must be torn down.
- */
-static int nb2_send_addrs(struct nb2_vif *to, const struct nb2_vif *peer,
-			  u32 handle)
+static void nb2_end_of(struct nb2_vif *vif, struct nc2_steer_end *e)
 {
-	struct nc2_bypass_msg m = {
-		.type = NC2_MSG_BYPASS_ADDRS,
-		.handle = handle,
-		.addrs = peer->addrs,
-	};
-
-	return nb2_send(to, &m);
+	memset(e, 0, sizeof(*e));
+	e->key = nb2_key(vif);
+	e->domid = vif->domid;
+	ether_addr_copy(e->mac, vif->guest_mac);
+	e->trust = nb2_trust(vif);
+	e->addrs = vif->addrs;
 }
 
 /* Start a bypass between a and b: NULL, or why it was refused. */
 static const char *nb2_enable(const char *dir, domid_t a, domid_t b)
 {
-	struct nc2_bypass_msg m = { .type = NC2_MSG_BYPASS_FRONTEND };
+	struct nc2_steer_end ea, eb;
 	unsigned int ha, hb;
 	struct nb2_vif *va, *vb;
-	struct nb2_bypass *bp;
-	int mode;
+	struct nc2_steer *s;
+	struct nb2_bp *p;
+	int mode, err;
 
 	if (xenbus_scanf(XBT_NIL, dir, "handle-a", "%u", &ha) != 1 ||
 	    xenbus_scanf(XBT_NIL, dir, "handle-b", "%u", &hb) != 1)
@@ -306,8 +295,8 @@ static const char *nb2_enable(const char *dir, domid_t a, domid_t b)
 	if (!xenbus_read_unsigned(va->xbdev->otherend, "feature-bypass", 0) ||
 	    !xenbus_read_unsigned(vb->xbdev->otherend, "feature-bypass", 0))
 		return "a frontend lacks feature-bypass";
-	if (nb2_count(va) >= va->max_bypasses ||
-	    nb2_count(vb) >= vb->max_bypasses)
+	if (nb2_count(va) >= min(va->max_bypasses, NC2_BYPASS_MAX_PER_END) ||
+	    nb2_count(vb) >= min(vb->max_bypasses, NC2_BYPASS_MAX_PER_END))
 		return "max-bypasses reached";
 	if (!is_valid_ether_addr(va->guest_mac) ||
 	    !is_valid_ether_addr(vb->guest_mac))
@@ -326,56 +315,39 @@ static const char *nb2_enable(const char *dir, domid_t a, domid_t b)
 		return nb2_routed(va) != nb2_routed(vb) ?
 		       "one vif2 is routed (ip=), the other not" :
 		       "a frontend lacks feature-bypass-addrs (routed pair)";
-	bp = kzalloc(sizeof(*bp), GFP_KERNEL);
-	if (!bp)
-		return "out of memory";
-	bp->flags = mode;
-	bp->handle = nb2_next_handle++;
-	bp->va = va;
-	bp->vb = vb;
-	bp->a = a;
-	bp->b = b;
-	bp->auto_origin = nb2_is_auto(dir);
-	strscpy(bp->dir, dir, sizeof(bp->dir));
-	m.handle = bp->handle;
-	m.peer_domid = b;
-	ether_addr_copy(m.mac, vb->guest_mac);
-	m.flags = nb2_flags(va) | bp->flags;
-	m.ring_pages = bypass_ring_pages;
-	if (nb2_send(va, &m)) {
-		kfree(bp);
-		return "cannot reach frontend A";
-	}
-	list_add(&bp->node, &nb2_bypasses);
+	nb2_end_of(va, &ea);
+	nb2_end_of(vb, &eb);
+	err = nc2_steer_start(&nb2_steer, &ea, &eb, bypass_ring_pages, mode,
+			      nb2_now(), &s);
+	if (err == -NC2_E_LIMIT)
+		return "too many bypasses in this backend";
+	if (err)
+		return "refused by the bypass sequence";
+	p = nb2_priv(s);
+	p->end[0] = va;
+	p->end[1] = vb;
+	p->a = a;
+	p->b = b;
+	p->auto_origin = nb2_is_auto(dir);
+	strscpy(p->dir, dir, sizeof(p->dir));
 	WRITE_ONCE(va->ch.bypass_count, va->ch.bypass_count + 1);
 	WRITE_ONCE(vb->ch.bypass_count, vb->ch.bypass_count + 1);
 	xenbus_rm(XBT_NIL, dir, "error");
-	nb2_set_state(bp, NB2_BP_CONNECTING);
-	if (bp->flags && nb2_send_addrs(va, vb, bp->handle)) {
-		xenbus_printf(XBT_NIL, dir, "error", "cannot send BYPASS_ADDRS");
-		nb2_disable(bp);
-	}
+	nb2_run(s);
 	return NULL;
 }
 
-static void nb2_answer(struct nb2_bypass *bp, u8 bit);
-
-static void nb2_disable(struct nb2_bypass *bp)
+static void nb2_disable(struct nc2_steer *s)
 {
-	if (bp->state >= NB2_BP_DISABLING)
-		return;
-	nb2_set_state(bp, NB2_BP_DISABLING);
-	/* A guest that has gone answers nothing: count it as answered. */
-	nb2_send_step(bp, 3);
-	/* Both ends may be out of reach already. */
-	nb2_answer(bp, 0);
+	nc2_steer_disable(&nb2_steer, s, nb2_now());
+	nb2_run(s);
 }
 
 /* One request directory; called under nb2_lock. */
 static void nb2_scan_one(const char *name)
 {
 	char dir[48];
-	struct nb2_bypass *bp;
+	struct nc2_steer *s;
 	unsigned int a, b;
 	char *req;
 
@@ -385,8 +357,8 @@ static void nb2_scan_one(const char *name)
 	req = xenbus_read(XBT_NIL, dir, "request", NULL);
 	if (IS_ERR(req))
 		return;
-	bp = nb2_find_pair(a, b);
-	if (!strcmp(req, "enable") && !bp) {
+	s = nb2_find_pair(a, b);
+	if (!strcmp(req, "enable") && !s) {
 		char *st = xenbus_read(XBT_NIL, dir, "status", NULL);
 
 		/* Refused once: wait for nc2ctl to ask again (it clears status). */
@@ -399,8 +371,8 @@ static void nb2_scan_one(const char *name)
 		} else {
 			kfree(st);
 		}
-	} else if (!strcmp(req, "disable") && bp) {
-		nb2_disable(bp);
+	} else if (!strcmp(req, "disable") && s) {
+		nb2_disable(s);
 	} else if (!strcmp(req, "disable")) {
 		/* Nothing to tear down: answer at once. */
 		char *st = xenbus_read(XBT_NIL, dir, "status", NULL);
@@ -439,17 +411,7 @@ static struct xenbus_watch nb2_watch = {
 	.callback = nb2_watch_fn,
 };
 
-static struct nb2_bypass *nb2_by_handle(u32 handle)
-{
-	struct nb2_bypass *bp;
-
-	list_for_each_entry(bp, &nb2_bypasses, node)
-		if (bp->handle == handle)
-			return bp;
-	return NULL;
-}
-
-/* A message that the protocol does not allow now: the guest misbehaves. */
+/* vif broke the sequence: fail its link and go on without it. nb2_lock. */
 static void nb2_bad(struct nb2_vif *vif)
 {
 	struct nc2k_chan *ch = &vif->ch;
@@ -458,122 +420,22 @@ static void nb2_bad(struct nb2_vif *vif)
 	nc2_link_fail(nc2_net_link(&ch->net), NC2_EP_BYPASS);
 	spin_unlock_bh(&ch->lock);
 	nc2k_chan_failed(ch, -NC2_EP_BYPASS);
-}
-
-/*
- * End bit (1: A, 2: B; 0: none) answered the current step; advance when
- * both have. Frees bp when the bypass is gone.
- */
-static void nb2_answer(struct nb2_bypass *bp, u8 bit)
-{
-	bp->answered |= bit;
-	if (bp->answered != 3)
-		return;
-	if (bp->state == NB2_BP_DISABLING) {
-		nb2_set_state(bp, NB2_BP_DETACHING);
-		nb2_send_step(bp, 3);
-		if (bp->answered != 3)
-			return;
-	}
-	/* DETACHED from both: the handle is free again. */
-	nb2_ended(bp);
-	if (bp->va)
-		WRITE_ONCE(bp->va->ch.bypass_state, 0);
-	if (bp->vb)
-		WRITE_ONCE(bp->vb->ch.bypass_state, 0);
-	nb2_free(bp);
-}
-
-/*
- * An answer from an end we stopped waiting for (nb2_retry_fn): a slow
- * guest is not a hostile one, so its DISABLED or DETACHED for a step we
- * have moved past, or a bypass already gone, is dropped quietly. True if
- * m was such an answer.
- */
-static bool nb2_late_answer(struct nb2_vif *vif, struct nb2_bypass *bp,
-			    const struct nc2_bypass_msg *m)
-{
-	unsigned int i;
-	bool expected;
-
-	if (m->type != NC2_MSG_BYPASS_DISABLED &&
-	    m->type != NC2_MSG_BYPASS_DETACHED)
-		return false;
-	for (i = 0; i < ARRAY_SIZE(vif->bp_late); i++)
-		if (vif->bp_late[i] == m->handle)
-			break;
-	if (i == ARRAY_SIZE(vif->bp_late))
-		return false;
-	expected = bp && (vif == bp->va || vif == bp->vb) &&
-		   bp->state == (m->type == NC2_MSG_BYPASS_DISABLED ?
-				 NB2_BP_DISABLING : NB2_BP_DETACHING);
-	if (expected)
-		return false;
-	if (m->type == NC2_MSG_BYPASS_DETACHED)
-		vif->bp_late[i] = 0;
-	return true;
+	nc2_steer_gone(&nb2_steer, nb2_key(vif), nb2_now());
+	nb2_run_all();
 }
 
 static void nb2_event(struct nb2_vif *vif, const struct nc2_bypass_msg *m)
 {
-	struct nb2_bypass *bp;
+	struct nc2_steer *s;
+	int r;
 
-	bp = nb2_by_handle(m->handle);
-	if (nb2_late_answer(vif, bp, m))
-		return;
-	if (!bp || (vif != bp->va && vif != bp->vb)) {
+	r = nc2_steer_recv(&nb2_steer, nb2_key(vif), m, nb2_now(), &s);
+	if (r < 0) {
 		nb2_bad(vif);
 		return;
 	}
-	switch (m->type) {
-	case NC2_MSG_BYPASS_FRONTEND_READY: {
-		struct nc2_bypass_msg fwd = *m;
-
-		if (vif != bp->va || bp->state != NB2_BP_CONNECTING ||
-		    m->ring_pages != bypass_ring_pages) {
-			nb2_bad(vif);
-			return;
-		}
-		if (!bp->vb) {
-			nb2_disable(bp);
-			return;
-		}
-		/* B learns A's rings exactly as A described them. */
-		fwd.type = NC2_MSG_BYPASS_BACKEND;
-		fwd.peer_domid = bp->a;
-		ether_addr_copy(fwd.mac, bp->va->guest_mac);
-		fwd.flags = nb2_flags(bp->vb) | bp->flags;
-		if (nb2_send(bp->vb, &fwd)) {
-			nb2_disable(bp);
-			return;
-		}
-		nb2_set_state(bp, NB2_BP_BACKEND_SENT);
-		if (bp->flags && nb2_send_addrs(bp->vb, bp->va, bp->handle))
-			nb2_disable(bp);
-		break;
-	}
-	case NC2_MSG_BYPASS_READY:
-		if (vif != bp->vb || bp->state != NB2_BP_BACKEND_SENT)
-			nb2_bad(vif);
-		else
-			nb2_set_state(bp, NB2_BP_ACTIVE);
-		break;
-	case NC2_MSG_BYPASS_DISABLED:
-		if (bp->state != NB2_BP_DISABLING)
-			nb2_bad(vif);
-		else
-			nb2_answer(bp, vif == bp->va ? 1 : 2);
-		break;
-	case NC2_MSG_BYPASS_DETACHED:
-		if (bp->state != NB2_BP_DETACHING)
-			nb2_bad(vif);
-		else
-			nb2_answer(bp, vif == bp->va ? 1 : 2);
-		break;
-	default:
-		nb2_bad(vif);
-		break;
-	}
+	if (s)
+		nb2_run(s);
 }
 
 static void nb2_event_fn(struct work_struct *w)
@@ -646,71 +508,28 @@ void nb2_bypass_msg(struct nc2k_chan *ch, const struct nc2_msg *m)
 	schedule_work(&nb2_event_work);
 }
 
-/* The ends in bits did not answer bp's step in time: remember it of them. */
-static void nb2_note_late(struct nb2_bypass *bp, u8 bits)
-{
-	struct nb2_vif *end[2] = { bp->va, bp->vb };
-	unsigned int i;
-
-	for (i = 0; i < 2; i++) {
-		struct nb2_vif *v = end[i];
-
-		if (!(bits & BIT(i)) || !v)
-			continue;
-		v->bp_late[v->bp_late_next] = bp->handle;
-		v->bp_late_next = (v->bp_late_next + 1) % ARRAY_SIZE(v->bp_late);
-	}
-}
-
 /*
- * Steps whose message did not fit an end's ring are sent again; an end
- * that leaves a step unanswered past NB2_BP_STEP_TIMEOUT (its ring full,
- * or it ignores us) is taken as answered, so no guest can hold a bypass,
- * and a max-bypasses slot of its peer, in a teardown state for ever.
+ * The library's deadlines: a bypass that does not come up, an end that
+ * leaves a step unanswered (its ring full, or it ignores us) is let go,
+ * so no guest can hold a bypass, or a max-bypasses slot of its peer, in
+ * a teardown state for ever. Ends whose ring was full are tried again.
  */
 static void nb2_retry_fn(struct work_struct *w)
 {
-	struct nb2_bypass *bp, *bt;
-	bool again = false;
+	u32 waiting;
 
 	mutex_lock(&nb2_lock);
-	list_for_each_entry_safe(bp, bt, &nb2_bypasses, node) {
-		u8 late;
-
-		if (bp->state == NB2_BP_ACTIVE)
-			continue;
-		again = true;
-		if (bp->state < NB2_BP_DISABLING) {
-			/* A guest that never builds its end: tear down. */
-			if (time_after(jiffies,
-				       bp->since + NB2_BP_CONNECT_TIMEOUT))
-				nb2_disable(bp);	/* may free bp */
-			continue;
-		}
-		if (bp->unsent)
-			nb2_send_step(bp, bp->unsent);
-		if (!time_after(jiffies, bp->since + NB2_BP_STEP_TIMEOUT))
-			continue;
-		late = ~bp->answered & 3;
-		nb2_note_late(bp, late);
-		pr_warn_ratelimited("netback2: bypass %u: domain(s)%s%s did not answer %s in time; going on without\n",
-				    bp->handle, late & 1 ? " A" : "",
-				    late & 2 ? " B" : "",
-				    bp->state == NB2_BP_DISABLING ?
-				    "DISABLE" : "DETACH");
-		bp->unsent = 0;
-		/* May move on to DETACHING (again next round) or free bp. */
-		nb2_answer(bp, late);
-	}
+	waiting = nc2_steer_tick(&nb2_steer, nb2_now());
+	nb2_run_all();
 	mutex_unlock(&nb2_lock);
-	if (again)
-		schedule_delayed_work(&nb2_retry_work, NB2_BP_RETRY);
+	if (waiting)
+		schedule_delayed_work(&nb2_retry_work, NB2_BP_TICK);
 }
 
 void nb2_bypass_vif_gone(struct nb2_vif *vif)
 {
 	struct nb2_bp_event *ev, *tmp;
-	struct nb2_bypass *bp, *bt;
+	unsigned int i, k;
 
 	spin_lock_bh(&nb2_events_lock);
 	list_for_each_entry_safe(ev, tmp, &nb2_events, node) {
@@ -723,29 +542,18 @@ void nb2_bypass_vif_gone(struct nb2_vif *vif)
 	spin_unlock_bh(&nb2_events_lock);
 
 	mutex_lock(&nb2_lock);
-	list_for_each_entry_safe(bp, bt, &nb2_bypasses, node) {
-		u8 bit;
-
-		if (bp->va != vif && bp->vb != vif)
-			continue;
-		bit = bp->va == vif ? 1 : 2;
-		if (bit == 1)
-			bp->va = NULL;
-		else
-			bp->vb = NULL;
-		WRITE_ONCE(vif->ch.bypass_count, vif->ch.bypass_count - 1);
-		WRITE_ONCE(vif->ch.bypass_state, 0);
-		if (!bp->va && !bp->vb) {
-			nb2_ended(bp);
-			list_del(&bp->node);
-			kfree(bp);
-		} else if (bp->state < NB2_BP_DISABLING) {
-			/* The survivor must drain and detach; a gone end agrees. */
-			nb2_disable(bp);
-		} else {
-			nb2_answer(bp, bit);
-		}
-	}
+	/* The survivor of each bypass drains and detaches without it. */
+	for (i = 0; i < NB2_BP_SLOTS; i++)
+		for (k = 0; k < 2; k++)
+			if (nb2_bp[i].end[k] == vif)
+				nb2_bp[i].end[k] = NULL;
+	if (vif->bp_key)
+		nc2_steer_gone(&nb2_steer, vif->bp_key, nb2_now());
+	/* A reconnection is a new frontend to the library. */
+	vif->bp_key = 0;
+	WRITE_ONCE(vif->ch.bypass_count, 0);
+	WRITE_ONCE(vif->ch.bypass_state, 0);
+	nb2_run_all();
 	mutex_unlock(&nb2_lock);
 }
 
@@ -772,8 +580,8 @@ void nb2_bypass_auto_locked(struct nb2_vif *from, struct nb2_vif *to)
 	nb2_bypass_policy_read(vb);
 	if (!nc2_policy_pair_allowed(&va->bp_policy, va->domid,
 				     &vb->bp_policy, vb->domid) ||
-	    nb2_count(va) >= va->max_bypasses ||
-	    nb2_count(vb) >= vb->max_bypasses)
+	    nb2_count(va) >= min(va->max_bypasses, NC2_BYPASS_MAX_PER_END) ||
+	    nb2_count(vb) >= min(vb->max_bypasses, NC2_BYPASS_MAX_PER_END))
 		return;
 	snprintf(dir, sizeof(dir), NB2_BYPASS_DIR "/%u-%u", va->domid,
 		 vb->domid);
@@ -828,28 +636,33 @@ void nb2_bypass_policy_changed(struct xenbus_watch *watch, const char *path,
  */
 static void nb2_policy_fn(struct work_struct *w)
 {
-	struct nb2_bypass *bp, *t;
 	struct nb2_vif *vif;
+	unsigned int i;
 
 	mutex_lock(&nb2_lock);
 	list_for_each_entry(vif, &nb2_vifs, node)
 		nb2_bypass_policy_read(vif);
-	list_for_each_entry_safe(bp, t, &nb2_bypasses, node) {
-		if (bp->state >= NB2_BP_DISABLING || !bp->va || !bp->vb ||
-		    nc2_policy_pair_allowed(&bp->va->bp_policy, bp->a,
-					    &bp->vb->bp_policy, bp->b))
+	for (i = 0; i < NB2_BP_SLOTS; i++) {
+		struct nc2_steer *s = &nb2_slot[i];
+		struct nb2_bp *p = &nb2_bp[i];
+
+		if (!nc2_steer_live(s) || s->state >= NC2_STEER_DISABLING ||
+		    !p->end[0] || !p->end[1] ||
+		    nc2_policy_pair_allowed(&p->end[0]->bp_policy, p->a,
+					    &p->end[1]->bp_policy, p->b))
 			continue;
 		pr_info("netback2: bypass %u-%u: bypass-allow withdrawn, tearing it down\n",
-			bp->a, bp->b);
-		xenbus_printf(XBT_NIL, bp->dir, "error",
+			p->a, p->b);
+		xenbus_printf(XBT_NIL, p->dir, "error",
 			      "bypass-allow withdrawn");
-		nb2_disable(bp);
+		nb2_disable(s);
 	}
 	mutex_unlock(&nb2_lock);
 }
 
 int nb2_bypass_start(void)
 {
+	nc2_steer_init(&nb2_steer, nb2_slot, NB2_BP_SLOTS);
 	if (!bypass_ring_pages || bypass_ring_pages > NC2_BYPASS_MAX_PAGES ||
 	    (bypass_ring_pages & (bypass_ring_pages - 1)))
 		bypass_ring_pages = 1;

@@ -8,6 +8,8 @@
 #include <linux/workqueue.h>
 #include <xen/xenbus.h>
 
+#include <nc2/bpend.h>
+
 #include "nc2k.h"
 
 #define NF2_MAX_BYPASSES 8
@@ -31,26 +33,18 @@ int nf2_map_grants(struct nf2_map *m, domid_t dom, const grant_ref_t *refs,
 /* Undo nf2_map_grants (a no-op on a zeroed map). */
 void nf2_unmap_grants(struct nf2_map *m);
 
-/* One private ring pair to another guest, set up by the backend. */
+/*
+ * The resources of one private ring pair to another guest; its protocol
+ * state is info->ends[] at the same index (nc2/bpend.h).
+ */
 struct nf2_bypass {
-	struct nc2k_chan *ch;		/* NULL: slot unused */
+	struct nc2k_chan *ch;		/* NULL: none built */
 	u32 handle;
 	u8 mac[ETH_ALEN];		/* the peer's: packets to it go here */
 	domid_t peer;
 	bool granter;			/* we are end A: our pages, our grants */
-	bool local_trusted;		/* the peer takes any source MAC of ours */
-	bool enabled;			/* steer packets for mac into it */
-	bool draining;			/* hold packets for mac (protocol 10.4) */
-	/*
-	 * Set up with NC2_BYPASS_F_ADDRS (protocol 10.5): steered and
-	 * filtered by the peer's IP addresses, which BYPASS_ADDRS brings
-	 * (addrs_set; until then the set is empty and matches nothing).
-	 * Written under bypass_lock; the receive filter reads them through
-	 * ch->filter_ip, published once they are complete.
-	 */
-	bool by_addrs;
-	bool addrs_set;
-	struct nc2_bypass_addrs addrs;
+	bool dead;			/* being released: route nothing here */
+	bool flushing;			/* DISABLED sent, held ones still going */
 	struct sk_buff_head held;	/* under bypass_lock */
 	unsigned int pages;
 	/* A: our pages, granted to the peer */
@@ -82,6 +76,9 @@ struct nf2_info {
 	unsigned int msgq_head, msgq_len;
 	struct mutex bypass_mutex;	/* set-up and tear-down */
 	struct nf2_bypass bypass[NF2_MAX_BYPASSES];
+	/* The sequence's state of each, changed under both locks above. */
+	struct nc2_bpend ends[NF2_MAX_BYPASSES];
+	struct nc2_bpend_table bpt;
 	struct list_head hostile_node;	/* netfront2_hostile.c's devices */
 };
 

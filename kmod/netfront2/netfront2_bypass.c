@@ -10,11 +10,15 @@
  * Messages are decoded in NAPI context and acted on in bypass_work, which
  * may sleep (allocations, grant mapping, waiting for drains).
  *
- * While a bypass drains (DISABLE received, or its link failed) packets
- * for the peer are held, so that none sent on the parent ring overtakes
- * one still on the bypass; they go out on the parent, first, once we
- * have said DISABLED. End B maps A's pages with one grant operation and
- * gives each ring of more than one page a contiguous virtual mapping.
+ * Which message is allowed when, what we owe, when a bypass has drained
+ * and where a packet for the peer goes are libnc2ring's (nc2/bpend.h):
+ * slot i of info->bpt is the protocol state of info->bypass[i], whose
+ * resources (rings, grants, mappings, channel) live here. While a bypass
+ * drains, packets for the peer are held, so that none sent on the parent
+ * ring overtakes one still on the bypass; they go out on the parent,
+ * first, once we have said DISABLED. End B maps A's pages with one grant
+ * operation and gives each ring of more than one page a contiguous
+ * virtual mapping.
  */
 
 /* Packets held per draining bypass; beyond, they are dropped. */
@@ -29,6 +33,8 @@
 #include <xen/interface/event_channel.h>
 #include <asm/xen/hypercall.h>
 
+#include <nc2/bpend.h>
+
 #include "netfront2.h"
 
 static unsigned int bypass_bounce_pages = 64;
@@ -36,20 +42,25 @@ module_param(bypass_bounce_pages, uint, 0444);
 MODULE_PARM_DESC(bypass_bounce_pages,
 		 "pages per bypass granted for TX data without sub-page grants");
 
-/* How long a DISABLE may wait for our packets on the bypass to finish. */
-#define NF2_DRAIN_MS 1000
+static u64 nf2_now(void)
+{
+	return jiffies64_to_msecs(get_jiffies_64());
+}
+
+static void nf2_bp_publish(struct nf2_info *info);
 
 static void nf2_bp_failed(struct nc2k_chan *ch, int err)
 {
 	struct nf2_info *info = netdev_priv(ch->dev);
 	unsigned int i;
 
-	/* Hold the peer's packets until the backend's DISABLE (10.3). */
+	/* Hold the peer's packets until the backend's DISABLE (10.4). */
 	spin_lock_bh(&info->bypass_lock);
 	for (i = 0; i < NF2_MAX_BYPASSES; i++)
 		if (info->bypass[i].ch == ch)
-			info->bypass[i].draining = true;
+			nc2_bpend_failed(&info->ends[i]);
 	spin_unlock_bh(&info->bypass_lock);
+	nf2_bp_publish(info);
 }
 
 /* For ethtool -S on the device: what its bypass links carried. */
@@ -86,25 +97,23 @@ static const struct nc2k_ops nf2_bp_ops = {
 	.rx_observe = nf2_hostile_observe,
 };
 
-static struct nf2_bypass *nf2_bp_find(struct nf2_info *info, u32 handle)
-{
-	unsigned int i;
-
-	for (i = 0; i < NF2_MAX_BYPASSES; i++)
-		if (info->bypass[i].ch && info->bypass[i].handle == handle)
-			return &info->bypass[i];
-	return NULL;
-}
-
+/*
+ * For ethtool -S and the transmit path: bypass_count is the slots in use
+ * (the route must look at each: a draining one holds packets), and
+ * bypass_state whether any is up.
+ */
 static void nf2_bp_publish(struct nf2_info *info)
 {
-	unsigned int i, n = 0;
+	unsigned int i, used = 0, up = 0;
 
-	for (i = 0; i < NF2_MAX_BYPASSES; i++)
-		if (info->bypass[i].ch && info->bypass[i].enabled)
-			n++;
-	WRITE_ONCE(info->ch.bypass_count, n);
-	WRITE_ONCE(info->ch.bypass_state, n ? 1 : 0);
+	for (i = 0; i < NF2_MAX_BYPASSES; i++) {
+		u8 st = READ_ONCE(info->ends[i].state);
+
+		used += st != NC2_BPEND_FREE || READ_ONCE(info->bypass[i].flushing);
+		up += st == NC2_BPEND_UP;
+	}
+	WRITE_ONCE(info->ch.bypass_count, used);
+	WRITE_ONCE(info->ch.bypass_state, up ? 1 : 0);
 }
 
 /* Queue b on the parent ring; the backend is its only reader. */
@@ -131,8 +140,10 @@ static void *nf2_bp_page(struct nf2_bypass *bp, unsigned int i)
 	       bp->ring_ba + (i - bp->pages) * PAGE_SIZE;
 }
 
-static void nf2_bp_release(struct nf2_info *info, struct nf2_bypass *bp)
+/* Free slot i's resources; its protocol state is the caller's to move. */
+static void nf2_bp_release(struct nf2_info *info, unsigned int idx)
 {
+	struct nf2_bypass *bp = &info->bypass[idx];
 	unsigned int i;
 
 	if (bp->ch)
@@ -140,8 +151,7 @@ static void nf2_bp_release(struct nf2_info *info, struct nf2_bypass *bp)
 			    bp->handle, bp->peer);
 
 	spin_lock_bh(&info->bypass_lock);
-	bp->enabled = false;
-	bp->draining = false;
+	bp->dead = true;
 	spin_unlock_bh(&info->bypass_lock);
 	/* xmit runs under rcu_read_lock_bh(): none still uses bp->ch after. */
 	synchronize_net();
@@ -185,44 +195,34 @@ static void nf2_bp_release(struct nf2_info *info, struct nf2_bypass *bp)
 		nf2_unmap_grants(&bp->map);
 	}
 	memset(bp, 0, sizeof(*bp));
+	skb_queue_head_init(&bp->held);
 	nf2_bp_publish(info);
 }
 
-static struct nf2_bypass *nf2_bp_new(struct nf2_info *info,
-				     const struct nc2_bypass_msg *b)
+/* Slot idx's resources for the bypass e describes (BUILD). */
+static struct nf2_bypass *nf2_bp_new(struct nf2_info *info, unsigned int idx)
 {
-	struct nf2_bypass *bp = NULL;
-	unsigned int i;
+	const struct nc2_bpend *e = &info->ends[idx];
+	struct nf2_bypass *bp = &info->bypass[idx];
 
-	if (nf2_bp_find(info, b->handle))
-		return NULL;
-	for (i = 0; i < NF2_MAX_BYPASSES && !bp; i++)
-		if (!info->bypass[i].ch)
-			bp = &info->bypass[i];
-	if (!bp)
-		return NULL;
-	memset(bp, 0, sizeof(*bp));
-	skb_queue_head_init(&bp->held);
 	bp->ch = kvzalloc(sizeof(*bp->ch), GFP_KERNEL);
 	if (!bp->ch)
 		return NULL;
 	nc2k_chan_init(bp->ch, info->ch.dev, &nf2_bp_ops, "bypass");
-	bp->handle = b->handle;
-	bp->peer = b->peer_domid;
-	bp->pages = b->ring_pages;
-	ether_addr_copy(bp->mac, b->mac);
+	bp->handle = e->handle;
+	bp->peer = e->peer_domid;
+	bp->pages = e->ring_pages;
+	ether_addr_copy(bp->mac, e->peer_mac);
 	/*
 	 * docs/protocol.md 10.2: unless the backend vouches for the peer
 	 * (REMOTE_TRUSTED), it may only send from its own MAC; unless it
 	 * vouches for us (LOCAL_TRUSTED), we only send it our own frames
 	 * (nf2_bypass_route keeps the rest on the parent ring).
 	 */
-	if (!(b->flags & NC2_BYPASS_F_REMOTE_TRUSTED))
+	if (!(e->flags & NC2_BYPASS_F_REMOTE_TRUSTED))
 		bp->ch->filter_src = bp->mac;
-	bp->local_trusted = b->flags & NC2_BYPASS_F_LOCAL_TRUSTED;
 	/* 10.5: by IP; nothing in or out until BYPASS_ADDRS says whom. */
-	bp->by_addrs = b->flags & NC2_BYPASS_F_ADDRS;
-	bp->ch->filter_ip_on = bp->by_addrs;
+	bp->ch->filter_ip_on = e->flags & NC2_BYPASS_F_ADDRS;
 	return bp;
 }
 
@@ -250,44 +250,37 @@ static int nf2_bp_start(struct nf2_info *info, struct nf2_bypass *bp,
 	bp->irq = irq;
 	bp->ch->irq = irq;
 	nc2k_chan_kick(bp->ch);
-	spin_lock_bh(&info->bypass_lock);
-	bp->enabled = true;
-	spin_unlock_bh(&info->bypass_lock);
-	nf2_bp_publish(info);
 	return 0;
 }
 
-/* End A: allocate, reset and grant the rings; answer FRONTEND_READY. */
-static void nf2_bp_grant(struct nf2_info *info, const struct nc2_bypass_msg *b)
+/* End A: allocate, reset and grant the rings. 0, or it could not. */
+static int nf2_bp_grant(struct nf2_info *info, unsigned int idx)
 {
-	struct nc2_bypass_msg ready = {
-		.type = NC2_MSG_BYPASS_FRONTEND_READY,
-		.handle = b->handle,
-		.ring_pages = b->ring_pages,
-	};
+	struct nc2_bpend *e = &info->ends[idx];
 	struct evtchn_alloc_unbound au = {
 		.dom = DOMID_SELF,
-		.remote_dom = b->peer_domid,
+		.remote_dom = e->peer_domid,
 	};
-	size_t bytes = (size_t)b->ring_pages * PAGE_SIZE;
-	struct nf2_bypass *bp = nf2_bp_new(info, b);
+	size_t bytes = (size_t)e->ring_pages * PAGE_SIZE;
+	struct nf2_bypass *bp = nf2_bp_new(info, idx);
+	u32 refs[2 * NC2_BYPASS_MAX_PAGES];
 	struct nc2k_rings r;
 	unsigned int i;
 	int ref;
 
 	if (!bp)
-		goto fail;
+		return -ENOMEM;
 	bp->granter = true;
 	bp->ctrl = (void *)get_zeroed_page(GFP_KERNEL);
 	bp->ring_ab = alloc_pages_exact(bytes, GFP_KERNEL | __GFP_ZERO);
 	bp->ring_ba = alloc_pages_exact(bytes, GFP_KERNEL | __GFP_ZERO);
 	if (!bp->ctrl || !bp->ring_ab || !bp->ring_ba)
-		goto fail_bp;
+		return -ENOMEM;
 	nc2_ctrl_reset(bp->ctrl + NC2_CTRL_OFF_F2B);
 	nc2_ctrl_reset(bp->ctrl + NC2_CTRL_OFF_B2F);
 	ref = gnttab_grant_foreign_access(bp->peer, virt_to_gfn(bp->ctrl), 0);
 	if (ref < 0)
-		goto fail_bp;
+		return ref;
 	bp->ctrl_ref = ref;
 	bp->ctrl_granted = true;
 	for (i = 0; i < 2 * bp->pages; i++) {
@@ -295,87 +288,103 @@ static void nf2_bp_grant(struct nf2_info *info, const struct nc2_bypass_msg *b)
 						  virt_to_gfn(nf2_bp_page(bp, i)),
 						  0);
 		if (ref < 0)
-			goto fail_bp;
+			return ref;
 		bp->refs[i] = ref;
 		bp->nr_refs = i + 1;
-		ready.gref[i] = ref;
+		refs[i] = ref;
 	}
 	if (HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &au))
-		goto fail_bp;
+		return -EIO;
 	r.tx_ctrl = bp->ctrl + NC2_CTRL_OFF_F2B;	/* A to B */
 	r.tx_ring = bp->ring_ab;
 	r.rx_ctrl = bp->ctrl + NC2_CTRL_OFF_B2F;
 	r.rx_ring = bp->ring_ba;
 	r.ring_bytes = bytes;
 	if (nf2_bp_start(info, bp, &r, au.port))
-		goto fail_bp;
-	ready.evtchn = au.port;
-	ready.ctrl_gref = bp->ctrl_ref;
+		return -EIO;
+	spin_lock_bh(&info->bypass_lock);
+	nc2_bpend_granted(e, au.port, bp->ctrl_ref, refs);
+	spin_unlock_bh(&info->bypass_lock);
 	netdev_info(info->ch.dev,
 		    "bypass %u to %pM (domain %u): end A, port %u, refs %u/%u/%u\n",
 		    bp->handle, bp->mac, bp->peer, au.port, bp->ctrl_ref,
 		    bp->refs[0], bp->refs[bp->pages]);
-	if (nf2_send_parent(info, &ready))
-		nf2_bp_release(info, bp);
-	return;
-
-fail_bp:
-	nf2_bp_release(info, bp);
-fail:
-	/* The protocol has no refusal: the backend's request stays pending. */
-	netdev_warn(info->ch.dev, "cannot build bypass %u to domain %u\n",
-		    b->handle, b->peer_domid);
+	return 0;
 }
 
-/* End B: map A's pages and bind to A's port; answer READY. */
-static void nf2_bp_map(struct nf2_info *info, const struct nc2_bypass_msg *b)
+/* End B: map A's pages and bind to A's port. 0, or it could not. */
+static int nf2_bp_map(struct nf2_info *info, unsigned int idx)
 {
-	struct nc2_bypass_msg ready = {
-		.type = NC2_MSG_BYPASS_READY,
-		.handle = b->handle,
-	};
+	struct nc2_bpend *e = &info->ends[idx];
 	struct evtchn_bind_interdomain bi = {
-		.remote_dom = b->peer_domid,
-		.remote_port = b->evtchn,
+		.remote_dom = e->peer_domid,
+		.remote_port = e->evtchn,
 	};
 	grant_ref_t refs[NF2_MAP_MAX];
-	unsigned int i, pages = b->ring_pages;
+	unsigned int i, pages = e->ring_pages;
 	struct nf2_bypass *bp;
 	struct nc2k_rings r;
 	void *va;
 
 	/* The library checked ring_pages (a power of two, at most the max). */
-	bp = nf2_bp_new(info, b);
+	bp = nf2_bp_new(info, idx);
 	if (!bp)
-		goto fail;
-	refs[0] = b->ctrl_gref;
+		return -ENOMEM;
+	refs[0] = e->ctrl_gref;
 	for (i = 0; i < 2 * pages; i++)
-		refs[1 + i] = b->gref[i];
+		refs[1 + i] = e->gref[i];
 	if (nf2_map_grants(&bp->map, bp->peer, refs, 1 + 2 * pages))
-		goto fail_bp;
+		return -EIO;
 	va = bp->map.va;
 	if (HYPERVISOR_event_channel_op(EVTCHNOP_bind_interdomain, &bi))
-		goto fail_bp;
+		return -EIO;
 	r.tx_ctrl = va + NC2_CTRL_OFF_B2F;
 	r.tx_ring = va + (1 + pages) * PAGE_SIZE;	/* B to A */
 	r.rx_ctrl = va + NC2_CTRL_OFF_F2B;
 	r.rx_ring = va + PAGE_SIZE;			/* A to B */
 	r.ring_bytes = pages * PAGE_SIZE;
 	if (nf2_bp_start(info, bp, &r, bi.local_port))
-		goto fail_bp;
+		return -EIO;
+	spin_lock_bh(&info->bypass_lock);
+	nc2_bpend_mapped(e);
+	spin_unlock_bh(&info->bypass_lock);
 	netdev_info(info->ch.dev,
 		    "bypass %u to %pM (domain %u): end B, port %u->%u, %u-page rings\n",
-		    bp->handle, bp->mac, bp->peer, bi.local_port, b->evtchn,
+		    bp->handle, bp->mac, bp->peer, bi.local_port, e->evtchn,
 		    pages);
-	if (nf2_send_parent(info, &ready))
-		nf2_bp_release(info, bp);
-	return;
+	return 0;
+}
 
-fail_bp:
-	nf2_bp_release(info, bp);
-fail:
-	netdev_warn(info->ch.dev, "cannot join bypass %u of domain %u\n",
-		    b->handle, b->peer_domid);
+/*
+ * Send what slot idx owes the backend. A full parent ring is waited for
+ * a while; a parent link that is down will ask nothing more.
+ */
+static void nf2_bp_answer(struct nf2_info *info, unsigned int idx)
+{
+	struct nc2_bpend *e = &info->ends[idx];
+	unsigned int tries = 0;
+	struct nc2_bypass_msg m;
+	int err, more;
+
+	for (;;) {
+		spin_lock_bh(&info->bypass_lock);
+		more = nc2_bpend_next(e, &m);
+		spin_unlock_bh(&info->bypass_lock);
+		if (!more)
+			return;
+		err = nf2_send_parent(info, &m);
+		if (err == -NC2_E_AGAIN && ++tries < 100) {
+			usleep_range(1000, 2000);
+			continue;
+		}
+		spin_lock_bh(&info->bypass_lock);
+		nc2_bpend_sent(e, err == -NC2_E_AGAIN ? -NC2_E_STATE : err);
+		/* Until the held ones are out, new ones queue behind them. */
+		if (m.type == NC2_MSG_BYPASS_DISABLED)
+			info->bypass[idx].flushing = !err;
+		spin_unlock_bh(&info->bypass_lock);
+		return;
+	}
 }
 
 /*
@@ -392,7 +401,7 @@ static void nf2_bp_flush_held(struct nf2_info *info, struct nf2_bypass *bp)
 		spin_lock_bh(&info->bypass_lock);
 		skb = __skb_dequeue(&bp->held);
 		if (!skb)
-			bp->draining = false;
+			bp->flushing = false;
 		spin_unlock_bh(&info->bypass_lock);
 		if (!skb)
 			return;
@@ -417,73 +426,131 @@ static void nf2_bp_flush_held(struct nf2_info *info, struct nf2_bypass *bp)
 	}
 }
 
-/* Stop steering, let our packets on the bypass finish, say DISABLED. */
-static void nf2_bp_disable(struct nf2_info *info, u32 handle)
+/*
+ * DISABLE: packets for the peer are held from now on (nc2_bpend_route);
+ * wait until the library finds the bypass drained (its link consumed and
+ * every id finished, closed, or the peer stalled), say DISABLED, and
+ * send what was held on the parent.
+ */
+static void nf2_bp_disable(struct nf2_info *info, unsigned int idx)
 {
-	struct nc2_bypass_msg done = {
-		.type = NC2_MSG_BYPASS_DISABLED,
-		.handle = handle,
-	};
-	struct nf2_bypass *bp = nf2_bp_find(info, handle);
-	unsigned int waited = 0, inflight;
+	struct nf2_bypass *bp = &info->bypass[idx];
+	struct nc2_bpend *e = &info->ends[idx];
+	int drained;
 
-	if (bp) {
+	/* Packets routed to the bypass before DISABLE are on it after this. */
+	synchronize_net();
+	nf2_bp_publish(info);
+	for (;;) {
+		struct nc2k_chan *ch = bp->ch;
+
 		spin_lock_bh(&info->bypass_lock);
-		bp->enabled = false;
-		bp->draining = true;
+		if (ch) {
+			spin_lock(&ch->lock);
+			drained = nc2_bpend_drain(&info->bpt, e,
+						  ch->attached ?
+						  nc2_net_link(&ch->net) : NULL,
+						  nf2_now());
+			spin_unlock(&ch->lock);
+		} else {
+			drained = nc2_bpend_drain(&info->bpt, e, NULL,
+						  nf2_now());
+		}
 		spin_unlock_bh(&info->bypass_lock);
-		synchronize_net();
-		nf2_bp_publish(info);
-		do {
-			spin_lock_bh(&bp->ch->lock);
-			inflight = bp->ch->attached && bp->ch->up ?
-				   nc2_link_ids_inflight(nc2_net_link(&bp->ch->net)) :
-				   0;
-			spin_unlock_bh(&bp->ch->lock);
-			if (inflight)
-				usleep_range(10000, 20000);
-			waited += 10;
-		} while (inflight && waited < NF2_DRAIN_MS);
+		if (drained)
+			break;
+		usleep_range(10000, 20000);
 	}
-	nf2_send_parent(info, &done);
-	if (bp)
-		nf2_bp_flush_held(info, bp);
-}
-
-static void nf2_bp_detach(struct nf2_info *info, u32 handle)
-{
-	struct nc2_bypass_msg done = {
-		.type = NC2_MSG_BYPASS_DETACHED,
-		.handle = handle,
-	};
-	struct nf2_bypass *bp = nf2_bp_find(info, handle);
-
-	if (bp)
-		nf2_bp_release(info, bp);
-	nf2_send_parent(info, &done);
-}
-
-/* BYPASS_ADDRS: the peer's addresses, for a bypass set up with F_ADDRS. */
-static void nf2_bp_addrs(struct nf2_info *info, const struct nc2_bypass_msg *b)
-{
-	struct nf2_bypass *bp = nf2_bp_find(info, b->handle);
-
-	/* From the trusted end: a misstep is logged, not fatal (10.5). */
-	if (!bp || !bp->by_addrs || bp->addrs_set) {
+	if (e->stalled)
 		netdev_warn(info->ch.dev,
-			    "bypass %u: unexpected BYPASS_ADDRS ignored\n",
-			    b->handle);
+			    "bypass %u to domain %u: the peer stalled; disabled without it\n",
+			    bp->handle, bp->peer);
+	nf2_bp_answer(info, idx);
+	nf2_bp_flush_held(info, bp);
+	nf2_bp_publish(info);
+}
+
+/* BYPASS_ADDRS arrived (the library checked it): filter by them. */
+static void nf2_bp_addrs(struct nf2_info *info, unsigned int idx)
+{
+	struct nf2_bypass *bp = &info->bypass[idx];
+	struct nc2_bpend *e = &info->ends[idx];
+
+	if (!bp->ch)
 		return;
-	}
-	spin_lock_bh(&info->bypass_lock);
-	bp->addrs = b->addrs;
-	bp->addrs_set = true;
-	spin_unlock_bh(&info->bypass_lock);
 	/* Pairs with nc2k_rx_addr_ok(): the filter sees the set complete. */
-	smp_store_release(&bp->ch->filter_ip, &bp->addrs);
+	smp_store_release(&bp->ch->filter_ip, &e->addrs);
 	netdev_info(info->ch.dev,
 		    "bypass %u to domain %u: by IP, %u IPv4 and %u IPv6 addresses\n",
-		    bp->handle, bp->peer, b->addrs.nr_ipv4, b->addrs.nr_ipv6);
+		    bp->handle, bp->peer, e->addrs.nr_ipv4, e->addrs.nr_ipv6);
+}
+
+/* The backend broke the bypass sequence: fail the parent link. */
+static void nf2_bp_bad(struct nf2_info *info, const struct nc2_bypass_msg *b)
+{
+	struct nc2k_chan *ch = &info->ch;
+
+	netdev_warn(ch->dev, "bypass message %#x for handle %u out of sequence\n",
+		    b->type, b->handle);
+	spin_lock_bh(&ch->lock);
+	nc2_link_fail(nc2_net_link(&ch->net), NC2_EP_BYPASS);
+	spin_unlock_bh(&ch->lock);
+	nc2k_chan_failed(ch, -NC2_EP_BYPASS);
+}
+
+/* One backend message: the library says what it means now. */
+static void nf2_bp_step(struct nf2_info *info, const struct nc2_bypass_msg *b)
+{
+	struct nc2_bpend *e;
+	unsigned int idx;
+	int err;
+
+	spin_lock_bh(&info->bypass_lock);
+	err = nc2_bpend_recv(&info->bpt, b, &e);
+	spin_unlock_bh(&info->bypass_lock);
+	if (err) {
+		nf2_bp_bad(info, b);
+		return;
+	}
+	idx = e - info->ends;
+	if (b->type == NC2_MSG_BYPASS_ADDRS) {
+		nf2_bp_addrs(info, idx);
+		return;
+	}
+	switch (e->state) {
+	case NC2_BPEND_BUILD:
+		err = e->role == NC2_BPEND_A ? nf2_bp_grant(info, idx) :
+					       nf2_bp_map(info, idx);
+		if (err) {
+			/* The protocol has no refusal: the backend times out. */
+			netdev_warn(info->ch.dev,
+				    "cannot build bypass %u with domain %u (%d)\n",
+				    b->handle, b->peer_domid, err);
+			nf2_bp_release(info, idx);
+			spin_lock_bh(&info->bypass_lock);
+			nc2_bpend_failed(e);
+			spin_unlock_bh(&info->bypass_lock);
+		}
+		nf2_bp_publish(info);
+		nf2_bp_answer(info, idx);
+		break;
+	case NC2_BPEND_DRAINING:
+		nf2_bp_disable(info, idx);
+		break;
+	case NC2_BPEND_DISABLED:	/* it never carried anything */
+		nf2_bp_answer(info, idx);
+		break;
+	case NC2_BPEND_RELEASE:
+		nf2_bp_release(info, idx);
+		spin_lock_bh(&info->bypass_lock);
+		nc2_bpend_released(e);
+		spin_unlock_bh(&info->bypass_lock);
+		nf2_bp_answer(info, idx);
+		nf2_bp_publish(info);
+		break;
+	default:
+		break;
+	}
 }
 
 static void nf2_bypass_work(struct work_struct *w)
@@ -502,35 +569,22 @@ static void nf2_bypass_work(struct work_struct *w)
 		info->msgq_head = (info->msgq_head + 1) % ARRAY_SIZE(info->msgq);
 		info->msgq_len--;
 		spin_unlock_bh(&info->bypass_lock);
-
-		switch (b.type) {
-		case NC2_MSG_BYPASS_FRONTEND:
-			nf2_bp_grant(info, &b);
-			break;
-		case NC2_MSG_BYPASS_BACKEND:
-			nf2_bp_map(info, &b);
-			break;
-		case NC2_MSG_BYPASS_DISABLE:
-			nf2_bp_disable(info, b.handle);
-			break;
-		case NC2_MSG_BYPASS_DETACH:
-			nf2_bp_detach(info, b.handle);
-			break;
-		case NC2_MSG_BYPASS_ADDRS:
-			nf2_bp_addrs(info, &b);
-			break;
-		default:
-			break;
-		}
+		nf2_bp_step(info, &b);
 	}
 	mutex_unlock(&info->bypass_mutex);
 }
 
 void nf2_bypass_init(struct nf2_info *info)
 {
+	unsigned int i;
+
+	BUILD_BUG_ON(NF2_MAX_BYPASSES < NC2_BYPASS_MAX_PER_END);
 	spin_lock_init(&info->bypass_lock);
 	mutex_init(&info->bypass_mutex);
 	INIT_WORK(&info->bypass_work, nf2_bypass_work);
+	nc2_bpend_init(&info->bpt, info->ends, NF2_MAX_BYPASSES);
+	for (i = 0; i < NF2_MAX_BYPASSES; i++)
+		skb_queue_head_init(&info->bypass[i].held);
 }
 
 void nf2_bypass_msg(struct nc2k_chan *ch, const struct nc2_msg *m)
@@ -545,6 +599,8 @@ void nf2_bypass_msg(struct nc2k_chan *ch, const struct nc2_msg *m)
 	spin_lock(&info->bypass_lock);
 	if (info->msgq_len == ARRAY_SIZE(info->msgq)) {
 		spin_unlock(&info->bypass_lock);
+		/* Losing a step would break the sequence: say so, loudly. */
+		nc2_link_fail(nc2_net_link(&ch->net), NC2_EP_BYPASS);
 		netdev_warn(ch->dev, "bypass messages arrive faster than handled\n");
 		return;
 	}
@@ -555,18 +611,18 @@ void nf2_bypass_msg(struct nc2k_chan *ch, const struct nc2_msg *m)
 	schedule_work(&info->bypass_work);
 }
 
-/* Whether skb goes to one of bp's peer addresses (protocol 10.5). */
-static bool nf2_bp_for_addrs(const struct nf2_bypass *bp,
+/* Whether skb goes to one of e's peer addresses (protocol 10.5). */
+static bool nf2_bp_for_addrs(const struct nc2_bpend *e,
 			     const struct sk_buff *skb)
 {
 	u8 buf[NC2_BYPASS_ADDRS_HDR];
 	unsigned int len = min_t(unsigned int, skb->len, sizeof(buf));
 	const u8 *hdr;
 
-	if (!bp->addrs_set)
+	if (!e->addrs_set)
 		return false;
 	hdr = skb_header_pointer(skb, 0, len, buf);
-	return hdr && nc2_bypass_addrs_dst(&bp->addrs, hdr, len);
+	return hdr && nc2_bypass_addrs_dst(&e->addrs, hdr, len);
 }
 
 struct nc2k_chan *nf2_bypass_route(struct nf2_info *info, struct sk_buff *skb)
@@ -580,27 +636,33 @@ struct nc2k_chan *nf2_bypass_route(struct nf2_info *info, struct sk_buff *skb)
 	spin_lock(&info->bypass_lock);
 	for (i = 0; i < NF2_MAX_BYPASSES; i++) {
 		struct nf2_bypass *bp = &info->bypass[i];
+		const struct nc2_bpend *e = &info->ends[i];
+		enum nc2_bpend_route where;
 		bool by_ip = false;
 
-		if (!bp->ch)
+		if (!bp->ch || bp->dead)
 			continue;
 		if (!ether_addr_equal(bp->mac, eth->h_dest)) {
 			/* Routed: sent to our gateway's MAC, for the peer. */
-			if (!nf2_bp_for_addrs(bp, skb))
+			if (!nf2_bp_for_addrs(e, skb))
 				continue;
 			by_ip = true;
 		}
 		/* Not vouched for: frames we forward for others stay on the parent. */
-		if (!bp->local_trusted &&
+		if (!(e->flags & NC2_BYPASS_F_LOCAL_TRUSTED) &&
 		    !ether_addr_equal(eth->h_source, info->ch.dev->dev_addr))
 			break;
-		if (bp->draining) {
+		where = nc2_bpend_route(e, READ_ONCE(bp->ch->up));
+		/* Held ones go out first, then new ones follow them. */
+		if (where == NC2_BPEND_PARENT && bp->flushing)
+			where = NC2_BPEND_HOLD;
+		if (where == NC2_BPEND_HOLD) {
 			if (skb_queue_len(&bp->held) < NF2_HOLD_MAX)
 				__skb_queue_tail(&bp->held, skb);
 			else
 				dev_kfree_skb_any(skb);
 			ch = NULL;
-		} else if (bp->enabled && READ_ONCE(bp->ch->up)) {
+		} else if (where == NC2_BPEND_BYPASS) {
 			/* The peer takes frames for its own MAC only. */
 			if (by_ip) {
 				if (skb_ensure_writable(skb, ETH_HLEN))
@@ -622,9 +684,13 @@ void nf2_bypass_teardown_all(struct nf2_info *info)
 	cancel_work_sync(&info->bypass_work);
 	mutex_lock(&info->bypass_mutex);
 	for (i = 0; i < NF2_MAX_BYPASSES; i++)
-		if (info->bypass[i].ch)
-			nf2_bp_release(info, &info->bypass[i]);
+		if (info->bypass[i].ch || info->ends[i].state)
+			nf2_bp_release(info, i);
+	spin_lock_bh(&info->bypass_lock);
+	nc2_bpend_reset(&info->bpt);
 	info->msgq_len = 0;
+	spin_unlock_bh(&info->bypass_lock);
+	nf2_bp_publish(info);
 	mutex_unlock(&info->bypass_mutex);
 }
 
