@@ -199,7 +199,7 @@ die() { echo "lab.sh: $*" >&2; echo "lab.sh: logs in $OUT" >&2; exit 1; }
 
 PACKAGES="xen-hypervisor-4.17-amd64 xen-utils-4.17 qemu-system-x86
 	linux-image-amd64 busybox-static cpio kmod iperf3 bridge-utils
-	libxen-dev gcc make ethtool"
+	libxen-dev gcc libc6-dev make ethtool"
 
 . "$REPO/tools/pkgs.sh"
 

@@ -46,6 +46,8 @@ base_root() {
 		"$r/lib/modules/$KV/"
 	depmod -b "$r" "$KV"
 	copy_bin "$r" /usr/bin/iperf3 /usr/bin/xenstore /sbin/ethtool
+	# The sequence-numbered stream of the ordering checks (build_images).
+	install -D -m755 "$CACHE/nc2-seq" "$r/usr/bin/nc2-seq"
 	# glibc dlopens libgcc_s for pthread_cancel (xl aborts without it)
 	copy_bin "$r" /lib/x86_64-linux-gnu/libgcc_s.so.1
 	for a in read write ls rm exists list chmod watch; do
@@ -83,6 +85,8 @@ build_images() {
 	local r
 
 	zcat /boot/xen-4.17-amd64.gz >"$CACHE/xen.elf"
+	cc -O2 -Wall -Wextra -Werror -o "$CACHE/nc2-seq" "$LAB/guest/nc2-seq.c" ||
+		return 1
 
 	r=$CACHE/rootfs-domU
 	base_root "$r"

@@ -257,6 +257,73 @@ lc_bypass_restore() {
 	done
 }
 
+# lc_wait_status DIR STATUS TENTHS : wait for a bypass status.
+lc_wait_status() {
+	local i=0
+	while [ "$(xenstore-read $1/status 2>/dev/null)" != "$2" ]; do
+		i=$((i + 1))
+		[ $i -gt $3 ] && return 1
+		sleep 0.1
+	done
+}
+
+# lc_ordering : issue #15's order check, docs/protocol.md 10.4. domu1
+# sends domu2 a sequence-numbered UDP stream (nc2-seq, 1000 datagrams a
+# second) while dom0 brings their bypass up and down by hand (nc2ctl
+# bypass enable / disable, each waited for) as often as the stream lasts,
+# at least LC_SWITCHES times; domu2 counts what came out of order, twice
+# or never. Lost is allowed only as far as the sender's own socket
+# dropped (send_errors).
+LC_SWITCHES=20
+lc_ordering() {
+	local d dir n=0 secs rx tx rxpid txpid lost err
+	d=$(lc_domid 1)
+	dir=$(lc_bypass_dir "$d" "$D2")
+	secs=$((LC_SWITCHES * 3 + 15))
+	domu_run "$D2" $((secs + 90)) "nc2-seq recv 7000 8 $((secs + 60))" \
+		>/tmp/seq-rx.out 2>/dev/null &
+	rxpid=$!
+	sleep 2
+	domu_run "$d" $((secs + 60)) "nc2-seq send $(nc2_ip 2) 7000 1000 $secs" \
+		>/tmp/seq-tx.out 2>/dev/null &
+	txpid=$!
+	sleep 2
+	# Each switch while the stream runs: up, traffic, down, traffic.
+	while kill -0 $txpid 2>/dev/null; do
+		nc2ctl bypass enable domu1 domu2 >/dev/null 2>&1
+		lc_wait_status $dir active 100 || break
+		sleep 0.5
+		kill -0 $txpid 2>/dev/null || break
+		nc2ctl bypass disable domu1 domu2 >/dev/null 2>&1
+		lc_wait_status $dir disabled 100 || break
+		n=$((n + 1))
+		sleep 0.5
+	done
+	lab_log "ordering: $n bypass up/down cycles under the stream, last status $(xenstore-read $dir/status 2>/dev/null)"
+	wait $txpid
+	wait $rxpid
+	tx=$(cat /tmp/seq-tx.out)
+	rx=$(cat /tmp/seq-rx.out)
+	lab_log "ordering: sender $tx; receiver $rx"
+	v() { echo "$2" | sed -n "s/.*\"$1\": \([0-9-]*\).*/\1/p"; }
+	lost=$(v lost "$rx")
+	err=$(v send_errors "$tx")
+	if [ -z "$lost" ] || [ -z "$err" ]; then
+		lab_check FAIL lifecycle-ordering "no result: sender '$tx', receiver '$rx'"
+	elif [ "$n" -lt $LC_SWITCHES ]; then
+		lab_check FAIL lifecycle-ordering "only $n bypass up/down cycles under the stream (want $LC_SWITCHES); $rx"
+	elif [ "$(v reordered "$rx")" != 0 ] || [ "$(v duplicates "$rx")" != 0 ] ||
+	     [ "$lost" -gt "$err" ]; then
+		lab_check FAIL lifecycle-ordering "$n cycles ($((2 * n)) switches): $rx; sender $tx"
+	else
+		lab_check PASS lifecycle-ordering "$n bypass up/down cycles ($((2 * n)) switches) under a $(v received "$rx")-datagram stream: 0 reordered, 0 duplicated, $lost lost (sender dropped $err), longest gap $(v longest_gap_ms "$rx") ms"
+	fi
+	# Leave the pair to the automatic bypass again: down, then forgotten.
+	nc2ctl bypass disable domu1 domu2 >/dev/null 2>&1
+	lc_wait_status $dir disabled 100
+	xenstore-rm "$dir" 2>/dev/null
+}
+
 lc_suite() {
 	local d out st i dir
 	[ "$NC2" = 1 ] || { lab_check FAIL lifecycle-setup "nc2 missing in dom0"; return 1; }
@@ -314,6 +381,9 @@ lc_suite() {
 	fi
 	xl destroy domu3 2>/dev/null
 	LC_D=$(lc_domid 1)
+
+	lab_step "lifecycle: packet order across bypass up/down (sequence-numbered stream)"
+	lc_ordering
 
 	lab_step "lifecycle: automatic bypass domu1-domu2, xl save + xl restore of domu1 with it up"
 	lc_bypass_restore
