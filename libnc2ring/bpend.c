@@ -196,6 +196,31 @@ int nc2_bpend_drain(struct nc2_bpend_table *t, struct nc2_bpend *e,
 	return 1;
 }
 
+int nc2_bpend_gate(struct nc2_bpend_table *t, struct nc2_bpend *e,
+		   struct nc2_link *parent, uint64_t now)
+{
+	uint32_t left;
+
+	if (e->state != NC2_BPEND_UP)
+		return 0;
+	if (e->gate == 2)
+		return 1;
+	/* Reads the backend's index once and checks it (or fails the link). */
+	left = nc2_link_tx_unconsumed(parent);
+	if (!e->gate) {
+		e->gate = 1;
+		e->gate_mark = nc2_link_tx_consumed(parent) + left;
+		e->gate_at = now;
+	}
+	if (((int32_t)(nc2_link_tx_consumed(parent) - e->gate_mark) >= 0 &&
+	     !nc2_link_ids_inflight(parent)) ||
+	    nc2_link_error(parent) || now - e->gate_at >= t->stall_ms) {
+		e->gate = 2;
+		return 1;
+	}
+	return 0;
+}
+
 void nc2_bpend_released(struct nc2_bpend *e)
 {
 	if (e->state != NC2_BPEND_RELEASE)
@@ -251,7 +276,9 @@ enum nc2_bpend_route nc2_bpend_route(const struct nc2_bpend *e, bool link_up)
 {
 	switch (e->state) {
 	case NC2_BPEND_UP:
-		return link_up ? NC2_BPEND_BYPASS : NC2_BPEND_PARENT;
+		if (!link_up)
+			return NC2_BPEND_PARENT;
+		return e->gate == 2 ? NC2_BPEND_BYPASS : NC2_BPEND_HOLD;
 	case NC2_BPEND_FAILED:
 		return e->hold ? NC2_BPEND_HOLD : NC2_BPEND_PARENT;
 	case NC2_BPEND_DRAINING:

@@ -86,7 +86,7 @@ struct nc2_bpend {
 	uint8_t owed;	   /* the answer of this state is still to send */
 	uint8_t stalled;   /* drained because the peer stalled */
 	uint8_t hold;	   /* FAILED after it was UP: hold, do not reorder */
-	uint8_t pad;
+	uint8_t gate;	   /* switch onto the bypass: 0, armed 1, open 2 */
 	uint16_t peer_domid;
 	uint8_t peer_mac[6];
 	uint16_t ring_pages;
@@ -97,6 +97,9 @@ struct nc2_bpend {
 	uint64_t progress;    /* the least owed so far while draining */
 	uint64_t progress_at; /* when it was reached (caller's ms) */
 	uint64_t drain_at;    /* when the drain was first checked */
+	uint32_t gate_mark;   /* parent send position when the gate armed */
+	uint32_t pad2;
+	uint64_t gate_at;     /* when it armed */
 };
 
 /* All bypass ends of one frontend: caller storage, fields private. */
@@ -168,9 +171,23 @@ int nc2_bpend_next(const struct nc2_bpend *e, struct nc2_bypass_msg *m);
 void nc2_bpend_sent(struct nc2_bpend *e, int err);
 
 /*
+ * 10.3 step 5, in order: whether e (UP, its link up) may take the peer's
+ * packets now, so that none overtakes one sent on the parent before. The
+ * first call arms the gate at the parent's send position; it opens once
+ * the parent link's peer (the backend) has consumed everything sent
+ * before that and no id is in flight on it, or after stall_ms (a backend
+ * that does not move delivers nothing sooner). Until then the peer's
+ * packets are held; once it returns 1, send them on the bypass, then
+ * route there. Called with the parent link's sending context.
+ */
+int nc2_bpend_gate(struct nc2_bpend_table *t, struct nc2_bpend *e,
+		   struct nc2_link *parent, uint64_t now);
+
+/*
  * Where a packet for e's peer goes, given whether e's link is up: the
- * bypass once UP and the link is, held while DRAINING (and in FAILED,
- * after a link failure, until DISABLE), the parent otherwise.
+ * bypass once UP, its link up and the gate open (held while the gate is
+ * shut), held while DRAINING (and in FAILED, after a link failure, until
+ * DISABLE), the parent otherwise.
  */
 enum nc2_bpend_route nc2_bpend_route(const struct nc2_bpend *e, bool link_up);
 

@@ -124,7 +124,8 @@ static struct nc2_steer *bring_up(struct sfix *f, uint8_t flags,
 	nc2_bpend_mapped(*pb = e);
 	if (flags)
 		assert_int_equal(nc2_bpend_recv(&f->fb, &m, &e), 0);
-	assert_int_equal(nc2_bpend_route(*pb, true), NC2_BPEND_BYPASS);
+	/* Held until the gate opens (test_gate), the parent before that. */
+	assert_int_equal(nc2_bpend_route(*pb, true), NC2_BPEND_HOLD);
 	assert_int_equal(nc2_bpend_route(*pb, false), NC2_BPEND_PARENT);
 	assert_int_equal(answer(f, *pb, KB, NC2_MSG_BYPASS_READY, &s2),
 			 NC2_STEER_OK);
@@ -727,6 +728,91 @@ static void test_drain(void **state)
 	tpair_free(&p);
 }
 
+/*
+ * The switch onto the bypass keeps order: packets for the peer wait until
+ * the parent has delivered what was sent on it before (10.3 step 5).
+ */
+static void test_gate(void **state)
+{
+	struct nc2_bpend slot[1], *e;
+	struct nc2_bpend_table t;
+	struct nc2_bypass_msg m;
+	struct nc2_link_config ca, cb;
+	struct nc2_link a, b;
+	struct nc2_finish_iter it;
+	struct nc2_msg msg;
+	struct tpair p;
+	uint32_t id;
+	uint8_t body[8] = { 0 };
+
+	(void)state;
+	tpair_alloc(&p, 1);
+	tpair_config(&p, &ca, &cb, NC2_CLASS_BLOCK_EXAMPLE);
+	nc2_link_init(&a, &ca, p.a2b.ctrl, p.a2b.data, p.a2b.bytes, p.b2a.ctrl,
+		      p.b2a.data, p.b2a.bytes);
+	nc2_link_init(&b, &cb, p.b2a.ctrl, p.b2a.data, p.b2a.bytes, p.a2b.ctrl,
+		      p.a2b.data, p.a2b.bytes);
+	nc2_link_start(&a);
+	nc2_link_start(&b);
+	nc2_link_push(&a);
+	nc2_link_push(&b);
+	nc2_link_poll(&a, &msg);
+	nc2_link_poll(&b, &msg);
+	nc2_link_release(&b);
+	nc2_link_release(&a);
+	nc2_link_poll(&a, &msg);
+	assert_int_equal(nc2_link_state(&a), NC2_LINK_UP);
+
+	nc2_bpend_init(&t, slot, 1);
+	memset(&m, 0, sizeof(m));
+	m.type = NC2_MSG_BYPASS_BACKEND;
+	m.handle = 9;
+	m.ring_pages = 1;
+	assert_int_equal(nc2_bpend_recv(&t, &m, &e), 0);
+	/* Not before it is up. */
+	assert_int_equal(nc2_bpend_gate(&t, e, &a, T0), 0);
+	nc2_bpend_mapped(e);
+	nc2_bpend_sent(e, 0);
+	/* The parent still carries a message and an id for the backend. */
+	assert_int_equal(nc2_link_send(&a, 0x80, 0, body, sizeof(body)), 0);
+	nc2_link_push(&a);
+	assert_int_equal(nc2_link_get_id(&a, &id), 0);
+	assert_int_equal(nc2_bpend_gate(&t, e, &a, T0), 0);
+	assert_int_equal(nc2_bpend_route(e, true), NC2_BPEND_HOLD);
+	/* Sent after the gate armed: not waited for. */
+	assert_int_equal(nc2_link_send(&a, 0x80, 0, body, sizeof(body)), 0);
+	nc2_link_push(&a);
+	/* The backend consumes the first message: the id still flies. */
+	assert_int_equal(nc2_link_poll(&b, &msg), 1);
+	nc2_link_consume(&b);
+	nc2_link_release(&b);
+	assert_int_equal(nc2_bpend_gate(&t, e, &a, T0 + 1), 0);
+	/* ... and finishes it: open, though the second is unconsumed. */
+	assert_int_equal(nc2_link_recv_id(&b, id), 0);
+	assert_int_equal(nc2_link_finish(&b, &id, 1), 1);
+	nc2_link_push(&b);
+	assert_int_equal(nc2_link_poll(&a, &msg), 1);
+	assert_int_equal(nc2_link_finish_begin(&a, &msg, &it), 0);
+	while (nc2_link_finish_next(&a, &it, &id) > 0)
+		;
+	nc2_link_consume(&a);
+	assert_int_equal(nc2_bpend_gate(&t, e, &a, T0 + 2), 1);
+	assert_int_equal(nc2_bpend_route(e, true), NC2_BPEND_BYPASS);
+	assert_int_equal(nc2_bpend_route(e, false), NC2_BPEND_PARENT);
+
+	/* A backend that does not move: open after stall_ms. */
+	nc2_bpend_reset(&t);
+	m.handle = 10;
+	assert_int_equal(nc2_bpend_recv(&t, &m, &e), 0);
+	nc2_bpend_mapped(e);
+	assert_int_equal(nc2_link_get_id(&a, &id), 0);
+	assert_int_equal(nc2_bpend_gate(&t, e, &a, T0), 0);
+	assert_int_equal(nc2_bpend_gate(&t, e, &a, T0 + NC2_BPEND_STALL_MS - 1),
+			 0);
+	assert_int_equal(nc2_bpend_gate(&t, e, &a, T0 + NC2_BPEND_STALL_MS), 1);
+	tpair_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -739,6 +825,7 @@ int main(void)
 		cmocka_unit_test(test_ring_full_and_gone),
 		cmocka_unit_test(test_end_violations),
 		cmocka_unit_test(test_drain),
+		cmocka_unit_test(test_gate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
