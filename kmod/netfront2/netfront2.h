@@ -71,6 +71,7 @@ struct nf2_info {
 
 	/* bypass: messages are decoded in NAPI, acted on in bypass_work */
 	struct work_struct bypass_work;
+	struct delayed_work gate_work;	/* switching onto a bypass (10.3) */
 	spinlock_t bypass_lock;		/* msgq and bypass[].enabled */
 	struct nc2_bypass_msg msgq[32];
 	unsigned int msgq_head, msgq_len;

@@ -388,10 +388,12 @@ static void nf2_bp_answer(struct nf2_info *info, unsigned int idx)
 }
 
 /*
- * After DISABLED: send what we held on the parent ring, oldest first, and
- * only then let new packets for the peer take the parent ring too.
+ * Send what we held for bp's peer on ch (the parent after DISABLED, the
+ * bypass once its gate opens), oldest first; new packets for the peer
+ * queue behind them until the queue is empty (bp->flushing).
  */
-static void nf2_bp_flush_held(struct nf2_info *info, struct nf2_bypass *bp)
+static void nf2_bp_flush_held(struct nf2_info *info, struct nf2_bypass *bp,
+			      struct nc2k_chan *ch)
 {
 	unsigned int tries = 0;
 	struct sk_buff *skb;
@@ -406,13 +408,13 @@ static void nf2_bp_flush_held(struct nf2_info *info, struct nf2_bypass *bp)
 		if (!skb)
 			return;
 		local_bh_disable();
-		ret = nc2k_chan_xmit(&info->ch, skb);
+		ret = nc2k_chan_xmit(ch, skb);
 		local_bh_enable();
 		if (ret != NETDEV_TX_BUSY) {
 			tries = 0;
 			continue;
 		}
-		/* The parent ring is full: put it back and wait for room. */
+		/* The ring is full: put it back and wait for room. */
 		spin_lock_bh(&info->bypass_lock);
 		__skb_queue_head(&bp->held, skb);
 		spin_unlock_bh(&info->bypass_lock);
@@ -424,6 +426,54 @@ static void nf2_bp_flush_held(struct nf2_info *info, struct nf2_bypass *bp)
 			usleep_range(1000, 2000);
 		}
 	}
+}
+
+/*
+ * The switch onto a bypass whose link is up (10.3 step 5): packets for
+ * the peer are held (nc2_bpend_route) until the library finds that the
+ * parent has delivered what was sent on it before; then they go out on
+ * the bypass, first. Runs from the transmit path's kick, every
+ * millisecond or so while a gate is shut.
+ */
+static void nf2_gate_fn(struct work_struct *w)
+{
+	struct nf2_info *info = container_of(to_delayed_work(w),
+					     struct nf2_info, gate_work);
+	struct nc2k_chan *parent = &info->ch;
+	bool again = false;
+	unsigned int i;
+
+	/* Set-up and teardown hold it, a drain for long: come back. */
+	if (!mutex_trylock(&info->bypass_mutex)) {
+		schedule_delayed_work(&info->gate_work, 1);
+		return;
+	}
+	for (i = 0; i < NF2_MAX_BYPASSES; i++) {
+		struct nf2_bypass *bp = &info->bypass[i];
+		struct nc2_bpend *e = &info->ends[i];
+		int open;
+
+		if (e->state != NC2_BPEND_UP || e->gate == 2 || !bp->ch ||
+		    bp->dead || !READ_ONCE(bp->ch->up))
+			continue;
+		/* The parent's sending context, then the route's lock. */
+		spin_lock_bh(&parent->lock);
+		spin_lock(&info->bypass_lock);
+		open = parent->attached && parent->up ?
+		       nc2_bpend_gate(&info->bpt, e, nc2_net_link(&parent->net),
+				      nf2_now()) : 1;
+		if (open)
+			bp->flushing = true;
+		spin_unlock(&info->bypass_lock);
+		spin_unlock_bh(&parent->lock);
+		if (open)
+			nf2_bp_flush_held(info, bp, bp->ch);
+		else
+			again = true;
+	}
+	mutex_unlock(&info->bypass_mutex);
+	if (again)
+		schedule_delayed_work(&info->gate_work, 1);
 }
 
 /*
@@ -466,7 +516,7 @@ static void nf2_bp_disable(struct nf2_info *info, unsigned int idx)
 			    "bypass %u to domain %u: the peer stalled; disabled without it\n",
 			    bp->handle, bp->peer);
 	nf2_bp_answer(info, idx);
-	nf2_bp_flush_held(info, bp);
+	nf2_bp_flush_held(info, bp, &info->ch);
 	nf2_bp_publish(info);
 }
 
@@ -582,6 +632,7 @@ void nf2_bypass_init(struct nf2_info *info)
 	spin_lock_init(&info->bypass_lock);
 	mutex_init(&info->bypass_mutex);
 	INIT_WORK(&info->bypass_work, nf2_bypass_work);
+	INIT_DELAYED_WORK(&info->gate_work, nf2_gate_fn);
 	nc2_bpend_init(&info->bpt, info->ends, NF2_MAX_BYPASSES);
 	for (i = 0; i < NF2_MAX_BYPASSES; i++)
 		skb_queue_head_init(&info->bypass[i].held);
@@ -654,8 +705,11 @@ struct nc2k_chan *nf2_bypass_route(struct nf2_info *info, struct sk_buff *skb)
 			break;
 		where = nc2_bpend_route(e, READ_ONCE(bp->ch->up));
 		/* Held ones go out first, then new ones follow them. */
-		if (where == NC2_BPEND_PARENT && bp->flushing)
+		if (bp->flushing)
 			where = NC2_BPEND_HOLD;
+		/* Up, gate shut: nf2_gate_fn opens it when order allows. */
+		else if (where == NC2_BPEND_HOLD && e->state == NC2_BPEND_UP)
+			schedule_delayed_work(&info->gate_work, 0);
 		if (where == NC2_BPEND_HOLD) {
 			if (skb_queue_len(&bp->held) < NF2_HOLD_MAX)
 				__skb_queue_tail(&bp->held, skb);
@@ -682,6 +736,7 @@ void nf2_bypass_teardown_all(struct nf2_info *info)
 	unsigned int i;
 
 	cancel_work_sync(&info->bypass_work);
+	cancel_delayed_work_sync(&info->gate_work);
 	mutex_lock(&info->bypass_mutex);
 	for (i = 0; i < NF2_MAX_BYPASSES; i++)
 		if (info->bypass[i].ch || info->ends[i].state)
