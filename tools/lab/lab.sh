@@ -473,6 +473,11 @@ if [ $LIFECYCLE = 1 ]; then
 	echo
 	echo "timings: lifecycle steps from ${T_L0:-?}s to ${T_END:-?}s after QEMU start;" \
 		"whole run $(elapsed)s" | tee -a "$OUT/timings.txt"
+	# The streams through each move of a bypass end, as pictures.
+	for f in "$OUT"/timeline-*.txt; do
+		[ -e "$f" ] && python3 "$LAB/timeline.py" "$f" >/dev/null &&
+			echo "timeline: ${f%.txt}.svg"
+	done
 	# create, list, reboot, save-restore, migrate, destroy,
 	# list-declared, recreate, agent-alive, dom0-kernel-quiet
 	if [ "$NP" -lt 8 ]; then
