@@ -92,12 +92,11 @@ int nc2_bpend_recv(struct nc2_bpend_table *t, const struct nc2_bypass_msg *m,
 		e->addrs_set = 1;
 		break;
 	case NC2_MSG_BYPASS_DISABLE:
-		if (e->state == NC2_BPEND_FAILED && !e->hold) {
-			/* Never carried anything: drained as it stands. */
+		if (e->state == NC2_BPEND_FAILED) {
+			/* Nothing more goes over it: drained as it stands. */
 			e->state = NC2_BPEND_DISABLED;
 			e->owed = 1;
-		} else if (e->state == NC2_BPEND_UP ||
-			   e->state == NC2_BPEND_FAILED) {
+		} else if (e->state == NC2_BPEND_UP) {
 			e->state = NC2_BPEND_DRAINING;
 			e->owed = 0;
 			e->progress = ~0ull;
@@ -147,12 +146,8 @@ void nc2_bpend_failed(struct nc2_bpend *e)
 		e->state = NC2_BPEND_FAILED;
 		e->owed = 0;
 	} else if (e->state == NC2_BPEND_UP) {
-		/*
-		 * Its link failed: packets may still be on it, so the peer's
-		 * are held until DISABLE (10.4). READY may still be owed.
-		 */
+		/* Its link failed; a set-up answer may still be owed. */
 		e->state = NC2_BPEND_FAILED;
-		e->hold = 1;
 	}
 }
 
@@ -210,10 +205,11 @@ int nc2_bpend_gate(struct nc2_bpend_table *t, struct nc2_bpend *e,
 	if (!e->gate) {
 		e->gate = 1;
 		e->gate_mark = nc2_link_tx_consumed(parent) + left;
+		e->gate_ids = nc2_link_ids_mark(parent);
 		e->gate_at = now;
 	}
 	if (((int32_t)(nc2_link_tx_consumed(parent) - e->gate_mark) >= 0 &&
-	     !nc2_link_ids_inflight(parent)) ||
+	     nc2_link_ids_done_since(parent, e->gate_ids)) ||
 	    nc2_link_error(parent) || now - e->gate_at >= t->stall_ms) {
 		e->gate = 2;
 		return 1;
@@ -279,8 +275,6 @@ enum nc2_bpend_route nc2_bpend_route(const struct nc2_bpend *e, bool link_up)
 		if (!link_up)
 			return NC2_BPEND_PARENT;
 		return e->gate == 2 ? NC2_BPEND_BYPASS : NC2_BPEND_HOLD;
-	case NC2_BPEND_FAILED:
-		return e->hold ? NC2_BPEND_HOLD : NC2_BPEND_PARENT;
 	case NC2_BPEND_DRAINING:
 		return NC2_BPEND_HOLD;
 	case NC2_BPEND_DISABLED:

@@ -13,7 +13,8 @@ int nc2_idpool_init(struct nc2_idpool *p, uint32_t *words, uint32_t cap)
 	if (!words || cap == 0 || cap > NC2_MAX_OUTSTANDING_LIMIT)
 		return -NC2_E_INVAL;
 	p->stack = words;
-	p->busy = words + cap;
+	p->seq = words + cap;
+	p->busy = words + 2 * cap;
 	p->cap = cap;
 	nc2_memset(p->busy, 0, NC2_IDSET_WORDS(cap) * sizeof(uint32_t));
 	return 0;
@@ -45,9 +46,25 @@ int nc2_idpool_get(struct nc2_idpool *p, uint32_t *id)
 	else
 		return -NC2_E_AGAIN;
 	p->busy[v / 32] |= 1u << (v % 32);
+	p->seq[v] = ++p->gets;
 	p->inflight++;
 	*id = v;
 	return 0;
+}
+
+bool nc2_idpool_done_since(const struct nc2_idpool *p, uint32_t mark)
+{
+	uint32_t w, b, words = NC2_IDSET_WORDS(p->fresh);
+
+	for (w = 0; w < words; w++) {
+		uint32_t bits = p->busy[w];
+
+		for (b = 0; bits; b++, bits >>= 1)
+			if ((bits & 1) &&
+			    (int32_t)(p->seq[w * 32 + b] - mark) <= 0)
+				return false;
+	}
+	return true;
 }
 
 int nc2_idpool_busy(const struct nc2_idpool *p, uint32_t id)

@@ -7,11 +7,12 @@
  *
  *   BUILD      BYPASS_FRONTEND (we are A: grant rings) or BYPASS_BACKEND
  *              (we are B: map A's) received; the driver builds, then
- *              reports with nc2_bpend_built / nc2_bpend_build_failed
+ *              reports with nc2_bpend_granted (A), nc2_bpend_mapped (B)
+ *              or nc2_bpend_failed
  *   UP         answer owed or sent; packets for the peer take the bypass
  *              once its link is up
- *   FAILED     could not be built (or its link failed): nothing to send,
- *              packets for the peer held or on the parent (nc2_bpend_route)
+ *   FAILED     could not be built, or its link failed: nothing more on
+ *              it; packets for the peer take the parent ring
  *   DRAINING   BYPASS_DISABLE received: packets for the peer are held
  *              until the bypass is drained (nc2_bpend_drain)
  *   DISABLED   drained; BYPASS_DISABLED owed or sent; the parent ring
@@ -85,7 +86,7 @@ struct nc2_bpend {
 	uint8_t addrs_set; /* BYPASS_ADDRS arrived */
 	uint8_t owed;	   /* the answer of this state is still to send */
 	uint8_t stalled;   /* drained because the peer stalled */
-	uint8_t hold;	   /* FAILED after it was UP: hold, do not reorder */
+	uint8_t pad;
 	uint8_t gate;	   /* switch onto the bypass: 0, armed 1, open 2 */
 	uint16_t peer_domid;
 	uint8_t peer_mac[6];
@@ -98,7 +99,7 @@ struct nc2_bpend {
 	uint64_t progress_at; /* when it was reached (caller's ms) */
 	uint64_t drain_at;    /* when the drain was first checked */
 	uint32_t gate_mark;   /* parent send position when the gate armed */
-	uint32_t pad2;
+	uint32_t gate_ids;    /* parent ids taken by then (nc2_link_ids_mark) */
 	uint64_t gate_at;     /* when it armed */
 };
 
@@ -141,15 +142,19 @@ void nc2_bpend_granted(struct nc2_bpend *e, uint32_t evtchn,
 void nc2_bpend_mapped(struct nc2_bpend *e);
 
 /*
- * The driver could not build e (or, later, e's link failed): FAILED.
- * Nothing is answered (10.3 has no refusal); the backend's deadline
- * tears it down, and DISABLE and DETACH are still answered.
+ * The driver could not build e, or e's link failed: FAILED. Packets for
+ * the peer take the parent ring (a peer that broke the bypass is owed no
+ * order, and holding them would lose them). A build failure is not
+ * answered (10.3 has no refusal): the backend's deadline tears it down;
+ * a set-up answer already owed still is. DISABLE is answered at once,
+ * DETACH as always.
  */
 void nc2_bpend_failed(struct nc2_bpend *e);
 
 /*
- * In DRAINING: whether the bypass link l (NULL: none was built) is
- * drained at time now. Called under the link's sending context, on each
+ * In DRAINING: whether the bypass link l is drained at time now. l may
+ * be NULL: none was built, or the driver has given up on it (its peer
+ * is gone); either way nothing more will come back from it. Called under the link's sending context, on each
  * event of the bypass and now and then. 1: drained, e is DISABLED with
  * BYPASS_DISABLED owed (send it, then the held packets on the parent);
  * 0: not yet. e->stalled says whether the peer stalled.
@@ -175,8 +180,9 @@ void nc2_bpend_sent(struct nc2_bpend *e, int err);
  * packets now, so that none overtakes one sent on the parent before. The
  * first call arms the gate at the parent's send position; it opens once
  * the parent link's peer (the backend) has consumed everything sent
- * before that and no id is in flight on it, or after stall_ms (a backend
- * that does not move delivers nothing sooner). Until then the peer's
+ * before that and finished every id taken before that (ids taken since
+ * do not count), or after stall_ms (a backend that does not move
+ * delivers nothing sooner). Until then the peer's
  * packets are held; once it returns 1, send them on the bypass, then
  * route there. Called with the parent link's sending context.
  */
@@ -186,8 +192,8 @@ int nc2_bpend_gate(struct nc2_bpend_table *t, struct nc2_bpend *e,
 /*
  * Where a packet for e's peer goes, given whether e's link is up: the
  * bypass once UP, its link up and the gate open (held while the gate is
- * shut), held while DRAINING (and in FAILED, after a link failure, until
- * DISABLE), the parent otherwise.
+ * shut), held while DRAINING and until BYPASS_DISABLED is out, the
+ * parent otherwise (FAILED included).
  */
 enum nc2_bpend_route nc2_bpend_route(const struct nc2_bpend *e, bool link_up);
 

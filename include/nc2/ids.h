@@ -18,12 +18,15 @@
 #include <nc2/error.h>
 
 #define NC2_IDSET_WORDS(n)  (((n) + 31u) / 32u)
-#define NC2_IDPOOL_WORDS(n) ((n) + NC2_IDSET_WORDS(n))
+/* The free stack, each id's hand-out number, the busy bits. */
+#define NC2_IDPOOL_WORDS(n) (2u * (n) + NC2_IDSET_WORDS(n))
 
 /* Ids this side has in flight at the peer. Fields are private. */
 struct nc2_idpool {
 	uint32_t *stack;   /* free ids, cap entries */
+	uint32_t *seq;	   /* per id: the value of gets it was handed out at */
 	uint32_t *busy;	   /* bit per id: in flight */
+	uint32_t gets;	   /* ids handed out so far (wraps) */
 	uint32_t cap;	   /* ids the storage can track */
 	uint32_t limit;	   /* min(cap, the peer's declared maximum) */
 	uint32_t declared; /* the peer's declared maximum itself */
@@ -59,6 +62,20 @@ static inline uint32_t nc2_idpool_inflight(const struct nc2_idpool *p)
 {
 	return p->inflight;
 }
+
+/*
+ * A mark for nc2_idpool_done_since(): everything handed out up to now.
+ */
+static inline uint32_t nc2_idpool_mark(const struct nc2_idpool *p)
+{
+	return p->gets;
+}
+
+/*
+ * True once every id handed out up to mark has come back (ids handed
+ * out since may still be in flight). Walks the busy ids: a slow path.
+ */
+bool nc2_idpool_done_since(const struct nc2_idpool *p, uint32_t mark);
 
 /* 1 if id is in flight, 0 if not (for consumers' own checks). */
 int nc2_idpool_busy(const struct nc2_idpool *p, uint32_t id);

@@ -179,6 +179,19 @@ static inline uint32_t nc2_link_ids_inflight(const struct nc2_link *l)
 	return nc2_idpool_inflight(&l->pool);
 }
 
+/* A mark for nc2_link_ids_done_since(): every id taken up to now. */
+static inline uint32_t nc2_link_ids_mark(const struct nc2_link *l)
+{
+	return nc2_idpool_mark(&l->pool);
+}
+
+/* True once every id taken up to mark has been finished. */
+static inline bool nc2_link_ids_done_since(const struct nc2_link *l,
+					   uint32_t mark)
+{
+	return nc2_idpool_done_since(&l->pool, mark);
+}
+
 /* Ids we may still send under: the peer's limit less those in flight. */
 static inline uint32_t nc2_link_ids_free(const struct nc2_link *l)
 {

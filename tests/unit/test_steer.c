@@ -716,15 +716,29 @@ static void test_drain(void **state)
 	assert_int_equal(nc2_bpend_recv(&t, &m, &e), 0);
 	nc2_bpend_granted(e, 1, 2, (const uint32_t[2]){ 3, 4 });
 	nc2_bpend_sent(e, 0);
-	/* Its link failed while up: the peer's packets are held. */
-	nc2_bpend_failed(e);
-	assert_int_equal(nc2_bpend_route(e, true), NC2_BPEND_HOLD);
 	m.type = NC2_MSG_BYPASS_DISABLE;
 	assert_int_equal(nc2_bpend_recv(&t, &m, &e), 0);
 	assert_int_equal(e->state, NC2_BPEND_DRAINING);
 	nc2_link_close(&a, 0);
 	assert_int_equal(nc2_bpend_drain(&t, e, &a, now), 1);
 	assert_false(e->stalled);
+
+	/* A link that failed while up: the parent, and DISABLE at once. */
+	m.type = NC2_MSG_BYPASS_FRONTEND;
+	m.handle = 13;
+	nc2_bpend_reset(&t);
+	assert_int_equal(nc2_bpend_recv(&t, &m, &e), 0);
+	nc2_bpend_granted(e, 1, 2, (const uint32_t[2]){ 3, 4 });
+	nc2_bpend_failed(e);
+	assert_int_equal(nc2_bpend_route(e, true), NC2_BPEND_PARENT);
+	/* Its FRONTEND_READY was still owed: it goes. */
+	assert_int_equal(nc2_bpend_next(e, &m), 1);
+	assert_int_equal(m.type, NC2_MSG_BYPASS_FRONTEND_READY);
+	nc2_bpend_sent(e, 0);
+	m.type = NC2_MSG_BYPASS_DISABLE;
+	m.handle = 13;
+	assert_int_equal(nc2_bpend_recv(&t, &m, &e), 0);
+	assert_int_equal(e->state, NC2_BPEND_DISABLED);
 	tpair_free(&p);
 }
 
@@ -742,7 +756,7 @@ static void test_gate(void **state)
 	struct nc2_finish_iter it;
 	struct nc2_msg msg;
 	struct tpair p;
-	uint32_t id;
+	uint32_t id, id2;
 	uint8_t body[8] = { 0 };
 
 	(void)state;
@@ -779,15 +793,17 @@ static void test_gate(void **state)
 	assert_int_equal(nc2_link_get_id(&a, &id), 0);
 	assert_int_equal(nc2_bpend_gate(&t, e, &a, T0), 0);
 	assert_int_equal(nc2_bpend_route(e, true), NC2_BPEND_HOLD);
-	/* Sent after the gate armed: not waited for. */
+	/* Sent after the gate armed, an id too: not waited for. */
 	assert_int_equal(nc2_link_send(&a, 0x80, 0, body, sizeof(body)), 0);
 	nc2_link_push(&a);
+	assert_int_equal(nc2_link_get_id(&a, &id2), 0);
 	/* The backend consumes the first message: the id still flies. */
 	assert_int_equal(nc2_link_poll(&b, &msg), 1);
 	nc2_link_consume(&b);
 	nc2_link_release(&b);
 	assert_int_equal(nc2_bpend_gate(&t, e, &a, T0 + 1), 0);
-	/* ... and finishes it: open, though the second is unconsumed. */
+	/* ... and finishes it: open, though the second message is
+	 * unconsumed and the second id in flight. */
 	assert_int_equal(nc2_link_recv_id(&b, id), 0);
 	assert_int_equal(nc2_link_finish(&b, &id, 1), 1);
 	nc2_link_push(&b);
