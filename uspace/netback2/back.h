@@ -139,7 +139,8 @@ void back_reap(void);
 int buf_get(void);
 void buf_put(int b);
 
-/* back_bypass.c: bypass policy and steering. */
+/* back_bypass.c: bypass policy and steering (the sequence: nc2/steer.h). */
+void back_bypass_init(void);
 void back_bypass_setup(int a, int b);
 void back_bypass_teardown_all(void);
 int back_bypass_active(void);

@@ -2,13 +2,11 @@
 /*
  * Dom0 bypass, backend side: policy and steering. The backend never
  * touches bypass traffic; it only introduces two frontends to each other
- * and later tells them to part:
- *
- *   SETUP     BYPASS_FRONTEND sent to A, waiting for A's rings
- *   OFFERED   BYPASS_BACKEND (A's rings) sent to B, waiting for READY
- *   ACTIVE    traffic A<->B flows on the private ring
- *   DISABLING DISABLE sent to both, waiting for both DISABLED (drained)
- *   DETACHING DETACH sent to both, waiting for both DETACHED
+ * and later tells them to part. The sequence itself - which message each
+ * end is owed, which answer it may give when, and the deadlines - is
+ * libnc2ring's (nc2/steer.h); here are the policy, the sending and the
+ * log. A frontend that breaks the sequence gets -NC2_EP_BYPASS back from
+ * back_bypass_msg() and is failed like for any protocol error.
  *
  * Automatic policy: the library's flow meter (nc2/flowmeter.h), one per
  * vif, as in netback2: a guest that sends at least bypass_pps (wire)
@@ -21,159 +19,186 @@
 #include "back.h"
 #include "util.h"
 
-enum { BP_FREE, BP_SETUP, BP_OFFERED, BP_ACTIVE, BP_DISABLING,
-       BP_DETACHING };
-
 #define BACK_BYPASSES 16
 #define BP_RING_PAGES 8
 #define TICKS_PER_SEC 10
 
+/* A vif's key keeps its index in the low bits (see vif_key). */
+#define KEY_IDX_BITS 5u
+_Static_assert(BACK_VIFS < (1 << KEY_IDX_BITS), "vif index fits the key");
+
+/* Beside slot i of the table: what it was started for, for the log. */
 struct bp {
-	int state;
 	uint32_t handle;
-	int end[2];		/* vif indices: A (grants), B (maps) */
-	uint32_t gen[2];
-	bool done[2];		/* this end answered the current step */
+	uint32_t key[2];	/* A (grants), B (maps), as named to the library */
+	uint16_t domid[2];
 };
 
+static struct nc2_steer slot[BACK_BYPASSES];
 static struct bp bps[BACK_BYPASSES];
-static uint32_t next_handle = 1;
+static struct nc2_steer_table tab;
 
-static bool end_alive(const struct bp *p, int k)
+static uint64_t now_ms(void)
 {
-	const struct vif *v = &B->vif[p->end[k]];
-
-	return v->used && v->gen == p->gen[k] && v->ch.live && !v->failed;
+	return now_ns() / 1000000u;
 }
 
-static void send(struct bp *p, int k, struct nc2_bypass_msg *m)
+/*
+ * A vif's name for the library: its index + 1 (never 0) and its
+ * generation, so that a vif slot reused by a new connection never
+ * answers for the old one's bypasses.
+ */
+static uint32_t vif_key(const struct vif *v)
 {
-	struct vif *v = &B->vif[p->end[k]];
+	return v->gen << KEY_IDX_BITS | (uint32_t)(vif_index(v) + 1);
+}
 
-	if (!end_alive(p, k))
-		return;
-	m->handle = p->handle;
-	if (nc2_bypass_send(&v->ch.net, m) == 0) {
-		v->ch.dirty = true;
-		chan_kick(&v->ch);
-	} else {
-		logi("bypass %u: cannot send %#x to dom%u", p->handle, m->type,
-		     v->domid);
+/* The live vif key names, or NULL. */
+static struct vif *key_vif(uint32_t key)
+{
+	int i = (int)(key & ((1u << KEY_IDX_BITS) - 1)) - 1;
+	struct vif *v;
+
+	if (i < 0 || i >= BACK_VIFS)
+		return NULL;
+	v = &B->vif[i];
+	if (!v->used || v->failed || !v->ch.live || vif_key(v) != key)
+		return NULL;
+	return v;
+}
+
+void back_bypass_init(void)
+{
+	nc2_steer_init(&tab, slot, BACK_BYPASSES);
+}
+
+/* Send what s owes, to whichever end; a full ring waits for the tick. */
+static void pump(struct nc2_steer *s, uint64_t now)
+{
+	const struct bp *p = &bps[s - slot];
+	struct nc2_bypass_msg m;
+	unsigned int k;
+
+	while (nc2_steer_next(s, &k, &m)) {
+		struct vif *v = key_vif(p->key[k]);
+		int err = v ? nc2_bypass_send(&v->ch.net, &m) : -NC2_E_STATE;
+
+		if (err == 0) {
+			v->ch.dirty = true;
+			chan_kick(&v->ch);
+		} else if (err != -NC2_E_AGAIN) {
+			logi("bypass %u: cannot send %#x to dom%u: %s",
+			     p->handle, m.type, p->domid[k], nc2_strerror(err));
+		}
+		nc2_steer_sent(&tab, s, k, err, now);
 	}
 }
 
-static int active_count(void)
+/* Log what happened to s since last looked. */
+static void report(struct nc2_steer *s)
 {
-	int n = 0;
+	const struct bp *p = &bps[s - slot];
+	unsigned int ev = nc2_steer_events(s);
+	const char *st = nc2_steer_status(s);
 
-	for (int i = 0; i < BACK_BYPASSES; i++)
-		n += bps[i].state != BP_FREE;
-	return n;
+	if (ev & NC2_STEER_EV_TIMEOUT)
+		logi("bypass %u: dom%u <-> dom%u did not come up in time",
+		     p->handle, p->domid[0], p->domid[1]);
+	if (ev & NC2_STEER_EV_LATE)
+		logi("bypass %u: an end did not answer in time, let go",
+		     p->handle);
+	if ((ev & NC2_STEER_EV_STATUS) && !(ev & NC2_STEER_EV_OVER)) {
+		if (!strcmp(st, "active"))
+			logi("bypass %u: active, dom%u <-> dom%u off our path",
+			     p->handle, p->domid[0], p->domid[1]);
+		else if (!strcmp(st, "disabling"))
+			logi("bypass %u: tearing down", p->handle);
+	}
+	if (ev & NC2_STEER_EV_OVER)
+		logi("bypass %u: gone", p->handle);
+}
+
+/* After anything the library was told: send what is owed, log. */
+static void settle(uint64_t now)
+{
+	for (int i = 0; i < BACK_BYPASSES; i++) {
+		pump(&slot[i], now);
+		report(&slot[i]);
+	}
 }
 
 int back_bypass_active(void)
 {
-	return active_count();
+	int n = 0;
+
+	for (int i = 0; i < BACK_BYPASSES; i++)
+		n += nc2_steer_live(&slot[i]);
+	return n;
 }
 
-static struct bp *find_pair(int a, int b)
+static void describe(struct nc2_steer_end *e, const struct vif *v)
 {
-	for (int i = 0; i < BACK_BYPASSES; i++)
-		if (bps[i].state != BP_FREE &&
-		    ((bps[i].end[0] == a && bps[i].end[1] == b) ||
-		     (bps[i].end[0] == b && bps[i].end[1] == a)))
-			return &bps[i];
-	return NULL;
+	memset(e, 0, sizeof(*e));
+	e->key = vif_key(v);
+	e->domid = v->domid;
+	memcpy(e->mac, v->mac, 6);
+	/* Neither trusted: each sends and accepts only the guests' MACs. */
+	e->trust = 0;
 }
 
 void back_bypass_setup(int a, int b)
 {
-	struct nc2_bypass_msg m;
-	struct bp *p = NULL;
+	struct nc2_steer_end ea, eb;
+	struct nc2_steer *s;
+	struct vif *va, *vb;
+	struct bp *p;
+	uint64_t now = now_ms();
 
-	if (a == b || find_pair(a, b) || active_count() >= B->max_bypasses)
+	if (a == b || a < 0 || b < 0 || a >= BACK_VIFS || b >= BACK_VIFS)
 		return;
-	if (!nc2_policy_pair_allowed(&B->bp_policy, B->vif[a].domid,
-				     &B->bp_policy, B->vif[b].domid))
+	va = key_vif(vif_key(&B->vif[a]));
+	vb = key_vif(vif_key(&B->vif[b]));
+	if (!va || !vb || back_bypass_active() >= B->max_bypasses)
 		return;
-	for (int i = 0; i < BACK_BYPASSES && !p; i++)
-		if (bps[i].state == BP_FREE)
-			p = &bps[i];
-	if (!p)
+	if (!nc2_policy_pair_allowed(&B->bp_policy, va->domid,
+				     &B->bp_policy, vb->domid))
 		return;
-	memset(p, 0, sizeof(*p));
-	p->handle = next_handle++;
-	p->end[0] = a;
-	p->end[1] = b;
-	p->gen[0] = B->vif[a].gen;
-	p->gen[1] = B->vif[b].gen;
-	p->state = BP_SETUP;
-	memset(&m, 0, sizeof(m));
-	m.type = NC2_MSG_BYPASS_FRONTEND;
-	m.peer_domid = B->vif[b].domid;
-	memcpy(m.mac, B->vif[b].mac, 6);
-	m.ring_pages = BP_RING_PAGES;
-	logi("bypass %u: offering dom%u <-> dom%u", p->handle,
-	     B->vif[a].domid, B->vif[b].domid);
-	send(p, 0, &m);
-}
-
-static void step(struct bp *p, int state, uint8_t type)
-{
-	struct nc2_bypass_msg m;
-
-	p->state = state;
-	p->done[0] = !end_alive(p, 0);
-	p->done[1] = !end_alive(p, 1);
-	memset(&m, 0, sizeof(m));
-	m.type = type;
-	send(p, 0, &m);
-	send(p, 1, &m);
-}
-
-static void teardown(struct bp *p)
-{
-	if (p->state == BP_FREE || p->state >= BP_DISABLING)
+	describe(&ea, va);
+	describe(&eb, vb);
+	/* A frontend keeps room for so many handles, never more (10.3). */
+	if (nc2_steer_count(&tab, ea.key) >= NC2_BYPASS_MAX_PER_END ||
+	    nc2_steer_count(&tab, eb.key) >= NC2_BYPASS_MAX_PER_END)
 		return;
-	logi("bypass %u: tearing down", p->handle);
-	step(p, BP_DISABLING, NC2_MSG_BYPASS_DISABLE);
-}
-
-/* Advance DISABLING/DETACHING once both ends answered (or died). */
-static void progress(struct bp *p)
-{
-	for (int k = 0; k < 2; k++)
-		if (!end_alive(p, k))
-			p->done[k] = true;
-	if (!p->done[0] || !p->done[1])
+	/* The pair has one already (-NC2_E_STATE), or no slot is free. */
+	if (nc2_steer_start(&tab, &ea, &eb, BP_RING_PAGES, 0, now, &s))
 		return;
-	if (p->state == BP_DISABLING) {
-		step(p, BP_DETACHING, NC2_MSG_BYPASS_DETACH);
-		progress(p);
-	} else if (p->state == BP_DETACHING) {
-		logi("bypass %u: gone", p->handle);
-		p->state = BP_FREE;
-	}
+	p = &bps[s - slot];
+	p->handle = s->handle;
+	p->key[0] = ea.key;
+	p->key[1] = eb.key;
+	p->domid[0] = va->domid;
+	p->domid[1] = vb->domid;
+	logi("bypass %u: offering dom%u <-> dom%u", p->handle, va->domid,
+	     vb->domid);
+	settle(now);
 }
 
 void back_bypass_teardown_all(void)
 {
+	uint64_t now = now_ms();
+
 	for (int i = 0; i < BACK_BYPASSES; i++)
-		teardown(&bps[i]);
+		nc2_steer_disable(&tab, &slot[i], now);
+	settle(now);
 }
 
+/* Vif idx went away or failed (its gen still names the old connection). */
 void back_bypass_vif_gone(int idx)
 {
-	for (int i = 0; i < BACK_BYPASSES; i++) {
-		struct bp *p = &bps[i];
+	uint64_t now = now_ms();
 
-		if (p->state == BP_FREE ||
-		    (p->end[0] != idx && p->end[1] != idx))
-			continue;
-		if (p->state < BP_DISABLING)
-			teardown(p);
-		progress(p);
-	}
+	nc2_steer_gone(&tab, vif_key(&B->vif[idx]), now);
+	settle(now);
 }
 
 void back_bypass_meter_start(int idx)
@@ -214,10 +239,11 @@ static int vif_by_mac(const struct nc2_flow_key *k)
 void back_bypass_tick(void)
 {
 	struct nc2_flow_key hot[NC2_FLOWMETER_SLOTS];
+	uint64_t now = now_ms();
 
-	for (int i = 0; i < BACK_BYPASSES; i++)
-		if (bps[i].state >= BP_DISABLING)
-			progress(&bps[i]);
+	/* Deadlines, and messages a full ring held back. */
+	nc2_steer_tick(&tab, now);
+	settle(now);
 	for (int a = 0; a < BACK_VIFS; a++) {
 		unsigned int n;
 
@@ -233,65 +259,29 @@ void back_bypass_tick(void)
 	}
 }
 
-static struct bp *by_handle(uint32_t h, int idx, int *k)
-{
-	for (int i = 0; i < BACK_BYPASSES; i++) {
-		struct bp *p = &bps[i];
-
-		if (p->state == BP_FREE || p->handle != h)
-			continue;
-		for (*k = 0; *k < 2; (*k)++)
-			if (p->end[*k] == idx && end_alive(p, *k))
-				return p;
-	}
-	return NULL;
-}
-
 int back_bypass_msg(struct vif *v, const struct nc2_msg *msg)
 {
 	struct nc2_bypass_msg m;
-	struct bp *p;
-	int k, err = nc2_bypass_decode(NC2_ROLE_BACKEND, msg, &m);
+	struct nc2_steer *s;
+	uint64_t now = now_ms();
+	int r = nc2_bypass_decode(NC2_ROLE_BACKEND, msg, &m);
 
-	if (err)
-		return err;
-	if (m.type == NC2_MSG_SUGGEST_BYPASS) {
+	if (r)
+		return r;
+	r = nc2_steer_recv(&tab, vif_key(v), &m, now, &s);
+	if (r == NC2_STEER_HINT) {
 		int d = sw_lookup(m.mac);
 
 		if (B->bypass_mode != BYPASS_OFF && d >= 0)
 			back_bypass_setup(vif_index(v), d);
 		return 0;
 	}
-	p = by_handle(m.handle, vif_index(v), &k);
-	if (!p)
-		return 0; /* stale: a bypass we already gave up on */
-	switch (m.type) {
-	case NC2_MSG_BYPASS_FRONTEND_READY:
-		if (p->state != BP_SETUP || k != 0)
-			return -NC2_EP_BYPASS;
-		m.type = NC2_MSG_BYPASS_BACKEND;
-		m.peer_domid = v->domid;
-		memcpy(m.mac, v->mac, 6);
-		p->state = BP_OFFERED;
-		send(p, 1, &m);
-		break;
-	case NC2_MSG_BYPASS_READY:
-		if (p->state != BP_OFFERED || k != 1)
-			return -NC2_EP_BYPASS;
-		p->state = BP_ACTIVE;
-		logi("bypass %u: active, dom%u <-> dom%u off our path",
-		     p->handle, B->vif[p->end[0]].domid, v->domid);
-		break;
-	case NC2_MSG_BYPASS_DISABLED:
-	case NC2_MSG_BYPASS_DETACHED:
-		if ((m.type == NC2_MSG_BYPASS_DISABLED) !=
-		    (p->state == BP_DISABLING))
-			return 0;
-		p->done[k] = true;
-		progress(p);
-		break;
-	default:
-		break;
+	if (r < 0) {
+		/* The caller fails v; vif_remove() tells the library. */
+		logi("bypass %u: dom%u sent %#x out of sequence", m.handle,
+		     v->domid, m.type);
+		return r;
 	}
+	settle(now);
 	return 0;
 }

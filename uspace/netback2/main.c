@@ -76,6 +76,7 @@ static void setup(void)
 		B->fwd[i].next = B->free_fwd;
 		B->free_fwd = i;
 	}
+	back_bypass_init();
 }
 
 /* Poll a frontend until its ring is re-armed; feed the event limiter. */

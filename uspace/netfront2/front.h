@@ -15,7 +15,8 @@
 
 #define FRONT_SLOTS 128u      /* TX packets in flight */
 #define FRONT_RXB 32u	      /* RX packets copied per batch */
-#define FRONT_MAX_BYPASS 8u
+#define FRONT_MAX_BYPASS NC2_BYPASS_MAX_PER_END
+#define FRONT_HELD_MAX (FRONT_SLOTS / 2) /* TX packets held for peers */
 
 enum evil {
 	EVIL_NONE,
@@ -39,14 +40,15 @@ struct txslot {
 	int next;	      /* free list */
 };
 
-/* A bypass: a private channel to one peer domU (see front_bypass.c). */
+/*
+ * A bypass end's resources: the private channel to one peer domU. byp[i]
+ * sits beside bpend[i], the library's state of that end (nc2/bpend.h:
+ * handle, peer, flags, where frames for the peer go); see front_bypass.c.
+ */
 struct bypass {
-	bool used;
-	uint32_t handle;
-	uint8_t mac[6];	      /* the peer's */
-	uint16_t peer;
-	uint8_t flags;	      /* NC2_BYPASS_F_*, as the backend granted */
-	int state;	      /* enum bypass_state */
+	bool built;	      /* ch granted or mapped, not yet freed */
+	bool polled;	      /* ch's event fd is in the epoll set */
+	bool up_logged;
 	struct chan ch;
 	int txslot_id[CHAN_IDS];
 };
@@ -69,7 +71,11 @@ struct front {
 	int pending;	      /* slot read but not yet sent, or -1 */
 	int zombies;	      /* slots whose grants are still busy */
 	struct pbuf rxbuf[FRONT_RXB];
+	struct nc2_bpend bpend[FRONT_MAX_BYPASS];
+	struct nc2_bpend_table bpt;
 	struct bypass byp[FRONT_MAX_BYPASS];
+	int held[FRONT_HELD_MAX]; /* slots held while a bypass drains, FIFO */
+	unsigned int nheld;
 	struct {
 		uint64_t tx_pkts, tx_bytes, tx_drops;
 		uint64_t rx_pkts, rx_bytes, rx_drops, copy_errors;
@@ -96,14 +102,24 @@ int front_rx(struct front *f, struct chan *ch, int *slot_of_id);
 /* Hostile modes, for the XSA regression tests. */
 bool front_evil_tick(struct front *f);
 
+/* An empty bypass table. */
+void front_bypass_init(struct front *f);
 /* Bypass messages from the backend on the parent ring. */
 int front_bypass_msg(struct front *f, const struct nc2_msg *m);
 /*
  * The channel for frame (its Ethernet header, in our own memory): a
- * bypass to its destination MAC, or the parent. A frame whose source is
- * not our MAC stays off a bypass that does not trust us with others.
+ * bypass to its destination MAC, or the parent; NULL (and *ids NULL):
+ * hold it, a bypass to its destination is draining (or failed, until
+ * the backend disables it). A frame whose
+ * source is not our MAC stays off a bypass that does not trust us with
+ * others.
  */
 struct chan *front_route(struct front *f, const uint8_t *frame, int **ids);
+/*
+ * Whether what holds frame (route NULL) ends by itself: its bypass is
+ * draining, not failed and waiting for the backend's DISABLE.
+ */
+bool front_bypass_hold_drains(struct front *f, const uint8_t *frame);
 /*
  * May a frame (len bytes, copied into our own memory) that arrived on ch
  * be delivered? On a bypass whose peer is not trusted with other MACs
@@ -111,8 +127,13 @@ struct chan *front_route(struct front *f, const uint8_t *frame, int **ids);
  */
 bool front_bypass_src_ok(struct front *f, const struct chan *ch,
 			 const uint8_t *frame, uint32_t len);
-/* Poll every bypass channel; progress teardown. */
+/* Poll every bypass channel; drain, free and answer as the library says. */
 void front_bypass_poll(struct front *f);
+/*
+ * Whether a bypass waits on something that sends no event when it
+ * happens (a drain, the switch onto a bypass): poll again soon.
+ */
+bool front_bypass_busy(struct front *f);
 /* Push and re-arm every bypass: 1 if one has more to read. */
 int front_bypass_kick(struct front *f);
 /* An event arrived on bypass i. */

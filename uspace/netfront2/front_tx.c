@@ -73,7 +73,7 @@ static int tx_send(struct front *f, int s)
 	/* Route again at every try: a bypass may have come or gone. */
 	ch = front_route(f, t->buf.page[0], &ids);
 	if (!ch && !ids) {
-		t->ch = NULL; /* held while a bypass drains */
+		t->ch = NULL; /* held until its bypass has drained */
 		return -NC2_E_AGAIN;
 	}
 	if (t->ch != ch && t->granted) {
@@ -121,8 +121,61 @@ static void tx_drop(struct front *f, int s)
 	slot_put(f, s);
 }
 
+static void tx_sent(struct front *f, int s)
+{
+	f->st.tx_pkts++;
+	f->st.tx_bytes += f->slot[s].len;
+	if (f->slot[s].pkt.type == NC2_PKT_SMALL) {
+		f->slot[s].ch = NULL;
+		slot_put(f, s);
+	}
+}
+
+/*
+ * Send the frames held while a bypass drained, oldest first, those whose
+ * bypass has let them go (DISABLED is out: they take the parent). False
+ * if one of them waits for ring room: nothing newer may go before it.
+ */
+static bool flush_held(struct front *f)
+{
+	unsigned int kept = 0;
+	bool stuck = false;
+
+	for (unsigned int i = 0; i < f->nheld; i++) {
+		int s = f->held[i], err;
+
+		if (stuck) {
+			f->held[kept++] = s;
+			continue;
+		}
+		err = tx_send(f, s);
+		if (err == -NC2_E_AGAIN) {
+			struct chan *ch = f->slot[s].ch;
+			int *ids;
+
+			/* Still held, or it must wait (ring full). */
+			if (ch)
+				nc2_link_want_space(&ch->net.link, 1024);
+			stuck = ch || front_route(f, f->slot[s].buf.page[0],
+						  &ids) || ids;
+			f->held[kept++] = s;
+			continue;
+		}
+		if (err)
+			tx_drop(f, s);
+		else
+			tx_sent(f, s);
+	}
+	f->nheld = kept;
+	return !stuck;
+}
+
 void front_tx(struct front *f)
 {
+	if (f->connected && f->nheld && !flush_held(f)) {
+		tap_block(f, true);
+		return;
+	}
 	while (f->connected) {
 		int s = f->pending, err;
 
@@ -149,10 +202,24 @@ void front_tx(struct front *f)
 		if (err == -NC2_E_AGAIN) {
 			struct chan *ch = f->slot[s].ch;
 
+			if (!ch && f->nheld < FRONT_HELD_MAX) {
+				/* Its bypass drains: held, after those before. */
+				f->held[f->nheld++] = s;
+				continue;
+			}
+			if (!ch && !front_bypass_hold_drains(f,
+						f->slot[s].buf.page[0])) {
+				/* A failed bypass waits for the backend: drop. */
+				tx_drop(f, s);
+				continue;
+			}
+			/* Ring full, or enough held: wait, reading no more. */
 			f->pending = s;
 			tap_block(f, true);
+			if (!ch)
+				return;
 			/* Ask for an event when ring space frees up. */
-			if (ch && nc2_link_want_space(&ch->net.link, 1024) > 0)
+			if (nc2_link_want_space(&ch->net.link, 1024) > 0)
 				continue;
 			return;
 		}
@@ -160,12 +227,7 @@ void front_tx(struct front *f)
 			tx_drop(f, s);
 			continue;
 		}
-		f->st.tx_pkts++;
-		f->st.tx_bytes += f->slot[s].len;
-		if (f->slot[s].pkt.type == NC2_PKT_SMALL) {
-			f->slot[s].ch = NULL;
-			slot_put(f, s);
-		}
+		tx_sent(f, s);
 	}
 }
 

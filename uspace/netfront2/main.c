@@ -86,6 +86,7 @@ static void setup(struct front *f)
 	for (unsigned int i = 0; i < FRONT_RXB; i++)
 		if (pbuf_alloc(f->hv, &f->rxbuf[i]))
 			die("out of guest memory");
+	front_bypass_init(f);
 }
 
 static void epoll_add(struct front *f, int fd, uint32_t tag)
@@ -151,7 +152,8 @@ int main(int argc, char **argv)
 	     evil_names[f->evil]);
 	while (!nc2u_quit) {
 		struct epoll_event ev[8];
-		int n = epoll_wait(f->epfd, ev, 8, 50);
+		int n = epoll_wait(f->epfd, ev, 8,
+				   front_bypass_busy(f) ? 1 : 50);
 
 		for (int i = 0; i < n; i++)
 			if (ev[i].data.u32 == 1)
