@@ -187,6 +187,19 @@ unsigned int nc2_steer_events(struct nc2_steer *s);
  */
 const char *nc2_steer_status(const struct nc2_steer *s);
 
+/* The handle of s (0 once its slot is free): for logs and xenstore. */
+static inline uint32_t nc2_steer_handle(const struct nc2_steer *s)
+{
+	return s->handle;
+}
+
+/* The key of end (NC2_STEER_END_A/B) of s, 0 once that end has gone. */
+static inline uint32_t nc2_steer_key(const struct nc2_steer *s,
+				     unsigned int end)
+{
+	return end < 2 ? s->end[end].key : 0;
+}
+
 /* True if s is set up or being set up or torn down (not yet over). */
 bool nc2_steer_live(const struct nc2_steer *s);
 

@@ -94,7 +94,7 @@ static void pump_steer(struct h *h, struct nc2_steer *s, struct fin *in)
 
 	while (n++ < 8 && nc2_steer_next(s, &end, &m)) {
 		uint8_t sel = fin_u8(in);
-		uint32_t key = s->end[end].key;
+		uint32_t key = nc2_steer_key(s, end);
 		struct nc2_bpend *e;
 		unsigned int k;
 		int r;

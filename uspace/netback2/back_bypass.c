@@ -173,7 +173,7 @@ void back_bypass_setup(int a, int b)
 	if (nc2_steer_start(&tab, &ea, &eb, BP_RING_PAGES, 0, now, &s))
 		return;
 	p = &bps[s - slot];
-	p->handle = s->handle;
+	p->handle = nc2_steer_handle(s);
 	p->key[0] = ea.key;
 	p->key[1] = eb.key;
 	p->domid[0] = va->domid;
