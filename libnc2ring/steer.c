@@ -279,6 +279,8 @@ static int recv_setup(struct nc2_steer_table *t, struct nc2_steer *s,
 		return NC2_STEER_LATE;
 	if (!from_a) {
 		set_state(s, NC2_STEER_ACTIVE, now);
+		s->moved_at[0] = now;
+		s->moved_at[1] = now;
 		return NC2_STEER_OK;
 	}
 	if (s->gone & NC2_STEER_BIT(NC2_STEER_END_B)) {
@@ -511,6 +513,51 @@ uint32_t nc2_steer_tick(struct nc2_steer_table *t, uint64_t now)
 			waiting++;
 	}
 	return waiting;
+}
+
+void nc2_steer_traffic(struct nc2_steer_table *t, uint32_t key,
+		       uint32_t handle, uint64_t packets, uint64_t now)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->nr; i++) {
+		struct nc2_steer *s = &t->slot[i];
+		int k;
+
+		if (s->state != NC2_STEER_ACTIVE || s->handle != handle)
+			continue;
+		k = end_of(s, key);
+		if (k < 0)
+			return;
+		/* The first report is the baseline, later ones must grow. */
+		if ((s->reported & (1u << k)) && packets > s->packets[k])
+			s->moved_at[k] = now;
+		s->reported |= (uint8_t)(1u << k);
+		s->packets[k] = packets;
+		return;
+	}
+}
+
+bool nc2_steer_idle(const struct nc2_steer *s, uint64_t now,
+		    uint32_t idle_ms)
+{
+	unsigned int k;
+
+	if (s->state != NC2_STEER_ACTIVE)
+		return false;
+	for (k = 0; k < 2; k++)
+		if ((s->reported & (1u << k)) &&
+		    now - s->moved_at[k] >= idle_ms)
+			return true;
+	return false;
+}
+
+uint64_t nc2_steer_last_traffic(const struct nc2_steer *s)
+{
+	if (s->state != NC2_STEER_ACTIVE)
+		return 0;
+	return s->moved_at[0] > s->moved_at[1] ? s->moved_at[0] :
+						 s->moved_at[1];
 }
 
 unsigned int nc2_steer_events(struct nc2_steer *s)

@@ -26,5 +26,6 @@
 #include <nc2/policy.h>
 #include <nc2/steer.h>
 #include <nc2/bpend.h>
+#include <nc2/traffic.h>
 
 #endif /* NC2_NC2_H */

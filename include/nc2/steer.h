@@ -86,10 +86,12 @@ struct nc2_steer {
 	uint8_t outbox;	  /* messages owed (private bits) */
 	uint8_t blocked;  /* ends whose ring was full, until the next tick */
 	uint8_t events;	  /* NC2_STEER_EV_* since last taken */
-	uint8_t pad;
+	uint8_t reported; /* ends that reported traffic (nc2_steer_traffic) */
 	uint16_t ring_pages;
 	uint16_t pad2;
 	uint64_t since; /* when this state began (caller's ms) */
+	uint64_t packets[2];  /* each end's last reported count */
+	uint64_t moved_at[2]; /* when it last grew (or the bypass came up) */
 	struct nc2_steer_end end[2];
 	/* A's rings (BYPASS_FRONTEND_READY), forwarded to B. */
 	uint32_t evtchn;
@@ -177,6 +179,30 @@ void nc2_steer_gone(struct nc2_steer_table *t, uint32_t key, uint64_t now);
  * again within a few hundred ms while it is non-zero).
  */
 uint32_t nc2_steer_tick(struct nc2_steer_table *t, uint64_t now);
+
+/*
+ * Frontend key reports (nc2/traffic.h) that bypass handle has carried
+ * packets since it came up: note when that count last grew. Reports
+ * for other frontends' bypasses, or bypasses not ACTIVE, are ignored.
+ */
+void nc2_steer_traffic(struct nc2_steer_table *t, uint32_t key,
+		       uint32_t handle, uint64_t packets, uint64_t now);
+
+/*
+ * True if s is ACTIVE and an end that reports has seen no new traffic
+ * for idle_ms: the bypass is idle (an honest end's word is enough; an
+ * end that never reports cannot make it look idle, nor keep it busy
+ * against the other's word).
+ */
+bool nc2_steer_idle(const struct nc2_steer *s, uint64_t now,
+		    uint32_t idle_ms);
+
+/*
+ * When s last carried traffic by its ends' reports (the latest of
+ * them; when it came up if none grew), in the caller's ms; 0 if it is
+ * not ACTIVE.
+ */
+uint64_t nc2_steer_last_traffic(const struct nc2_steer *s);
 
 /* The events of s since last taken (NC2_STEER_EV_*), cleared. */
 unsigned int nc2_steer_events(struct nc2_steer *s);

@@ -207,6 +207,41 @@ static void inject(struct h *h, struct fin *in)
 	}
 }
 
+/*
+ * A frontend's traffic report, any bytes: what parses formats back to
+ * the same pairs, and feeds the idle judgement without upsetting it.
+ */
+static void traffic(struct h *h, struct fin *in)
+{
+	struct nc2_traffic tr[NC2_TRAFFIC_MAX], back[NC2_TRAFFIC_MAX];
+	char text[NC2_TRAFFIC_MAX_TEXT + 8], out[NC2_TRAFFIC_MAX_TEXT + 1];
+	size_t len = fin_u8(in) % sizeof(text), i;
+	unsigned int k = fin_u8(in) % NF;
+	int n, m;
+
+	for (i = 0; i < len; i++)
+		text[i] = (char)(fin_u8(in) % 4 == 0 ? ' ' :
+				 fin_u8(in) % 8 == 0 ? ':' :
+				 '0' + fin_u8(in) % 10);
+	n = nc2_traffic_parse(text, len, tr);
+	FUZZ_CHECK(n >= -NC2_E_INVAL && n <= (int)NC2_TRAFFIC_MAX);
+	if (n <= 0)
+		return;
+	m = nc2_traffic_format(out, sizeof(out), tr, (uint32_t)n);
+	FUZZ_CHECK(m >= 0 && (size_t)m < sizeof(out));
+	FUZZ_CHECK(nc2_traffic_parse(out, (size_t)m, back) == n);
+	for (i = 0; i < (size_t)n; i++) {
+		FUZZ_CHECK(back[i].handle == tr[i].handle &&
+			   back[i].packets == tr[i].packets);
+		FUZZ_CHECK(tr[i].handle != 0);
+		nc2_steer_traffic(&h->t, k + 1, tr[i].handle, tr[i].packets,
+				  h->now);
+	}
+	for (i = 0; i < NSLOT; i++)
+		if (nc2_steer_idle(&h->slot[i], h->now, 1000))
+			FUZZ_CHECK(h->slot[i].state == NC2_STEER_ACTIVE);
+}
+
 static void start(struct h *h, struct fin *in)
 {
 	unsigned int a = fin_u8(in) % NF, b = fin_u8(in) % NF;
@@ -290,6 +325,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				inject(&h, &in);
 			break;
 		default:
+			if (fin_u8(&in) & 1)
+				traffic(&h, &in);
 			for (i = 0; i < NSLOT; i++)
 				nc2_steer_events(&h.slot[i]);
 			break;

@@ -829,6 +829,66 @@ static void test_gate(void **state)
 	tpair_free(&p);
 }
 
+/* The frontends' traffic reports: text, and what the backend makes of them. */
+static void test_traffic(void **state)
+{
+	static const char *const bad[] = {
+		"1", "1:", ":5", "0:5", "1:5:", "1:5 x", "4294967296:1",
+		"1:123456789012345678901", "1:1 2:2 3:3 4:4 5:5 6:6 7:7 8:8 9:9",
+		"-1:5", "1 :5", "1: 5", "1:5,2:6",
+	};
+	struct nc2_traffic tr[NC2_TRAFFIC_MAX];
+	char buf[NC2_TRAFFIC_MAX_TEXT];
+	struct nc2_bpend *ea, *eb;
+	struct nc2_steer *s;
+	struct sfix f;
+	uint64_t now = T0;
+
+	(void)state;
+	assert_int_equal(nc2_traffic_parse("", 0, tr), 0);
+	assert_int_equal(nc2_traffic_parse("7:0 12:4000000000000\n", 21, tr),
+			 2);
+	assert_int_equal(tr[1].handle, 12);
+	assert_true(tr[1].packets == 4000000000000ull);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(nc2_traffic_parse(bad[i], strlen(bad[i]), tr),
+				 -NC2_E_INVAL);
+	tr[0].handle = 4294967295u;
+	tr[0].packets = 18446744073709551615ull;
+	tr[1].handle = 3;
+	tr[1].packets = 0;
+	assert_int_equal(nc2_traffic_format(buf, sizeof(buf), tr, 2), 35);
+	assert_string_equal(buf, "4294967295:18446744073709551615 3:0");
+	/* What it writes, it reads; one more is too many. */
+	assert_int_equal(nc2_traffic_parse(buf, 35, tr), 2);
+	assert_true(tr[0].packets == 18446744073709551615ull);
+	assert_int_equal(nc2_traffic_parse("1:18446744073709551616", 22, tr),
+			 -NC2_E_INVAL);
+	assert_int_equal(nc2_traffic_format(buf, 10, tr, 2), -NC2_E_INVAL);
+	assert_int_equal(nc2_traffic_format(buf, sizeof(buf), tr, 9),
+			 -NC2_E_INVAL);
+	assert_int_equal(nc2_traffic_format(buf, sizeof(buf), tr, 0), 0);
+	assert_string_equal(buf, "");
+
+	sfix_init(&f);
+	s = bring_up(&f, 0, &ea, &eb);
+	/* Nobody reports: never idle. */
+	assert_false(nc2_steer_idle(s, now + 100000, 30000));
+	/* B reports, and its count grows; A's report is someone else's. */
+	nc2_steer_traffic(&f.t, KB, s->handle, 10, now);
+	nc2_steer_traffic(&f.t, 0x999, s->handle, 0, now);
+	nc2_steer_traffic(&f.t, KB, s->handle, 500, now + 20000);
+	assert_true(nc2_steer_last_traffic(s) == now + 20000);
+	assert_false(nc2_steer_idle(s, now + 49999, 30000));
+	/* A busy A cannot keep it up against B's word. */
+	nc2_steer_traffic(&f.t, KA, s->handle, 1, now + 40000);
+	nc2_steer_traffic(&f.t, KA, s->handle, 2, now + 50000);
+	assert_true(nc2_steer_idle(s, now + 50000, 30000));
+	nc2_steer_disable(&f.t, s, now);
+	assert_false(nc2_steer_idle(s, now + 90000, 30000));
+	assert_true(nc2_steer_last_traffic(s) == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -842,6 +902,7 @@ int main(void)
 		cmocka_unit_test(test_end_violations),
 		cmocka_unit_test(test_drain),
 		cmocka_unit_test(test_gate),
+		cmocka_unit_test(test_traffic),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
