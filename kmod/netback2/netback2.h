@@ -60,6 +60,7 @@ int nb2_bypass_start(void);
 void nb2_bypass_stop(void);
 void nb2_bypass_msg(struct nc2k_chan *ch, const struct nc2_msg *m);
 void nb2_bypass_vif_gone(struct nb2_vif *vif);
+void nb2_bypass_tick(struct nb2_vif *vif);
 void nb2_bypass_policy_read(struct nb2_vif *vif);
 void nb2_bypass_auto_locked(struct nb2_vif *from, struct nb2_vif *to);
 

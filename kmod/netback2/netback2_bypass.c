@@ -29,6 +29,7 @@
 #include <xen/xenbus.h>
 
 #include <nc2/steer.h>
+#include <nc2/traffic.h>
 
 #include "netback2.h"
 
@@ -36,6 +37,11 @@ static unsigned int bypass_ring_pages = 4;
 module_param(bypass_ring_pages, uint, 0444);
 MODULE_PARM_DESC(bypass_ring_pages,
 		 "pages per bypass ring, a power of two up to 16");
+
+static unsigned int auto_bypass_idle_secs = 30;
+module_param(auto_bypass_idle_secs, uint, 0644);
+MODULE_PARM_DESC(auto_bypass_idle_secs,
+		 "take an automatic bypass down once an end has reported no traffic on it for this long (0: never)");
 
 #define NB2_BYPASS_DIR "nc2/bypass"
 
@@ -59,6 +65,7 @@ struct nb2_bp {
 	struct nb2_vif *end[2];		/* A, B; NULL once gone */
 	domid_t a, b;
 	bool auto_origin;		/* requested by netback2_auto.c */
+	u64 traffic_shown;		/* nc2_steer_last_traffic() written */
 	char dir[48];
 };
 
@@ -329,6 +336,7 @@ static const char *nb2_enable(const char *dir, domid_t a, domid_t b)
 	p->a = a;
 	p->b = b;
 	p->auto_origin = nb2_is_auto(dir);
+	p->traffic_shown = 0;
 	strscpy(p->dir, dir, sizeof(p->dir));
 	WRITE_ONCE(va->ch.bypass_count, va->ch.bypass_count + 1);
 	WRITE_ONCE(vb->ch.bypass_count, vb->ch.bypass_count + 1);
@@ -524,6 +532,71 @@ static void nb2_retry_fn(struct work_struct *w)
 	mutex_unlock(&nb2_lock);
 	if (waiting)
 		schedule_delayed_work(&nb2_retry_work, NB2_BP_TICK);
+}
+
+/* Say in the bypass's directory when it last carried traffic. nb2_lock. */
+static void nb2_show_traffic(struct nc2_steer *s, u64 now)
+{
+	struct nb2_bp *p = nb2_priv(s);
+	u64 last = nc2_steer_last_traffic(s), age;
+
+	if (!last || last == p->traffic_shown)
+		return;
+	p->traffic_shown = last;
+	/* Wall-clock seconds: nc2ctl may run in another domain than us. */
+	age = now > last ? now - last : 0;
+	xenbus_printf(XBT_NIL, p->dir, "last-traffic", "%llu",
+		      (unsigned long long)(ktime_get_real_seconds() - age / 1000));
+}
+
+/*
+ * From the vif's tick, once a second while it is in a bypass: read what
+ * its frontend reports its bypasses carried (hostile input: the library
+ * parses it, and a report can only make this guest's own bypasses look
+ * busy or idle), note it, and take down an automatic bypass that an end
+ * says has been idle for auto_bypass_idle_secs. It forms again if the
+ * flow comes back through us.
+ */
+void nb2_bypass_tick(struct nb2_vif *vif)
+{
+	struct nc2_traffic tr[NC2_TRAFFIC_MAX];
+	unsigned int len, i, idle = READ_ONCE(auto_bypass_idle_secs);
+	char *text;
+	int n;
+	u64 now;
+
+	if (!READ_ONCE(vif->ch.bypass_count))
+		return;
+	text = xenbus_read(XBT_NIL, vif->xbdev->otherend, "bypass-traffic",
+			   &len);
+	if (IS_ERR(text))
+		return;
+	n = nc2_traffic_parse(text, len, tr);
+	kfree(text);
+	if (n < 0) {
+		netdev_warn_once(vif->ch.dev, "bypass-traffic from the guest is malformed: ignored\n");
+		return;
+	}
+	now = nb2_now();
+	mutex_lock(&nb2_lock);
+	for (i = 0; vif->bp_key && i < n; i++)
+		nc2_steer_traffic(&nb2_steer, vif->bp_key, tr[i].handle,
+				  tr[i].packets, now);
+	for (i = 0; i < NB2_BP_SLOTS; i++) {
+		struct nc2_steer *s = &nb2_slot[i];
+		struct nb2_bp *p = &nb2_bp[i];
+
+		if (p->end[0] != vif && p->end[1] != vif)
+			continue;
+		nb2_show_traffic(s, now);
+		if (!p->auto_origin || !idle ||
+		    !nc2_steer_idle(s, now, idle * 1000))
+			continue;
+		pr_info("netback2: bypass %u-%u: idle for %u s, taking it down\n",
+			p->a, p->b, idle);
+		nb2_disable(s);
+	}
+	mutex_unlock(&nb2_lock);
 }
 
 void nb2_bypass_vif_gone(struct nb2_vif *vif)

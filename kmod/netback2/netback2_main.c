@@ -177,6 +177,9 @@ static void nb2_tick(struct work_struct *w)
 	    cmpxchg(&fault_inject_domid, vif->domid, 0) == vif->domid)
 		nb2_inject_fault(vif);
 	nb2_auto_tick(vif);
+	/* Once a second: what its bypasses carried, by its own report. */
+	if (!(vif->ticks % (HZ / NB2_TICK)))
+		nb2_bypass_tick(vif);
 	if (++vif->ticks % NB2_STATS_TICKS == 0)
 		nb2_publish_stats(vif);
 	schedule_delayed_work(&vif->tick, NB2_TICK);

@@ -9,6 +9,7 @@
 #include <xen/xenbus.h>
 
 #include <nc2/bpend.h>
+#include <nc2/traffic.h>
 
 #include "nc2k.h"
 
@@ -72,6 +73,8 @@ struct nf2_info {
 	/* bypass: messages are decoded in NAPI, acted on in bypass_work */
 	struct work_struct bypass_work;
 	struct delayed_work gate_work;	/* switching onto a bypass (10.3) */
+	struct delayed_work traffic_work; /* bypass-traffic for the backend */
+	char traffic_last[NC2_TRAFFIC_MAX_TEXT];
 	spinlock_t bypass_lock;		/* msgq and bypass[].enabled */
 	struct nc2_bypass_msg msgq[32];
 	unsigned int msgq_head, msgq_len;

@@ -34,6 +34,7 @@
 #include <asm/xen/hypercall.h>
 
 #include <nc2/bpend.h>
+#include <nc2/traffic.h>
 
 #include "netfront2.h"
 
@@ -583,6 +584,8 @@ static void nf2_bp_step(struct nf2_info *info, const struct nc2_bypass_msg *b)
 		}
 		nf2_bp_publish(info);
 		nf2_bp_answer(info, idx);
+		if (!err)
+			mod_delayed_work(system_wq, &info->traffic_work, 2 * HZ);
 		break;
 	case NC2_BPEND_DRAINING:
 		nf2_bp_disable(info, idx);
@@ -597,10 +600,52 @@ static void nf2_bp_step(struct nf2_info *info, const struct nc2_bypass_msg *b)
 		spin_unlock_bh(&info->bypass_lock);
 		nf2_bp_answer(info, idx);
 		nf2_bp_publish(info);
+		/* The report loses this one (and stops if it was the last). */
+		mod_delayed_work(system_wq, &info->traffic_work, HZ / 10);
 		break;
 	default:
 		break;
 	}
+}
+
+/*
+ * Tell the backend what each bypass carried (nc2/traffic.h), every two
+ * seconds while any is up: the traffic goes around it, and it takes an
+ * idle automatic bypass down. Written only when it changed.
+ */
+static void nf2_traffic_fn(struct work_struct *w)
+{
+	struct nf2_info *info = container_of(to_delayed_work(w),
+					     struct nf2_info, traffic_work);
+	struct nc2_traffic tr[NC2_TRAFFIC_MAX];
+	char text[NC2_TRAFFIC_MAX_TEXT];
+	unsigned int i, n = 0;
+
+	if (!mutex_trylock(&info->bypass_mutex)) {
+		schedule_delayed_work(&info->traffic_work, HZ);
+		return;
+	}
+	for (i = 0; i < NF2_MAX_BYPASSES && n < NC2_TRAFFIC_MAX; i++) {
+		struct nf2_bypass *bp = &info->bypass[i];
+		const struct nc2_net_stats *st;
+
+		if (info->ends[i].state != NC2_BPEND_UP || !bp->ch)
+			continue;
+		spin_lock_bh(&bp->ch->lock);
+		st = nc2_net_get_stats(&bp->ch->net);
+		tr[n].handle = bp->handle;
+		tr[n].packets = st->tx_packets + st->rx_packets;
+		spin_unlock_bh(&bp->ch->lock);
+		n++;
+	}
+	mutex_unlock(&info->bypass_mutex);
+	if (nc2_traffic_format(text, sizeof(text), tr, n) >= 0 &&
+	    strcmp(text, info->traffic_last) &&
+	    !xenbus_write(XBT_NIL, info->xbdev->nodename, "bypass-traffic",
+			  text))
+		strscpy(info->traffic_last, text, sizeof(info->traffic_last));
+	if (n)
+		schedule_delayed_work(&info->traffic_work, 2 * HZ);
 }
 
 static void nf2_bypass_work(struct work_struct *w)
@@ -633,6 +678,7 @@ void nf2_bypass_init(struct nf2_info *info)
 	mutex_init(&info->bypass_mutex);
 	INIT_WORK(&info->bypass_work, nf2_bypass_work);
 	INIT_DELAYED_WORK(&info->gate_work, nf2_gate_fn);
+	INIT_DELAYED_WORK(&info->traffic_work, nf2_traffic_fn);
 	nc2_bpend_init(&info->bpt, info->ends, NF2_MAX_BYPASSES);
 	for (i = 0; i < NF2_MAX_BYPASSES; i++)
 		skb_queue_head_init(&info->bypass[i].held);
@@ -737,6 +783,9 @@ void nf2_bypass_teardown_all(struct nf2_info *info)
 
 	cancel_work_sync(&info->bypass_work);
 	cancel_delayed_work_sync(&info->gate_work);
+	cancel_delayed_work_sync(&info->traffic_work);
+	/* A new connection starts a new report. */
+	info->traffic_last[0] = '\0';
 	mutex_lock(&info->bypass_mutex);
 	for (i = 0; i < NF2_MAX_BYPASSES; i++)
 		if (info->bypass[i].ch || info->ends[i].state)

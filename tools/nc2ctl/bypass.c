@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -266,6 +267,26 @@ int nc2_cmd_bypass(const struct nc2_opts *o, int argc, char **argv)
 	return NC2_EXIT_OK;
 }
 
+/* "12s ago" from a last-traffic value (Unix seconds), or "-". */
+static void bypass_ago(char *buf, size_t size, const char *lt)
+{
+	unsigned long long t;
+	long long d;
+	char *end;
+
+	if (!lt || !*lt) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	t = strtoull(lt, &end, 10);
+	if (*end) {
+		snprintf(buf, size, "?");
+		return;
+	}
+	d = (long long)time(NULL) - (long long)t;
+	snprintf(buf, size, "%llds ago", d < 0 ? 0 : d);
+}
+
 void nc2_list_bypasses(struct xs_handle *h, int domid)
 {
 	char path[NC2_PATH_MAX], dir[NC2_PATH_MAX];
@@ -281,7 +302,7 @@ void nc2_list_bypasses(struct xs_handle *h, int domid)
 		pairs = xs_directory(h, XBT_NULL, path, &nb);
 		for (j = 0; pairs && j < nb; j++) {
 			unsigned int a, b;
-			char *req, *st, *org, *err;
+			char *req, *st, *org, *err, *lt, ago[32];
 
 			if (sscanf(pairs[j], "%u-%u", &a, &b) != 2)
 				continue;
@@ -289,9 +310,9 @@ void nc2_list_bypasses(struct xs_handle *h, int domid)
 			    (unsigned int)domid != b)
 				continue;
 			if (!header) {
-				printf("\n%-6s %-6s %-7s %-8s %-7s %s\n", "DOM-A",
-				       "DOM-B", "BACKEND", "REQUEST", "ORIGIN",
-				       "STATUS");
+				printf("\n%-6s %-6s %-7s %-8s %-7s %-9s %s\n",
+				       "DOM-A", "DOM-B", "BACKEND", "REQUEST",
+				       "ORIGIN", "TRAFFIC", "STATUS");
 				header = true;
 			}
 			nc2_path(dir, "%s/%s/request", path, pairs[j]);
@@ -302,9 +323,14 @@ void nc2_list_bypasses(struct xs_handle *h, int domid)
 			org = nc2_xs_read(h, XBT_NULL, dir);
 			nc2_path(dir, "%s/%s/error", path, pairs[j]);
 			err = nc2_xs_read(h, XBT_NULL, dir);
-			printf("%-6u %-6u %-7u %-8s %-7s %s%s%s\n", a, b, be,
-			       req ? req : "-", org ? org : "manual",
+			/* When it last carried traffic, by its ends' reports. */
+			nc2_path(dir, "%s/%s/last-traffic", path, pairs[j]);
+			lt = nc2_xs_read(h, XBT_NULL, dir);
+			bypass_ago(ago, sizeof(ago), lt);
+			printf("%-6u %-6u %-7u %-8s %-7s %-9s %s%s%s\n", a, b,
+			       be, req ? req : "-", org ? org : "manual", ago,
 			       st ? st : "-", err ? ": " : "", err ? err : "");
+			free(lt);
 			free(req);
 			free(st);
 			free(org);
