@@ -257,7 +257,7 @@ lc_move_bypass() {
 # left (the bypass included), domu2 still reaches dom0, the bypass forms
 # again by itself and the stream between them went on.
 lc_bypass_restore() {
-	local out t
+	local out t dir
 	if lc_move_bypass 1 save save-restore-bypass; then
 		lab_check PASS lifecycle-auto-bypass "formed by itself under a 1500/s stream, no nc2ctl command"
 	else
@@ -274,10 +274,23 @@ lc_bypass_restore() {
 	else
 		lab_check FAIL lifecycle-bypass-peer-quiet "domu2: $out"
 	fi
-	# The destroy step below asks for its own bypass: this one goes first.
+	# The stream is over: the automatic bypass goes by itself once an
+	# end reports it idle (auto_bypass_idle_secs, set to 8 s above).
 	LC_D=$(lc_domid 1)
-	nc2ctl bypass disable domu1 domu2 >/dev/null 2>&1
-	lc_wait_status "$(lc_bypass_dir "$LC_D" "$D2")" disabled 300
+	dir=$(lc_bypass_dir "$LC_D" "$D2")
+	t=0
+	while xenstore-exists "$dir" 2>/dev/null && [ $t -lt 60 ]; do
+		[ $t = 0 ] && out=$(nc2ctl list domu1 2>&1 | grep -E "^ *[0-9]+ +[0-9]+ .* auto ")
+		t=$((t + 1))
+		sleep 1
+	done
+	if xenstore-exists "$dir" 2>/dev/null; then
+		lab_check FAIL lifecycle-bypass-idle "the automatic bypass is still there 60 s after its stream ended: $(xenstore-read $dir/status 2>/dev/null)"
+		nc2ctl bypass disable domu1 domu2 >/dev/null 2>&1
+		lc_wait_status "$dir" disabled 300
+	else
+		lab_check PASS lifecycle-bypass-idle "the automatic bypass went by itself once idle ($t s after the checks that followed its stream); nc2ctl list showed: $(echo $out)"
+	fi
 }
 
 # lc_wait_status DIR STATUS TENTHS : wait for a bypass status.
@@ -350,6 +363,10 @@ lc_ordering() {
 lc_suite() {
 	local d out st i dir
 	[ "$NC2" = 1 ] || { lab_check FAIL lifecycle-setup "nc2 missing in dom0"; return 1; }
+
+	# Idle automatic bypasses go after 8 s here (default 30).
+	[ -w /sys/module/netback2/parameters/auto_bypass_idle_secs ] &&
+		echo 8 >/sys/module/netback2/parameters/auto_bypass_idle_secs
 
 	lab_step "lifecycle: xl create (no nc2ctl attach)"
 	lc_step create 1 "" "after xl create"
