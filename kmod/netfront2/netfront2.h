@@ -92,6 +92,7 @@ void nf2_bypass_msg(struct nc2k_chan *ch, const struct nc2_msg *m);
 struct nc2k_chan *nf2_bypass_route(struct nf2_info *info,
 				   struct sk_buff *skb);
 void nf2_bypass_teardown_all(struct nf2_info *info);
+void nf2_bypass_suspend(struct nf2_info *info);
 void nf2_bypass_destroy(struct nf2_info *info);
 void nf2_bypass_stats(struct nc2k_chan *parent, struct nc2k_bypass_sums *s);
 

@@ -798,6 +798,40 @@ void nf2_bypass_teardown_all(struct nf2_info *info)
 	mutex_unlock(&info->bypass_mutex);
 }
 
+/*
+ * Before a save or migration: let go of every bypass's resources (as end
+ * B we map the peer's pages, which a saved image cannot hold), but keep
+ * each handle, as FAILED, so that after a cancelled suspend (a
+ * checkpoint: xl save -c) the backend's DISABLE and DETACH for it are
+ * still answered in sequence; the peer's packets take the parent ring.
+ * A real restore starts from scratch (nf2_bypass_teardown_all).
+ */
+void nf2_bypass_suspend(struct nf2_info *info)
+{
+	unsigned int i;
+
+	cancel_work_sync(&info->bypass_work);
+	cancel_delayed_work_sync(&info->gate_work);
+	cancel_delayed_work_sync(&info->traffic_work);
+	mutex_lock(&info->bypass_mutex);
+	for (i = 0; i < NF2_MAX_BYPASSES; i++) {
+		struct nc2_bpend *e = &info->ends[i];
+
+		if (info->bypass[i].ch)
+			nf2_bp_release(info, i);
+		spin_lock_bh(&info->bypass_lock);
+		if (e->state == NC2_BPEND_DRAINING)
+			nc2_bpend_drain(&info->bpt, e, NULL, nf2_now());
+		else if (e->state == NC2_BPEND_RELEASE)
+			nc2_bpend_released(e);
+		else
+			nc2_bpend_failed(e);
+		spin_unlock_bh(&info->bypass_lock);
+	}
+	nf2_bp_publish(info);
+	mutex_unlock(&info->bypass_mutex);
+}
+
 void nf2_bypass_destroy(struct nf2_info *info)
 {
 	nf2_bypass_teardown_all(info);

@@ -377,14 +377,14 @@ static void nf2_remove(struct xenbus_device *dev)
  * map the peer's pages, foreign frames a saved image cannot hold; as end
  * A the peer maps ours. The backend tears its side down once we are gone
  * and resume starts from scratch (nf2_resume); the backend may then set
- * a new bypass up. (A cancelled checkpoint resumes without them: the
- * backend's next DISABLE finds no handle, and is answered.)
+ * a new bypass up. (A cancelled checkpoint resumes without them, their
+ * handles kept as failed: the backend's DISABLE and DETACH are answered.)
  */
 static int nf2_suspend(struct xenbus_device *dev)
 {
 	struct nf2_info *info = dev_get_drvdata(&dev->dev);
 
-	nf2_bypass_teardown_all(info);
+	nf2_bypass_suspend(info);
 	return 0;
 }
 
