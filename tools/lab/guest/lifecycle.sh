@@ -187,12 +187,13 @@ lc_move_bypass() {
 	local gap lost i
 	old=$(lc_domid $n)
 	dir=$(lc_bypass_dir "$old" "$D2")
-	domu_run "$D2" 200 "nc2-seq recv 7001 10 180 /tmp/timeline.txt" \
+	domu_run "$D2" 200 "nc2-seq recv 7001 6 180 /tmp/timeline.txt" \
 		>/tmp/mv-rx.out 2>/dev/null &
 	rxpid=$!
 	sleep 2
 	t0=$(lc_ms)
-	domu_run "$old" 120 "nc2-seq send $(nc2_ip 2) 7001 1500 70" >/dev/null 2>&1 &
+	# 35 s of sending: the sender does not count the time it is paused.
+	domu_run "$old" 120 "nc2-seq send $(nc2_ip 2) 7001 1500 35" >/dev/null 2>&1 &
 	txpid=$!
 	if ! lc_wait_status $dir active 300; then
 		lab_check FAIL "lifecycle-$name" "no automatic bypass domu$n-domu2 within 30 s of a 1500/s stream"
