@@ -187,7 +187,9 @@ lc_move_bypass() {
 	local gap lost i
 	old=$(lc_domid $n)
 	dir=$(lc_bypass_dir "$old" "$D2")
-	domu_run "$D2" 200 "nc2-seq recv 7001 6 180 /tmp/timeline.txt" \
+	# Idle 90 s: the move itself is a long silence; the sender's end
+	# marker ends it.
+	domu_run "$D2" 200 "nc2-seq recv 7001 90 180 /tmp/timeline.txt" \
 		>/tmp/mv-rx.out 2>/dev/null &
 	rxpid=$!
 	sleep 2

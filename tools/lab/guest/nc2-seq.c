@@ -7,8 +7,9 @@
  *   nc2-seq send DST_IPV4 PORT PPS SECS     paced stream, then a summary
  *   nc2-seq recv PORT IDLE_SECS MAX_SECS [TIMELINE_FILE]
  *
- * The receiver stops once nothing has come for IDLE_SECS after the first
- * datagram (or at MAX_SECS) and prints one JSON line: datagrams received,
+ * The receiver stops at the sender's end marker, or once nothing has come
+ * for IDLE_SECS after the first datagram, or at MAX_SECS, and prints one
+ * JSON line: datagrams received,
  * unique sequence numbers, reordered (arrived after a higher number),
  * duplicates, lost (numbers below the highest seen that never came) and
  * the longest silence in ms. With TIMELINE_FILE it also writes, per
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #define MAGIC 0x6e633273u /* "nc2s" */
+#define MAGIC_END 0x6e633265u /* "nc2e": the stream is over */
 #define PAYLOAD 200
 #define MAX_SEQ (1u << 24)
 
@@ -86,6 +88,16 @@ static int do_send(const char *ip, int port, unsigned int pps,
 			   sizeof(to)) < 0)
 			fails++;
 	}
+	/* Tell the receiver it is over (a few times: it is UDP). */
+	d.magic = MAGIC_END;
+	memcpy(buf, &d, sizeof(d));
+	for (n = 0; n < 5; n++) {
+		struct timespec ts = { .tv_nsec = 20000000 };
+
+		sendto(s, buf, sizeof(buf), 0, (struct sockaddr *)&to,
+		       sizeof(to));
+		nanosleep(&ts, NULL);
+	}
 	printf("{\"sent\": %llu, \"send_errors\": %llu}\n",
 	       (unsigned long long)(total - fails), (unsigned long long)fails);
 	close(s);
@@ -128,6 +140,8 @@ static int do_recv(int port, unsigned int idle, unsigned int max,
 		if (r < (ssize_t)sizeof(d))
 			continue;
 		memcpy(&d, buf, sizeof(d));
+		if (d.magic == MAGIC_END && first)
+			break;
 		if (d.magic != MAGIC || d.seq >= MAX_SEQ)
 			continue;
 		t = now_ns();
