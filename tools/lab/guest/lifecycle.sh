@@ -183,23 +183,19 @@ lc_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
 # and the moments of the move go to timeline-NAME.txt in the lab's logs
 # (tools/lab/timeline.py draws it). Returns 1 if no bypass formed.
 lc_move_bypass() {
-	local n=$1 how=$2 name=$3 old d dir t0 ta ts te tb rx tl rxpid txpid
-	local gap lost i
+	local n=$1 how=$2 name=$3 old d dir t0 ta ts te tb rx tx tl i gap lost
+	local reo poller
 	old=$(lc_domid $n)
 	dir=$(lc_bypass_dir "$old" "$D2")
-	# Idle 90 s: the move itself is a long silence; the sender's end
-	# marker ends it.
-	domu_run "$D2" 200 "nc2-seq recv 7001 90 180 /tmp/timeline.txt" \
-		>/tmp/mv-rx.out 2>/dev/null &
-	rxpid=$!
-	sleep 2
+	# Both ends in the background of their guests, so that the stream
+	# outlasts the move (the agent follows its guest to the new domid).
+	domu_run "$D2" 20 "rm -f /tmp/mv-rx.out; nc2-seq recv 7001 90 400 /tmp/timeline.txt >/tmp/mv-rx.out 2>&1 &" >/dev/null
+	sleep 1
 	t0=$(lc_ms)
-	# 35 s of sending: the sender does not count the time it is paused.
-	domu_run "$old" 120 "nc2-seq send $(nc2_ip 2) 7001 1500 35" >/dev/null 2>&1 &
-	txpid=$!
+	domu_run "$old" 20 "rm -f /tmp/mv-tx.out; nc2-seq send $(nc2_ip 2) 7001 1500 300 >/tmp/mv-tx.out 2>&1 &" >/dev/null
 	if ! lc_wait_status $dir active 300; then
 		lab_check FAIL "lifecycle-$name" "no automatic bypass domu$n-domu2 within 30 s of a 1500/s stream"
-		wait $txpid $rxpid
+		domu_run "$old" 20 "killall nc2-seq" >/dev/null
 		return 1
 	fi
 	ta=$(($(lc_ms) - t0))
@@ -218,20 +214,32 @@ lc_move_bypass() {
 	esac || { sed 's/^/    | /' /tmp/xl-mv.log; lab_check FAIL "lifecycle-$name" "xl $how failed"; }
 	rm -f /tmp/mv.save
 	te=$(($(lc_ms) - t0))
+	# The moment the bypass is up again, watched while lc_step checks.
+	d=$(lc_new_domid $n "$old" 300)
+	rm -f /tmp/reform.ms
+	(
+		[ -n "$d" ] && lc_wait_status "$(lc_bypass_dir "$d" "$D2")" active 900 &&
+			echo $(($(lc_ms) - t0)) >/tmp/reform.ms
+	) &
+	poller=$!
 	lc_step "$name" $n "$old" "with a bypass up, after xl $how"
+	wait $poller
 	d=$(lc_domid $n)
-	# The sender's domu_run asked the old domid: let go of the wrapper.
-	kill $txpid 2>/dev/null
-	wait $txpid 2>/dev/null
-	tb=
-	if [ -n "$d" ] && lc_wait_status "$(lc_bypass_dir "$d" "$D2")" active 300; then
-		tb=$(($(lc_ms) - t0))
-		lab_check PASS "lifecycle-$name-reformed" "the bypass domu$n-domu2 formed again by itself under domid $d, $(((tb - te) / 100))00 ms after the move, origin $(xenstore-read "$(lc_bypass_dir "$d" "$D2")"/origin 2>/dev/null)"
+	tb=$(cat /tmp/reform.ms 2>/dev/null)
+	if [ -n "$tb" ]; then
+		lab_check PASS "lifecycle-$name-reformed" "the bypass domu$n-domu2 formed again by itself under domid $d, $((tb - te)) ms after the move ended, origin $(xenstore-read "$(lc_bypass_dir "$d" "$D2")"/origin 2>/dev/null)"
 	else
-		lab_check FAIL "lifecycle-$name-reformed" "no bypass domu$n-domu2 within 30 s after the move"
+		lab_check FAIL "lifecycle-$name-reformed" "no bypass domu$n-domu2 within 90 s after the move"
 	fi
-	wait $rxpid
-	rx=$(cat /tmp/mv-rx.out)
+	# A few seconds over the new bypass, then the sender stops.
+	sleep 3
+	tx=$(domu_run "$d" 20 "killall nc2-seq; sleep 1; cat /tmp/mv-tx.out")
+	i=0
+	while rx=$(domu_run "$D2" 20 "cat /tmp/mv-rx.out 2>/dev/null"); [ -z "$rx" ] && [ $i -lt 30 ]; do
+		i=$((i + 1))
+		sleep 1
+	done
+	lab_log "$name: sender $tx; receiver $rx"
 	tl=$(domu_run "$D2" 20 'tr "\n" " " </tmp/timeline.txt')
 	{
 		echo "# $name: nc2-seq datagrams per second at domu2 (1500/s sent by domu$n)"
@@ -242,11 +250,11 @@ lc_move_bypass() {
 	lab_dump_file "timeline-$name.txt" /tmp/timeline-$name.txt
 	gap=$(echo "$rx" | sed -n 's/.*"longest_gap_ms": \([0-9]*\).*/\1/p')
 	lost=$(echo "$rx" | sed -n 's/.*"lost": \([0-9-]*\).*/\1/p')
-	i=$(echo "$rx" | sed -n 's/.*"reordered": \([0-9]*\).*/\1/p')
+	reo=$(echo "$rx" | sed -n 's/.*"reordered": \([0-9]*\).*/\1/p')
 	if [ -z "$gap" ]; then
 		lab_check FAIL "lifecycle-$name-stream" "no result from the receiver: '$rx'"
 	elif [ "$gap" -le $((te - ts + 2000)) ]; then
-		lab_check PASS "lifecycle-$name-stream" "longest silence ${gap} ms, the move took $((te - ts)) ms; $lost lost (sent while domu$n was paused or its bypass went), $i reordered"
+		lab_check PASS "lifecycle-$name-stream" "longest silence ${gap} ms, the move took $((te - ts)) ms; $lost lost (around the pause, as the vif2 reconnects), $reo reordered; sender $tx"
 	else
 		lab_check FAIL "lifecycle-$name-stream" "longest silence ${gap} ms, but the move took $((te - ts)) ms; $rx"
 	fi
@@ -344,6 +352,9 @@ lc_ordering() {
 	tx=$(cat /tmp/seq-tx.out)
 	rx=$(cat /tmp/seq-rx.out)
 	lab_log "ordering: sender $tx; receiver $rx"
+	lab_log "ordering: domu1 vif2: $(domu_run "$d" 20 nc2_domu_nonzero 1)"
+	lab_log "ordering: domu2 vif2: $(domu_run "$D2" 20 nc2_domu_nonzero 2)"
+	lab_log "ordering: domu2 UDP: $(domu_run "$D2" 20 "grep Udp: /proc/net/snmp | tail -1")"
 	v() { echo "$2" | sed -n "s/.*\"$1\": \([0-9-]*\).*/\1/p"; }
 	lost=$(v lost "$rx")
 	err=$(v send_errors "$tx")

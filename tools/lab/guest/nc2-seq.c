@@ -5,6 +5,7 @@
  * going down, a guest saved and restored).
  *
  *   nc2-seq send DST_IPV4 PORT PPS SECS     paced stream, then a summary
+ *                                           (SIGTERM ends it early)
  *   nc2-seq recv PORT IDLE_SECS MAX_SECS [TIMELINE_FILE]
  *
  * The receiver stops at the sender's end marker, or once nothing has come
@@ -19,6 +20,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +39,15 @@ struct dgram {
 	uint32_t pad;
 	uint64_t seq;
 };
+
+/* SIGTERM or SIGINT: the sender stops and sends its end marker. */
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
 
 static uint64_t now_ns(void)
 {
@@ -63,8 +74,10 @@ static int do_send(const char *ip, int port, unsigned int pps,
 	if (s < 0)
 		return 1;
 	memset(buf, 0xa5, sizeof(buf));
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
 	t0 = now_ns();
-	for (n = 0; n < total; n++) {
+	for (n = 0; n < total && !stop; n++) {
 		uint64_t due = t0 + n * 1000000000u / pps, t = now_ns();
 
 		/*
@@ -89,6 +102,7 @@ static int do_send(const char *ip, int port, unsigned int pps,
 			fails++;
 	}
 	/* Tell the receiver it is over (a few times: it is UDP). */
+	total = n;
 	d.magic = MAGIC_END;
 	memcpy(buf, &d, sizeof(d));
 	for (n = 0; n < 5; n++) {
