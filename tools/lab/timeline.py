@@ -57,8 +57,9 @@ def svg(title, events, summary, pts):
         a, b = events["move_start"], events["move_end"]
         o.append('<rect x="%.1f" y="%d" width="%.1f" height="%d" '
                  'fill="#f3d9c9"/>' % (x(a), T, max(1, x(b) - x(a)), H - T - B))
-        o.append('<text x="%.1f" y="%d" fill="#8a4b22">xl save+restore / migrate '
-                 '(%.1f s)</text>' % (x(a) + 3, T + 14, b - a))
+        what = "xl migrate" if "migrate" in title else "xl save + restore"
+        o.append('<text x="%.1f" y="%d" fill="#8a4b22">%s (%.1f s)</text>'
+                 % (x(a) + 3, T + 14, what, b - a))
     for k in range(0, ymax + 1, max(500, ymax // 5 // 500 * 500)):
         o.append('<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#ddd"/>'
                  % (L, W - R, y(k), y(k)))
