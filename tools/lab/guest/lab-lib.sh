@@ -146,3 +146,9 @@ lab_ifup() {
 	ip link set "$ifc" up
 	echo "$ifc"
 }
+
+# lab_rcvbuf_errors : UDP datagrams this domain's sockets dropped for want
+# of buffer so far (RcvbufErrors of /proc/net/snmp).
+lab_rcvbuf_errors() {
+	awk '$1 == "Udp:" && $2 ~ /^[0-9]/ { print $6 }' /proc/net/snmp
+}

@@ -139,8 +139,13 @@ static int do_recv(int port, unsigned int idle, unsigned int max,
 	if (s < 0 || bind(s, (struct sockaddr *)&me, sizeof(me)) < 0)
 		return 1;
 	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	i = 4 << 20;
-	setsockopt(s, SOL_SOCKET, SO_RCVBUF, &i, sizeof(i));
+	/*
+	 * A big buffer, past rmem_max if we may (root): a burst of held
+	 * packets released at once must not be lost here, in the measuring.
+	 */
+	i = 16 << 20;
+	if (setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &i, sizeof(i)))
+		setsockopt(s, SOL_SOCKET, SO_RCVBUF, &i, sizeof(i));
 	for (;;) {
 		uint64_t t = now_ns();
 		struct dgram d;
