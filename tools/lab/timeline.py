@@ -80,8 +80,11 @@ def svg(title, events, summary, pts):
             v = events[key]
             o.append('<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="%s" '
                      'stroke-dasharray="4 3"/>' % (x(v), x(v), T, H - B, colour))
-            o.append('<text x="%.1f" y="%d" fill="%s">%s</text>'
-                     % (x(v) + 3, H - B - 6, colour, label))
+            # Near the right edge the label goes to the left of its line.
+            right = x(v) > W - R - 90
+            o.append('<text x="%.1f" y="%d" fill="%s" text-anchor="%s">%s'
+                     '</text>' % (x(v) - 3 if right else x(v) + 3, H - B - 6,
+                                  colour, "end" if right else "start", label))
     if pts:
         path = " ".join("%.1f,%.1f" % (x(s + 0.5), y(n)) for s, n in pts)
         o.append('<polyline points="%s" fill="none" stroke="#1f5fa8" '
