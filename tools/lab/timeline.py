@@ -15,7 +15,7 @@ import os
 import re
 import sys
 
-W, H = 760, 300
+W, H = 760, 310
 L, R, T, B = 60, 20, 40, 50
 
 
@@ -70,7 +70,7 @@ def svg(title, events, summary, pts):
         o.append('<text x="%.1f" y="%d" text-anchor="middle">%d</text>'
                  % (x(k), H - B + 16, k))
     o.append('<text x="%d" y="%d" text-anchor="middle">seconds</text>'
-             % ((L + W - R) // 2, H - 12))
+             % ((L + W - R) // 2, H - B + 30))
     o.append('<text x="14" y="%d" transform="rotate(-90 14 %d)" '
              'text-anchor="middle">datagrams/s at domu2</text>'
              % ((T + H - B) // 2, (T + H - B) // 2))
@@ -90,7 +90,7 @@ def svg(title, events, summary, pts):
         o.append('<polyline points="%s" fill="none" stroke="#1f5fa8" '
                  'stroke-width="2"/>' % path)
     o.append('<text x="%d" y="%d" font-size="10" fill="#555">%s</text>'
-             % (L, H - 28 + 22, esc(summary)[:130]))
+             % (L, H - 3, esc(summary)[:130]))
     o.append("</svg>")
     return "\n".join(o) + "\n"
 
