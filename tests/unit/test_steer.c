@@ -578,6 +578,50 @@ static void test_end_violations(void **state)
 	assert_int_equal(nc2_bpend_recv(&t, &m, &e2), -NC2_EP_BYPASS);
 }
 
+/* Links a and b over p (device class cls), both UP. */
+static void links_up(struct tpair *p, struct nc2_link *a, struct nc2_link *b,
+		     uint16_t cls)
+{
+	struct nc2_link_config ca, cb;
+	struct nc2_msg msg;
+
+	tpair_alloc(p, 1);
+	tpair_config(p, &ca, &cb, cls);
+	assert_int_equal(nc2_link_init(a, &ca, p->a2b.ctrl, p->a2b.data,
+				       p->a2b.bytes, p->b2a.ctrl, p->b2a.data,
+				       p->b2a.bytes), 0);
+	assert_int_equal(nc2_link_init(b, &cb, p->b2a.ctrl, p->b2a.data,
+				       p->b2a.bytes, p->a2b.ctrl, p->a2b.data,
+				       p->a2b.bytes), 0);
+	nc2_link_start(a);
+	nc2_link_start(b);
+	nc2_link_push(a);
+	nc2_link_push(b);
+	nc2_link_poll(a, &msg);
+	nc2_link_poll(b, &msg);
+	nc2_link_release(b);
+	nc2_link_release(a);
+	nc2_link_poll(a, &msg);
+	assert_int_equal(nc2_link_state(a), NC2_LINK_UP);
+}
+
+/* b receives a's id and FINISHes it; a takes the FINISH. */
+static void finish_one(struct nc2_link *a, struct nc2_link *b, uint32_t id)
+{
+	struct nc2_finish_iter it;
+	struct nc2_msg msg;
+	uint32_t back;
+
+	assert_int_equal(nc2_link_recv_id(b, id), 0);
+	assert_int_equal(nc2_link_finish(b, &id, 1), 1);
+	nc2_link_push(b);
+	assert_int_equal(nc2_link_poll(a, &msg), 1);
+	assert_int_equal(nc2_link_finish_begin(a, &msg, &it), 0);
+	while (nc2_link_finish_next(a, &it, &back) > 0)
+		;
+	nc2_link_consume(a);
+}
+
 /*
  * Drained is a fact: nothing we sent unconsumed, no id in flight; or the
  * link is over; or the peer made no progress for stall_ms. Never a
@@ -588,33 +632,13 @@ static void test_drain(void **state)
 	struct nc2_bpend slot[3], *e;
 	struct nc2_bpend_table t;
 	struct nc2_bypass_msg m;
-	struct nc2_link_config ca, cb;
 	struct nc2_link a, b;
-	struct nc2_finish_iter it;
-	struct nc2_msg msg;
 	struct tpair p;
 	uint32_t id, id2, ids[40];
 	uint64_t now = T0;
 
 	(void)state;
-	tpair_alloc(&p, 1);
-	tpair_config(&p, &ca, &cb, NC2_CLASS_NET);
-	assert_int_equal(nc2_link_init(&a, &ca, p.a2b.ctrl, p.a2b.data,
-				       p.a2b.bytes, p.b2a.ctrl, p.b2a.data,
-				       p.b2a.bytes), 0);
-	assert_int_equal(nc2_link_init(&b, &cb, p.b2a.ctrl, p.b2a.data,
-				       p.b2a.bytes, p.a2b.ctrl, p.a2b.data,
-				       p.a2b.bytes), 0);
-	nc2_link_start(&a);
-	nc2_link_start(&b);
-	nc2_link_push(&a);
-	nc2_link_push(&b);
-	nc2_link_poll(&a, &msg);
-	nc2_link_poll(&b, &msg);
-	nc2_link_release(&b);
-	nc2_link_release(&a);
-	nc2_link_poll(&a, &msg);
-	assert_int_equal(nc2_link_state(&a), NC2_LINK_UP);
+	links_up(&p, &a, &b, NC2_CLASS_NET);
 
 	nc2_bpend_init(&t, slot, 3);
 	memset(&m, 0, sizeof(m));
@@ -632,27 +656,13 @@ static void test_drain(void **state)
 	assert_int_equal(nc2_bpend_drain(&t, e, &a, now), 0);
 	/* Long past stall_ms, but the peer finishes one: not stalled. */
 	now += 3 * NC2_BPEND_STALL_MS;
-	assert_int_equal(nc2_link_recv_id(&b, id), 0);
-	assert_int_equal(nc2_link_finish(&b, &id, 1), 1);
-	nc2_link_push(&b);
-	assert_int_equal(nc2_link_poll(&a, &msg), 1);
-	assert_int_equal(nc2_link_finish_begin(&a, &msg, &it), 0);
-	while (nc2_link_finish_next(&a, &it, &id) > 0)
-		;
-	nc2_link_consume(&a);
+	finish_one(&a, &b, id);
 	assert_int_equal(nc2_link_ids_inflight(&a), 1);
 	assert_int_equal(nc2_bpend_drain(&t, e, &a, now), 0);
 	assert_int_equal(nc2_bpend_drain(&t, e, &a, now + NC2_BPEND_STALL_MS - 1),
 			 0);
 	/* The last one: drained, and the peer did not stall. */
-	assert_int_equal(nc2_link_recv_id(&b, id2), 0);
-	assert_int_equal(nc2_link_finish(&b, &id2, 1), 1);
-	nc2_link_push(&b);
-	assert_int_equal(nc2_link_poll(&a, &msg), 1);
-	assert_int_equal(nc2_link_finish_begin(&a, &msg, &it), 0);
-	while (nc2_link_finish_next(&a, &it, &id) > 0)
-		;
-	nc2_link_consume(&a);
+	finish_one(&a, &b, id2);
 	assert_int_equal(nc2_bpend_drain(&t, e, &a, now + 1), 1);
 	assert_false(e->stalled);
 	assert_int_equal(nc2_bpend_route(e, true), NC2_BPEND_HOLD);
@@ -696,14 +706,7 @@ static void test_drain(void **state)
 		}
 		assert_int_equal(r, 0);
 		/* The peer finishes one id a window. */
-		assert_int_equal(nc2_link_recv_id(&b, ids[i]), 0);
-		assert_int_equal(nc2_link_finish(&b, &ids[i], 1), 1);
-		nc2_link_push(&b);
-		assert_int_equal(nc2_link_poll(&a, &msg), 1);
-		assert_int_equal(nc2_link_finish_begin(&a, &msg, &it), 0);
-		while (nc2_link_finish_next(&a, &it, &id) > 0)
-			;
-		nc2_link_consume(&a);
+		finish_one(&a, &b, ids[i]);
 		nc2_link_release(&a);
 		nc2_link_release(&b);
 	}
@@ -751,31 +754,14 @@ static void test_gate(void **state)
 	struct nc2_bpend slot[1], *e;
 	struct nc2_bpend_table t;
 	struct nc2_bypass_msg m;
-	struct nc2_link_config ca, cb;
 	struct nc2_link a, b;
-	struct nc2_finish_iter it;
 	struct nc2_msg msg;
 	struct tpair p;
 	uint32_t id, id2;
 	uint8_t body[8] = { 0 };
 
 	(void)state;
-	tpair_alloc(&p, 1);
-	tpair_config(&p, &ca, &cb, NC2_CLASS_BLOCK_EXAMPLE);
-	nc2_link_init(&a, &ca, p.a2b.ctrl, p.a2b.data, p.a2b.bytes, p.b2a.ctrl,
-		      p.b2a.data, p.b2a.bytes);
-	nc2_link_init(&b, &cb, p.b2a.ctrl, p.b2a.data, p.b2a.bytes, p.a2b.ctrl,
-		      p.a2b.data, p.a2b.bytes);
-	nc2_link_start(&a);
-	nc2_link_start(&b);
-	nc2_link_push(&a);
-	nc2_link_push(&b);
-	nc2_link_poll(&a, &msg);
-	nc2_link_poll(&b, &msg);
-	nc2_link_release(&b);
-	nc2_link_release(&a);
-	nc2_link_poll(&a, &msg);
-	assert_int_equal(nc2_link_state(&a), NC2_LINK_UP);
+	links_up(&p, &a, &b, NC2_CLASS_BLOCK_EXAMPLE);
 
 	nc2_bpend_init(&t, slot, 1);
 	memset(&m, 0, sizeof(m));
@@ -804,14 +790,7 @@ static void test_gate(void **state)
 	assert_int_equal(nc2_bpend_gate(&t, e, &a, T0 + 1), 0);
 	/* ... and finishes it: open, though the second message is
 	 * unconsumed and the second id in flight. */
-	assert_int_equal(nc2_link_recv_id(&b, id), 0);
-	assert_int_equal(nc2_link_finish(&b, &id, 1), 1);
-	nc2_link_push(&b);
-	assert_int_equal(nc2_link_poll(&a, &msg), 1);
-	assert_int_equal(nc2_link_finish_begin(&a, &msg, &it), 0);
-	while (nc2_link_finish_next(&a, &it, &id) > 0)
-		;
-	nc2_link_consume(&a);
+	finish_one(&a, &b, id);
 	assert_int_equal(nc2_bpend_gate(&t, e, &a, T0 + 2), 1);
 	assert_int_equal(nc2_bpend_route(e, true), NC2_BPEND_BYPASS);
 	assert_int_equal(nc2_bpend_route(e, false), NC2_BPEND_PARENT);
