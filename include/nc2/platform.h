@@ -7,6 +7,10 @@
  * live in memory shared with another domain. Inside the Linux kernel these
  * map onto kernel primitives (virt_* barriers, because the peer is another
  * domain even on a UP kernel); elsewhere onto GCC/Clang builtins.
+ *
+ * nc2_assert(cond) guards a caller's contract (never the peer's input,
+ * which is always a clean error): it evaluates to cond's truth so the
+ * library can still refuse the call.
  */
 #ifndef NC2_PLATFORM_H
 #define NC2_PLATFORM_H
@@ -17,6 +21,7 @@
 #include <linux/compiler.h>
 #include <asm/barrier.h>
 #include <asm/byteorder.h>
+#include <asm/bug.h>
 
 #define nc2_memcpy(d, s, n) memcpy((d), (s), (n))
 #define nc2_memset(d, c, n) memset((d), (c), (n))
@@ -40,6 +45,8 @@
 #define nc2_le32_to_cpu(x)	  ((uint32_t)le32_to_cpu((__force __le32)(x)))
 #define nc2_unlikely(x)		  unlikely(x)
 #define nc2_likely(x)		  likely(x)
+/* Caller-contract check: warns once, then the caller returns an error. */
+#define nc2_assert(c)		  (!WARN_ON_ONCE(!(c)))
 
 #else /* !__KERNEL__ */
 
@@ -75,6 +82,18 @@
 #define nc2_le32_to_cpu(x) nc2_cpu_to_le32(x)
 #define nc2_unlikely(x)	   __builtin_expect(!!(x), 0)
 #define nc2_likely(x)	   __builtin_expect(!!(x), 1)
+/*
+ * Caller-contract check. A freestanding library has no stderr to write to,
+ * so a broken contract stops the program where it happened (a debugger or
+ * the sanitizers show the caller); NDEBUG builds, and tests that drive a
+ * contract violation on purpose (NC2_ASSERT_RETURN), get the error return
+ * the caller must handle anyway.
+ */
+#if defined(NDEBUG) || defined(NC2_ASSERT_RETURN)
+#define nc2_assert(c) nc2_likely(c)
+#else
+#define nc2_assert(c) (nc2_likely(c) ? 1 : (__builtin_trap(), 0))
+#endif
 
 #endif /* __KERNEL__ */
 
