@@ -30,6 +30,7 @@
 
 #include <nc2/steer.h>
 #include <nc2/traffic.h>
+#include <nc2/xenbus.h>
 
 #include "netback2.h"
 
@@ -43,7 +44,7 @@ module_param(auto_bypass_idle_secs, uint, 0644);
 MODULE_PARM_DESC(auto_bypass_idle_secs,
 		 "take an automatic bypass down once an end has reported no traffic on it for this long (0: never)");
 
-#define NB2_BYPASS_DIR "nc2/bypass"
+#define NB2_BYPASS_DIR NC2_XS_BYPASS_DIR
 
 /*
  * Bypass messages of one guest waiting for nb2_event_work. An honest
@@ -140,7 +141,7 @@ static void nb2_ended(struct nb2_bp *p)
 
 	if (!p->auto_origin)
 		return;
-	req = xenbus_read(XBT_NIL, p->dir, "request", NULL);
+	req = xenbus_read(XBT_NIL, p->dir, NC2_XS_BP_REQUEST, NULL);
 	if (IS_ERR(req))
 		return;
 	if (!strcmp(req, "enable"))
@@ -179,13 +180,13 @@ static void nb2_run(struct nc2_steer *s)
 	}
 	ev = nc2_steer_events(s);
 	if (ev & NC2_STEER_EV_TIMEOUT)
-		xenbus_printf(XBT_NIL, p->dir, "error",
+		xenbus_printf(XBT_NIL, p->dir, NC2_XS_BP_ERROR,
 			      "a frontend did not build its end in time");
 	if (ev & NC2_STEER_EV_LATE)
 		pr_warn_ratelimited("netback2: bypass %u-%u: a guest did not answer in time; going on without it\n",
 				    p->a, p->b);
 	if (ev & NC2_STEER_EV_STATUS)
-		xenbus_printf(XBT_NIL, p->dir, "status", "%s",
+		xenbus_printf(XBT_NIL, p->dir, NC2_XS_BP_STATUS, "%s",
 			      nc2_steer_status(s));
 	nb2_publish(s);
 	if (ev & NC2_STEER_EV_OVER) {
@@ -217,8 +218,8 @@ static void nb2_run_all(void)
 
 static void nb2_refuse(const char *dir, const char *why)
 {
-	xenbus_printf(XBT_NIL, dir, "status", "error");
-	xenbus_printf(XBT_NIL, dir, "error", "%s", why);
+	xenbus_printf(XBT_NIL, dir, NC2_XS_BP_STATUS, NC2_XS_BP_ERROR);
+	xenbus_printf(XBT_NIL, dir, NC2_XS_BP_ERROR, "%s", why);
 }
 
 static u8 nb2_trust(const struct nb2_vif *self)
@@ -257,7 +258,7 @@ static unsigned int nb2_count(struct nb2_vif *vif)
 /* Whether the request in dir is our own (origin = auto). */
 static bool nb2_is_auto(const char *dir)
 {
-	char *o = xenbus_read(XBT_NIL, dir, "origin", NULL);
+	char *o = xenbus_read(XBT_NIL, dir, NC2_XS_BP_ORIGIN, NULL);
 	bool is_auto;
 
 	if (IS_ERR(o))
@@ -292,15 +293,15 @@ static const char *nb2_enable(const char *dir, domid_t a, domid_t b)
 	struct nb2_bp *p;
 	int mode, err;
 
-	if (xenbus_scanf(XBT_NIL, dir, "handle-a", "%u", &ha) != 1 ||
-	    xenbus_scanf(XBT_NIL, dir, "handle-b", "%u", &hb) != 1)
+	if (xenbus_scanf(XBT_NIL, dir, NC2_XS_BP_HANDLE_A, "%u", &ha) != 1 ||
+	    xenbus_scanf(XBT_NIL, dir, NC2_XS_BP_HANDLE_B, "%u", &hb) != 1)
 		return "handle-a/handle-b missing";
 	va = nb2_find_vif(a, ha);
 	vb = nb2_find_vif(b, hb);
 	if (!va || !vb || !va->ch.up || !vb->ch.up)
 		return "both vif2 devices must be connected";
-	if (!xenbus_read_unsigned(va->xbdev->otherend, "feature-bypass", 0) ||
-	    !xenbus_read_unsigned(vb->xbdev->otherend, "feature-bypass", 0))
+	if (!xenbus_read_unsigned(va->xbdev->otherend, NC2_XS_FEATURE_BYPASS, 0) ||
+	    !xenbus_read_unsigned(vb->xbdev->otherend, NC2_XS_FEATURE_BYPASS, 0))
 		return "a frontend lacks feature-bypass";
 	if (nb2_count(va) >= min(va->max_bypasses, NC2_BYPASS_MAX_PER_END) ||
 	    nb2_count(vb) >= min(vb->max_bypasses, NC2_BYPASS_MAX_PER_END))
@@ -315,9 +316,9 @@ static const char *nb2_enable(const char *dir, domid_t a, domid_t b)
 		return "bypass-allow does not allow this pair both ways";
 	mode = nc2_bypass_mode(nb2_routed(va), nb2_routed(vb),
 			       xenbus_read_unsigned(va->xbdev->otherend,
-						    "feature-bypass-addrs", 0),
+						    NC2_XS_FEATURE_BYPASS_ADDRS, 0),
 			       xenbus_read_unsigned(vb->xbdev->otherend,
-						    "feature-bypass-addrs", 0));
+						    NC2_XS_FEATURE_BYPASS_ADDRS, 0));
 	if (mode < 0)
 		return nb2_routed(va) != nb2_routed(vb) ?
 		       "one vif2 is routed (ip=), the other not" :
@@ -340,7 +341,7 @@ static const char *nb2_enable(const char *dir, domid_t a, domid_t b)
 	strscpy(p->dir, dir, sizeof(p->dir));
 	WRITE_ONCE(va->ch.bypass_count, va->ch.bypass_count + 1);
 	WRITE_ONCE(vb->ch.bypass_count, vb->ch.bypass_count + 1);
-	xenbus_rm(XBT_NIL, dir, "error");
+	xenbus_rm(XBT_NIL, dir, NC2_XS_BP_ERROR);
 	nb2_run(s);
 	return NULL;
 }
@@ -362,12 +363,12 @@ static void nb2_scan_one(const char *name)
 	if (sscanf(name, "%u-%u", &a, &b) != 2 || a >= b || b >= DOMID_FIRST_RESERVED)
 		return;
 	snprintf(dir, sizeof(dir), NB2_BYPASS_DIR "/%u-%u", a, b);
-	req = xenbus_read(XBT_NIL, dir, "request", NULL);
+	req = xenbus_read(XBT_NIL, dir, NC2_XS_BP_REQUEST, NULL);
 	if (IS_ERR(req))
 		return;
 	s = nb2_find_pair(a, b);
 	if (!strcmp(req, "enable") && !s) {
-		char *st = xenbus_read(XBT_NIL, dir, "status", NULL);
+		char *st = xenbus_read(XBT_NIL, dir, NC2_XS_BP_STATUS, NULL);
 
 		/* Refused once: wait for nc2ctl to ask again (it clears status). */
 		const char *why;
@@ -383,10 +384,10 @@ static void nb2_scan_one(const char *name)
 		nb2_disable(s);
 	} else if (!strcmp(req, "disable")) {
 		/* Nothing to tear down: answer at once. */
-		char *st = xenbus_read(XBT_NIL, dir, "status", NULL);
+		char *st = xenbus_read(XBT_NIL, dir, NC2_XS_BP_STATUS, NULL);
 
 		if (IS_ERR(st))
-			xenbus_printf(XBT_NIL, dir, "status", "disabled");
+			xenbus_printf(XBT_NIL, dir, NC2_XS_BP_STATUS, "disabled");
 		else
 			kfree(st);
 	}
@@ -545,7 +546,7 @@ static void nb2_show_traffic(struct nc2_steer *s, u64 now)
 	p->traffic_shown = last;
 	/* Wall-clock seconds: nc2ctl may run in another domain than us. */
 	age = now > last ? now - last : 0;
-	xenbus_printf(XBT_NIL, p->dir, "last-traffic", "%llu",
+	xenbus_printf(XBT_NIL, p->dir, NC2_XS_BP_LAST_TRAFFIC, "%llu",
 		      (unsigned long long)(ktime_get_real_seconds() - age / 1000));
 }
 
@@ -567,7 +568,7 @@ void nb2_bypass_tick(struct nb2_vif *vif)
 
 	if (!READ_ONCE(vif->ch.bypass_count))
 		return;
-	text = xenbus_read(XBT_NIL, vif->xbdev->otherend, "bypass-traffic",
+	text = xenbus_read(XBT_NIL, vif->xbdev->otherend, NC2_XS_BYPASS_TRAFFIC,
 			   &len);
 	if (IS_ERR(text))
 		return;
@@ -661,12 +662,12 @@ void nb2_bypass_auto_locked(struct nb2_vif *from, struct nb2_vif *to)
 	if (xenbus_exists(XBT_NIL, dir, ""))
 		return;
 	/* The request key last: the scan acts on a complete directory. */
-	err = xenbus_printf(XBT_NIL, dir, "domid-a", "%u", va->domid);
-	err = err ?: xenbus_printf(XBT_NIL, dir, "domid-b", "%u", vb->domid);
-	err = err ?: xenbus_printf(XBT_NIL, dir, "handle-a", "%u", va->handle);
-	err = err ?: xenbus_printf(XBT_NIL, dir, "handle-b", "%u", vb->handle);
-	err = err ?: xenbus_printf(XBT_NIL, dir, "origin", "auto");
-	err = err ?: xenbus_printf(XBT_NIL, dir, "request", "enable");
+	err = xenbus_printf(XBT_NIL, dir, NC2_XS_BP_DOMID_A, "%u", va->domid);
+	err = err ?: xenbus_printf(XBT_NIL, dir, NC2_XS_BP_DOMID_B, "%u", vb->domid);
+	err = err ?: xenbus_printf(XBT_NIL, dir, NC2_XS_BP_HANDLE_A, "%u", va->handle);
+	err = err ?: xenbus_printf(XBT_NIL, dir, NC2_XS_BP_HANDLE_B, "%u", vb->handle);
+	err = err ?: xenbus_printf(XBT_NIL, dir, NC2_XS_BP_ORIGIN, "auto");
+	err = err ?: xenbus_printf(XBT_NIL, dir, NC2_XS_BP_REQUEST, "enable");
 	if (err)
 		pr_warn_ratelimited("netback2: cannot write %s (%d): no automatic bypass\n",
 				    dir, err);
@@ -685,7 +686,7 @@ void nb2_bypass_policy_read(struct nb2_vif *vif)
 	unsigned int len;
 	char *s;
 
-	s = xenbus_read(XBT_NIL, vif->xbdev->nodename, "bypass-allow", &len);
+	s = xenbus_read(XBT_NIL, vif->xbdev->nodename, NC2_XS_BYPASS_ALLOW, &len);
 	if (IS_ERR(s)) {
 		nc2_policy_none(&vif->bp_policy);
 		return;
@@ -726,7 +727,7 @@ static void nb2_policy_fn(struct work_struct *w)
 			continue;
 		pr_info("netback2: bypass %u-%u: bypass-allow withdrawn, tearing it down\n",
 			p->a, p->b);
-		xenbus_printf(XBT_NIL, p->dir, "error",
+		xenbus_printf(XBT_NIL, p->dir, NC2_XS_BP_ERROR,
 			      "bypass-allow withdrawn");
 		nb2_disable(s);
 	}

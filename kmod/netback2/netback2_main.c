@@ -19,6 +19,8 @@
 #include <xen/events.h>
 
 #include "nc2k.h"
+#include <nc2/xenbus.h>
+
 #include "netback2.h"
 
 static unsigned int max_ring_page_order = NC2K_MAX_RING_ORDER;
@@ -294,7 +296,7 @@ static int nb2_connect(struct nb2_vif *vif)
 	bool copy_only;
 	int err, irq;
 
-	err = xenbus_scanf(XBT_NIL, dev->otherend, "ring-page-order", "%u",
+	err = xenbus_scanf(XBT_NIL, dev->otherend, NC2_XS_RING_PAGE_ORDER, "%u",
 			   &order);
 	if (err != 1 || order > min(max_ring_page_order, NC2K_MAX_RING_ORDER)) {
 		xenbus_dev_fatal(dev, -EINVAL, "bad ring-page-order");
@@ -302,9 +304,9 @@ static int nb2_connect(struct nb2_vif *vif)
 	}
 	pages = 1u << order;
 	vif->ring_order = order;
-	err = xenbus_scanf(XBT_NIL, dev->otherend, "ctrl-ref", "%u", &ctrl_ref);
+	err = xenbus_scanf(XBT_NIL, dev->otherend, NC2_XS_CTRL_REF, "%u", &ctrl_ref);
 	if (err == 1)
-		err = xenbus_scanf(XBT_NIL, dev->otherend, "event-channel",
+		err = xenbus_scanf(XBT_NIL, dev->otherend, NC2_XS_EVENT_CHANNEL,
 				   "%u", &evtchn);
 	if (err != 1) {
 		xenbus_dev_fatal(dev, -EINVAL, "reading ctrl-ref/event-channel");
@@ -318,7 +320,7 @@ static int nb2_connect(struct nb2_vif *vif)
 		return err;
 	}
 	copy_only = xenbus_read_unsigned(dev->otherend,
-					 "feature-copy-only-grants", 0);
+					 NC2_XS_FEATURE_COPY_ONLY, 0);
 
 	err = xenbus_map_ring_valloc(dev, &ctrl_ref, 1, &vif->ctrl);
 	if (!err)
@@ -471,27 +473,27 @@ static int nb2_write_features(struct xenbus_device *dev)
 {
 	int err;
 
-	err = xenbus_printf(XBT_NIL, dev->nodename, "max-ring-page-order",
+	err = xenbus_printf(XBT_NIL, dev->nodename, NC2_XS_MAX_RING_PAGE_ORDER,
 			    "%u", min(max_ring_page_order,
 				      NC2K_MAX_RING_ORDER));
 	/* We only ever copy from the frontend's grants, never map them. */
 	if (!err)
 		err = xenbus_printf(XBT_NIL, dev->nodename,
-				    "feature-copy-only-grants", "1");
+				    NC2_XS_FEATURE_COPY_ONLY, "1");
 	if (!err)
 		err = xenbus_printf(XBT_NIL, dev->nodename,
-				    "feature-subpage-grants", "%u",
+				    NC2_XS_FEATURE_SUBPAGE, "%u",
 				    nc2k_caps.subpage);
 	if (!err)
 		err = xenbus_printf(XBT_NIL, dev->nodename,
-				    "feature-transitive-grants", "%u",
+				    NC2_XS_FEATURE_TRANSITIVE, "%u",
 				    nc2k_caps.transitive);
 	if (!err)
-		err = xenbus_printf(XBT_NIL, dev->nodename, "feature-bypass",
+		err = xenbus_printf(XBT_NIL, dev->nodename, NC2_XS_FEATURE_BYPASS,
 				    "1");
 	if (!err)
 		err = xenbus_printf(XBT_NIL, dev->nodename,
-				    "protocol-version", "%u",
+				    NC2_XS_PROTOCOL_VERSION, "%u",
 				    NC2_PROTOCOL_VERSION);
 	return err;
 }
@@ -507,7 +509,7 @@ static void nb2_read_addrs(struct nb2_vif *vif)
 	char *s, *p, *tok;
 
 	memset(a, 0, sizeof(*a));
-	s = xenbus_read(XBT_NIL, vif->xbdev->nodename, "ip", NULL);
+	s = xenbus_read(XBT_NIL, vif->xbdev->nodename, NC2_XS_IP, NULL);
 	if (IS_ERR(s))
 		return;
 	p = s;
@@ -535,19 +537,19 @@ static void nb2_read_config(struct nb2_vif *vif)
 	struct xenbus_device *dev = vif->xbdev;
 	char *s;
 
-	s = xenbus_read(XBT_NIL, dev->nodename, "mac", NULL);
+	s = xenbus_read(XBT_NIL, dev->nodename, NC2_XS_MAC, NULL);
 	if (!IS_ERR(s)) {
 		if (!mac_pton(s, vif->guest_mac))
 			eth_zero_addr(vif->guest_mac);
 		kfree(s);
 	}
 	vif->local_trusted = xenbus_read_unsigned(dev->nodename,
-						  "local-trusted", 1);
+						  NC2_XS_LOCAL_TRUSTED, 1);
 	vif->remote_trusted = xenbus_read_unsigned(dev->nodename,
-						   "remote-trusted", 0);
+						   NC2_XS_REMOTE_TRUSTED, 0);
 	vif->max_bypasses = xenbus_read_unsigned(dev->nodename,
-						 "max-bypasses", 5);
-	vif->filter_mac = xenbus_read_unsigned(dev->nodename, "filter-mac", 1) &&
+						 NC2_XS_MAX_BYPASSES, 5);
+	vif->filter_mac = xenbus_read_unsigned(dev->nodename, NC2_XS_FILTER_MAC, 1) &&
 			  is_valid_ether_addr(vif->guest_mac);
 	nb2_read_addrs(vif);
 }
@@ -561,7 +563,7 @@ static void nb2_read_config(struct nb2_vif *vif)
 static void nb2_ifname(struct xenbus_device *dev, unsigned int handle,
 		       char name[IFNAMSIZ])
 {
-	char *v = xenbus_read(XBT_NIL, dev->nodename, "vifname", NULL);
+	char *v = xenbus_read(XBT_NIL, dev->nodename, NC2_XS_VIFNAME, NULL);
 
 	if (!IS_ERR(v) && dev_valid_name(v) && !strchr(v, '%')) {
 		strscpy(name, v, IFNAMSIZ);
@@ -585,7 +587,7 @@ static int nb2_probe(struct xenbus_device *dev,
 	unsigned int handle;
 	int err;
 
-	err = xenbus_scanf(XBT_NIL, dev->nodename, "handle", "%u", &handle);
+	err = xenbus_scanf(XBT_NIL, dev->nodename, NC2_XS_HANDLE, "%u", &handle);
 	if (err != 1) {
 		xenbus_dev_fatal(dev, -EINVAL, "reading handle");
 		return -EINVAL;

@@ -41,6 +41,8 @@
 #include <nc2/bpend.h>
 #include <nc2/traffic.h>
 
+#include <nc2/xenbus.h>
+
 #include "netfront2.h"
 
 static unsigned int bypass_bounce_pages = 64;
@@ -646,7 +648,7 @@ static void nf2_traffic_fn(struct work_struct *w)
 	mutex_unlock(&info->bypass_mutex);
 	if (nc2_traffic_format(text, sizeof(text), tr, n) >= 0 &&
 	    strcmp(text, info->traffic_last) &&
-	    !xenbus_write(XBT_NIL, info->xbdev->nodename, "bypass-traffic",
+	    !xenbus_write(XBT_NIL, info->xbdev->nodename, NC2_XS_BYPASS_TRAFFIC,
 			  text))
 		strscpy(info->traffic_last, text, sizeof(info->traffic_last));
 	if (n)

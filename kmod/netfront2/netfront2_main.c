@@ -18,6 +18,8 @@
 #include <xen/grant_table.h>
 
 #include "nc2k.h"
+#include <nc2/xenbus.h>
+
 #include "netfront2.h"
 
 static unsigned int ring_page_order = 3;
@@ -91,39 +93,39 @@ again:
 	err = xenbus_transaction_start(&xbt);
 	if (err)
 		return err;
-	err = xenbus_printf(xbt, dev->nodename, "ring-page-order", "%u",
+	err = xenbus_printf(xbt, dev->nodename, NC2_XS_RING_PAGE_ORDER, "%u",
 			    info->ring_order);
 	if (!err)
-		err = xenbus_printf(xbt, dev->nodename, "ctrl-ref", "%u",
+		err = xenbus_printf(xbt, dev->nodename, NC2_XS_CTRL_REF, "%u",
 				    info->ctrl_ref);
 	for (i = 0; !err && i < pages; i++) {
 		snprintf(key, sizeof(key), "tx-ring-ref%u", i);
 		err = xenbus_printf(xbt, dev->nodename, key, "%u",
 				    info->tx_refs[i]);
-		snprintf(key, sizeof(key), "rx-ring-ref%u", i);
+		snprintf(key, sizeof(key), NC2_XS_RX_RING_REF, i);
 		if (!err)
 			err = xenbus_printf(xbt, dev->nodename, key, "%u",
 					    info->rx_refs[i]);
 	}
 	if (!err)
-		err = xenbus_printf(xbt, dev->nodename, "event-channel", "%u",
+		err = xenbus_printf(xbt, dev->nodename, NC2_XS_EVENT_CHANNEL, "%u",
 				    port);
 	if (!err)
-		err = xenbus_printf(xbt, dev->nodename, "protocol-version",
+		err = xenbus_printf(xbt, dev->nodename, NC2_XS_PROTOCOL_VERSION,
 				    "%u", NC2_PROTOCOL_VERSION);
 	if (!err)
 		err = xenbus_printf(xbt, dev->nodename,
-				    "feature-copy-only-grants", "%u",
+				    NC2_XS_FEATURE_COPY_ONLY, "%u",
 				    copy_only_grants);
 	if (!err)
 		err = xenbus_printf(xbt, dev->nodename,
-				    "feature-subpage-grants", "%u",
+				    NC2_XS_FEATURE_SUBPAGE, "%u",
 				    nc2k_caps.subpage);
 	if (!err)
-		err = xenbus_printf(xbt, dev->nodename, "feature-bypass", "1");
+		err = xenbus_printf(xbt, dev->nodename, NC2_XS_FEATURE_BYPASS, "1");
 	if (!err)
 		err = xenbus_printf(xbt, dev->nodename,
-				    "feature-bypass-addrs", "1");
+				    NC2_XS_FEATURE_BYPASS_ADDRS, "1");
 	if (err) {
 		xenbus_transaction_end(xbt, 1);
 		return err;
@@ -144,13 +146,13 @@ static int nf2_connect(struct nf2_info *info)
 	bool peer_copy_only;
 	int err, irq;
 
-	max_order = xenbus_read_unsigned(dev->otherend, "max-ring-page-order",
+	max_order = xenbus_read_unsigned(dev->otherend, NC2_XS_MAX_RING_PAGE_ORDER,
 					 0);
 	info->ring_order = min3(ring_page_order, max_order,
 				NC2K_MAX_RING_ORDER);
 	pages = 1u << info->ring_order;
 	peer_copy_only = xenbus_read_unsigned(dev->otherend,
-					      "feature-copy-only-grants", 0);
+					      NC2_XS_FEATURE_COPY_ONLY, 0);
 
 	err = xenbus_setup_ring(dev, GFP_KERNEL, &info->ctrl, 1,
 				&info->ctrl_ref);
@@ -308,7 +310,7 @@ static int nf2_read_mac(struct xenbus_device *dev, u8 *mac)
 	char *s;
 	int err = 0;
 
-	s = xenbus_read(XBT_NIL, dev->nodename, "mac", NULL);
+	s = xenbus_read(XBT_NIL, dev->nodename, NC2_XS_MAC, NULL);
 	if (IS_ERR(s))
 		return PTR_ERR(s);
 	if (!mac_pton(s, mac) || !is_valid_ether_addr(mac))

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nc2/xenbus.h>
 #include "nc2ctl.h"
 
 struct bypass_req {
@@ -62,8 +63,8 @@ static int bypass_txn(struct xs_handle *h, xs_transaction_t t, void *arg)
 			return -1;
 		}
 		/* An admin's disable stays, a veto on automatic bypasses. */
-		if (!nc2_xs_writef(h, t, r->dir, "request", "disable") ||
-		    !nc2_xs_writef(h, t, r->dir, "origin", "manual"))
+		if (!nc2_xs_writef(h, t, r->dir, NC2_XS_BP_REQUEST, "disable") ||
+		    !nc2_xs_writef(h, t, r->dir, NC2_XS_BP_ORIGIN, "manual"))
 			return -1;
 		goto clear_status;
 	}
@@ -80,12 +81,12 @@ static int bypass_txn(struct xs_handle *h, xs_transaction_t t, void *arg)
 		nc2_err("cannot create %s: %s", r->dir, strerror(errno));
 		return -1;
 	}
-	if (!nc2_xs_writef(h, t, r->dir, "domid-a", "%u", r->a) ||
-	    !nc2_xs_writef(h, t, r->dir, "domid-b", "%u", r->b) ||
-	    !nc2_xs_writef(h, t, r->dir, "handle-a", "%d", r->handle_a) ||
-	    !nc2_xs_writef(h, t, r->dir, "handle-b", "%d", r->handle_b) ||
-	    !nc2_xs_writef(h, t, r->dir, "origin", "manual") ||
-	    !nc2_xs_writef(h, t, r->dir, "request", "enable"))
+	if (!nc2_xs_writef(h, t, r->dir, NC2_XS_BP_DOMID_A, "%u", r->a) ||
+	    !nc2_xs_writef(h, t, r->dir, NC2_XS_BP_DOMID_B, "%u", r->b) ||
+	    !nc2_xs_writef(h, t, r->dir, NC2_XS_BP_HANDLE_A, "%d", r->handle_a) ||
+	    !nc2_xs_writef(h, t, r->dir, NC2_XS_BP_HANDLE_B, "%d", r->handle_b) ||
+	    !nc2_xs_writef(h, t, r->dir, NC2_XS_BP_ORIGIN, "manual") ||
+	    !nc2_xs_writef(h, t, r->dir, NC2_XS_BP_REQUEST, "enable"))
 		return -1;
 clear_status:
 	/* A fresh request has no answer yet. */
@@ -119,7 +120,7 @@ int nc2_bypass_policy_text(const char *s, char *out, size_t size)
 			w = snprintf(out + n, size - n, "%s%s", n ? " " : "",
 				     tok);
 		} else {
-			rc = nc2_resolve_domain("bypass-allow", tok, &d);
+			rc = nc2_resolve_domain(NC2_XS_BYPASS_ALLOW, tok, &d);
 			if (rc)
 				return rc;
 			w = snprintf(out + n, size - n, "%s%u", n ? " " : "",
@@ -160,7 +161,7 @@ static int allow_txn(struct xs_handle *h, xs_transaction_t t, void *arg)
 		char be[NC2_PATH_MAX];
 
 		nc2_path(be, "%s/%s", dir, ents[i]);
-		if (!nc2_xs_writef(h, t, be, "bypass-allow", "%s", r->policy)) {
+		if (!nc2_xs_writef(h, t, be, NC2_XS_BYPASS_ALLOW, "%s", r->policy)) {
 			free(ents);
 			return -1;
 		}

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nc2/xenbus.h>
 #include "nc2ctl.h"
 
 #define NC2_DEVD_TAG "nc2-devd"
@@ -120,7 +121,7 @@ static void one(struct devd *dd, unsigned int domid, unsigned int handle)
 	dd->n++;
 	nc2_log(NC2_DEVD_TAG, "%s: vif2 %u/%u, running %s online", d->vif, domid, handle,
 	     d->script);
-	if (nc2_hotplug_exec(dd->o, d->script, be, d->vif, "online"))
+	if (nc2_hotplug_exec(dd->o, d->script, be, d->vif, NC2_XS_ONLINE))
 		nc2_log(NC2_DEVD_TAG, "%s: online failed", d->vif);
 }
 

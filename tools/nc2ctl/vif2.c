@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <nc2/xenbus.h>
 #include "nc2ctl.h"
 
 struct vif2_cfg {
@@ -215,7 +216,7 @@ static int parse_attach_args(struct vif2_cfg *c, int argc, char **argv)
 		if (KEY("mac")) {
 			if (parse_mac(v, c->mac))
 				return NC2_EXIT_USAGE;
-		} else if (KEY("bridge")) {
+		} else if (KEY(NC2_XS_BRIDGE)) {
 			if (!*v || strlen(v) > 15 || strpbrk(v, "/ \t")) {
 				nc2_err("bad bridge name '%s'", v);
 				return NC2_EXIT_USAGE;
@@ -230,28 +231,28 @@ static int parse_attach_args(struct vif2_cfg *c, int argc, char **argv)
 			rc = nc2_resolve_domain("backend", v, &c->backend);
 			if (rc)
 				return rc;
-		} else if (KEY("script")) {
+		} else if (KEY(NC2_XS_SCRIPT)) {
 			if (v[0] != '/') {
 				nc2_err("script must be an absolute path");
 				return NC2_EXIT_USAGE;
 			}
 			c->script = v;
-		} else if (KEY("max-bypasses")) {
-			if (nc2_parse_uint("max-bypasses", v, 64,
+		} else if (KEY(NC2_XS_MAX_BYPASSES)) {
+			if (nc2_parse_uint(NC2_XS_MAX_BYPASSES, v, 64,
 					   &c->max_bypasses))
 				return NC2_EXIT_USAGE;
-		} else if (KEY("local-trusted")) {
-			if (nc2_parse_uint("local-trusted", v, 1,
+		} else if (KEY(NC2_XS_LOCAL_TRUSTED)) {
+			if (nc2_parse_uint(NC2_XS_LOCAL_TRUSTED, v, 1,
 					   &c->local_trusted))
 				return NC2_EXIT_USAGE;
-		} else if (KEY("remote-trusted")) {
-			if (nc2_parse_uint("remote-trusted", v, 1,
+		} else if (KEY(NC2_XS_REMOTE_TRUSTED)) {
+			if (nc2_parse_uint(NC2_XS_REMOTE_TRUSTED, v, 1,
 					   &c->remote_trusted))
 				return NC2_EXIT_USAGE;
 		} else if (KEY("ip")) {
 			if (parse_ips(v, c->ip, sizeof(c->ip)))
 				return NC2_EXIT_USAGE;
-		} else if (KEY("gateway")) {
+		} else if (KEY(NC2_XS_GATEWAY)) {
 			unsigned char a[4];
 
 			if (inet_pton(AF_INET, v, a) != 1) {
@@ -260,20 +261,20 @@ static int parse_attach_args(struct vif2_cfg *c, int argc, char **argv)
 				return NC2_EXIT_USAGE;
 			}
 			snprintf(c->gateway, sizeof(c->gateway), "%s", v);
-		} else if (KEY("vifname")) {
+		} else if (KEY(NC2_XS_VIFNAME)) {
 			if (!ifname_ok(v)) {
 				nc2_err("bad vifname '%s': 1-15 of A-Z a-z "
 					"0-9 . _ + -, not . or ..", v);
 				return NC2_EXIT_USAGE;
 			}
 			snprintf(c->vifname, sizeof(c->vifname), "%s", v);
-		} else if (KEY("bypass-allow")) {
+		} else if (KEY(NC2_XS_BYPASS_ALLOW)) {
 			rc = nc2_bypass_policy_text(v, c->bypass_allow,
 						    sizeof(c->bypass_allow));
 			if (rc)
 				return rc;
-		} else if (KEY("filter-mac")) {
-			if (nc2_parse_uint("filter-mac", v, 1, &c->filter_mac))
+		} else if (KEY(NC2_XS_FILTER_MAC)) {
+			if (nc2_parse_uint(NC2_XS_FILTER_MAC, v, 1, &c->filter_mac))
 				return NC2_EXIT_USAGE;
 		} else {
 			nc2_err("attach: unknown option '%.*s'", (int)klen,
@@ -316,7 +317,7 @@ static int write_frontend(struct xs_handle *h, xs_transaction_t t,
 		return -1;
 	}
 	if (!nc2_xs_writef(h, t, fe, "backend", "%s", be) ||
-	    !nc2_xs_writef(h, t, fe, "backend-id", "%u", c->backend) ||
+	    !nc2_xs_writef(h, t, fe, NC2_XS_BACKEND_ID, "%u", c->backend) ||
 	    !nc2_xs_writef(h, t, fe, "handle", "%u", c->handle) ||
 	    !nc2_xs_writef(h, t, fe, "mac", "%s", c->mac) ||
 	    !nc2_xs_writef(h, t, fe, "state", "%d", NC2_XB_INITIALISING))
@@ -338,24 +339,24 @@ static int write_backend(struct xs_handle *h, xs_transaction_t t,
 		return -1;
 	}
 	if (!nc2_xs_writef(h, t, be, "frontend", "%s", fe) ||
-	    !nc2_xs_writef(h, t, be, "frontend-id", "%u", c->domid) ||
-	    !nc2_xs_writef(h, t, be, "online", "1") ||
+	    !nc2_xs_writef(h, t, be, NC2_XS_FRONTEND_ID, "%u", c->domid) ||
+	    !nc2_xs_writef(h, t, be, NC2_XS_ONLINE, "1") ||
 	    !nc2_xs_writef(h, t, be, "handle", "%u", c->handle) ||
 	    !nc2_xs_writef(h, t, be, "mac", "%s", c->mac) ||
-	    !nc2_xs_writef(h, t, be, "bridge", "%s", c->bridge) ||
-	    !nc2_xs_writef(h, t, be, "script", "%s", c->script) ||
-	    !nc2_xs_writef(h, t, be, "max-bypasses", "%u", c->max_bypasses) ||
-	    !nc2_xs_writef(h, t, be, "local-trusted", "%u",
+	    !nc2_xs_writef(h, t, be, NC2_XS_BRIDGE, "%s", c->bridge) ||
+	    !nc2_xs_writef(h, t, be, NC2_XS_SCRIPT, "%s", c->script) ||
+	    !nc2_xs_writef(h, t, be, NC2_XS_MAX_BYPASSES, "%u", c->max_bypasses) ||
+	    !nc2_xs_writef(h, t, be, NC2_XS_LOCAL_TRUSTED, "%u",
 			   c->local_trusted) ||
-	    !nc2_xs_writef(h, t, be, "remote-trusted", "%u",
+	    !nc2_xs_writef(h, t, be, NC2_XS_REMOTE_TRUSTED, "%u",
 			   c->remote_trusted) ||
-	    !nc2_xs_writef(h, t, be, "filter-mac", "%u", c->filter_mac) ||
-	    !nc2_xs_writef(h, t, be, "bypass-allow", "%s", c->bypass_allow) ||
+	    !nc2_xs_writef(h, t, be, NC2_XS_FILTER_MAC, "%u", c->filter_mac) ||
+	    !nc2_xs_writef(h, t, be, NC2_XS_BYPASS_ALLOW, "%s", c->bypass_allow) ||
 	    (c->ip[0] && !nc2_xs_writef(h, t, be, "ip", "%s", c->ip)) ||
 	    (c->gateway[0] &&
-	     !nc2_xs_writef(h, t, be, "gateway", "%s", c->gateway)) ||
+	     !nc2_xs_writef(h, t, be, NC2_XS_GATEWAY, "%s", c->gateway)) ||
 	    (c->vifname[0] &&
-	     !nc2_xs_writef(h, t, be, "vifname", "%s", c->vifname)) ||
+	     !nc2_xs_writef(h, t, be, NC2_XS_VIFNAME, "%s", c->vifname)) ||
 	    !nc2_xs_writef(h, t, be, "state", "%d", NC2_XB_INITIALISING))
 		return -1;
 	return 0;
@@ -592,7 +593,7 @@ int nc2_cmd_attach(const struct nc2_opts *o, int argc, char **argv)
 			be, w.be, nc2_state_name(w.be));
 		return NC2_EXIT_ERROR;
 	}
-	if (run_hotplug(h, o, be, c.backend, c.domid, c.handle, "online"))
+	if (run_hotplug(h, o, be, c.backend, c.domid, c.handle, NC2_XS_ONLINE))
 		return NC2_EXIT_ERROR;
 	return NC2_EXIT_OK;
 }
@@ -618,7 +619,7 @@ static int close_txn(struct xs_handle *h, xs_transaction_t t, void *arg)
 
 	if (!nc2_xs_exists(h, t, d->be))
 		return 0;
-	if (!nc2_xs_writef(h, t, d->be, "online", "0") ||
+	if (!nc2_xs_writef(h, t, d->be, NC2_XS_ONLINE, "0") ||
 	    !nc2_xs_writef(h, t, d->be, "state", "%d", NC2_XB_CLOSING))
 		return -1;
 	return 0;

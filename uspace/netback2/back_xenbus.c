@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 
+#include <nc2/xenbus.h>
 #include "back.h"
 #include "util.h"
 #include "xs.h"
@@ -43,9 +44,9 @@ static int read_share(struct vif *v, struct chan_share *sh)
 	int err;
 
 	memset(sh, 0, sizeof(*sh));
-	err = xs_read_u32(B->hv, v->fdir, "ring-page-order", &order);
-	err = err ?: xs_read_u32(B->hv, v->fdir, "ctrl-ref", &sh->ctrl_gref);
-	err = err ?: xs_read_u32(B->hv, v->fdir, "event-channel", &sh->evtchn);
+	err = xs_read_u32(B->hv, v->fdir, NC2_XS_RING_PAGE_ORDER, &order);
+	err = err ?: xs_read_u32(B->hv, v->fdir, NC2_XS_CTRL_REF, &sh->ctrl_gref);
+	err = err ?: xs_read_u32(B->hv, v->fdir, NC2_XS_EVENT_CHANNEL, &sh->evtchn);
 	err = err ?: xs_read_str(B->hv, v->fdir, "mac", mac, sizeof(mac));
 	if (err)
 		return err;
@@ -55,9 +56,9 @@ static int read_share(struct vif *v, struct chan_share *sh)
 	pages = 1u << order;
 	sh->ring_pages = (uint16_t)pages;
 	for (unsigned int i = 0; !err && i < pages; i++) {
-		snprintf(key, sizeof(key), "tx-ring-ref%u", i);
+		snprintf(key, sizeof(key), NC2_XS_TX_RING_REF, i);
 		err = xs_read_u32(B->hv, v->fdir, key, &sh->gref[i]);
-		snprintf(key, sizeof(key), "rx-ring-ref%u", i);
+		snprintf(key, sizeof(key), NC2_XS_RX_RING_REF, i);
 		err = err ?: xs_read_u32(B->hv, v->fdir, key,
 					 &sh->gref[pages + i]);
 	}
@@ -104,7 +105,7 @@ static void vif_connect(uint16_t domid)
 	v->ch.lim = &v->lim;
 	nc2_hv_store_mkdir(B->hv, NC2_HV_TX_NONE, v->bdir);
 	nc2_hv_store_set_perms(B->hv, NC2_HV_TX_NONE, v->bdir, perms, 2);
-	xs_printf(B->hv, v->bdir, "frontend-id", "%u", domid);
+	xs_printf(B->hv, v->bdir, NC2_XS_FRONTEND_ID, "%u", domid);
 	xs_printf(B->hv, v->bdir, "frontend", "%s", v->fdir);
 	xs_printf(B->hv, v->bdir, "carrier", "1");
 	xs_printf(B->hv, v->bdir, "state", "%d", XB_CONNECTED);

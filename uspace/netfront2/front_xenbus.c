@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 
+#include <nc2/xenbus.h>
 #include "front.h"
 #include "util.h"
 #include "xs.h"
@@ -30,30 +31,30 @@ int front_connect(struct front *f)
 		return err;
 	while ((1u << order) < f->ring_pages)
 		order++;
-	err = xs_printf(f->hv, f->dir, "backend-id", "0");
+	err = xs_printf(f->hv, f->dir, NC2_XS_BACKEND_ID, "0");
 	err = err ?: xs_printf(f->hv, f->dir, "backend", "%s", f->bdir);
 	err = err ?: xs_printf(f->hv, f->dir, "mac",
 			       "%02x:%02x:%02x:%02x:%02x:%02x", f->mac[0],
 			       f->mac[1], f->mac[2], f->mac[3], f->mac[4],
 			       f->mac[5]);
-	err = err ?: xs_printf(f->hv, f->dir, "ring-page-order", "%u", order);
-	err = err ?: xs_printf(f->hv, f->dir, "ctrl-ref", "%u", c->sh.ctrl_gref);
+	err = err ?: xs_printf(f->hv, f->dir, NC2_XS_RING_PAGE_ORDER, "%u", order);
+	err = err ?: xs_printf(f->hv, f->dir, NC2_XS_CTRL_REF, "%u", c->sh.ctrl_gref);
 	for (unsigned int i = 0; !err && i < f->ring_pages; i++) {
 		char key[24];
 
 		/* tx: the ring we produce (granter to mapper); rx: the other. */
-		snprintf(key, sizeof(key), "tx-ring-ref%u", i);
+		snprintf(key, sizeof(key), NC2_XS_TX_RING_REF, i);
 		err = xs_printf(f->hv, f->dir, key, "%u", c->sh.gref[i]);
-		snprintf(key, sizeof(key), "rx-ring-ref%u", i);
+		snprintf(key, sizeof(key), NC2_XS_RX_RING_REF, i);
 		err = err ?: xs_printf(f->hv, f->dir, key, "%u",
 				       c->sh.gref[f->ring_pages + i]);
 	}
-	err = err ?: xs_printf(f->hv, f->dir, "protocol-version", "%u",
+	err = err ?: xs_printf(f->hv, f->dir, NC2_XS_PROTOCOL_VERSION, "%u",
 			       NC2_PROTOCOL_VERSION);
-	err = err ?: xs_printf(f->hv, f->dir, "feature-subpage-grants", "1");
-	err = err ?: xs_printf(f->hv, f->dir, "feature-transitive-grants", "1");
-	err = err ?: xs_printf(f->hv, f->dir, "event-channel", "%u", c->port);
-	err = err ?: xs_printf(f->hv, f->dir, "feature-bypass", "1");
+	err = err ?: xs_printf(f->hv, f->dir, NC2_XS_FEATURE_SUBPAGE, "1");
+	err = err ?: xs_printf(f->hv, f->dir, NC2_XS_FEATURE_TRANSITIVE, "1");
+	err = err ?: xs_printf(f->hv, f->dir, NC2_XS_EVENT_CHANNEL, "%u", c->port);
+	err = err ?: xs_printf(f->hv, f->dir, NC2_XS_FEATURE_BYPASS, "1");
 	err = err ?: xs_printf(f->hv, f->dir, "state", "%d", XB_INITIALISED);
 	return err;
 }
