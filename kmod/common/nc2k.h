@@ -81,23 +81,13 @@ struct nc2k_bounce {
 
 #define NC2K_BOUNCE_NONE 0xffffu
 
-/*
- * Transitive grants of a forwarded packet. Reserved from the channel's
- * pool when the packet is sent, so that a FINISH never needs memory:
- * grants the peer keeps busy past its FINISH wait here, and the source's
- * id is answered only once all of them have ended.
- */
-struct nc2k_held {
-	struct list_head node;	/* held_free, or held while waiting */
-	void *fwd;		/* ops->forward_done's cookie; NULL: orphan */
-	u32 nr;
-	grant_ref_t ref[NC2K_MAX_SEND_FRAGS];
-};
+/* Transitive grants of a forwarded packet: the forwarding module's. */
+struct nc2k_held;
 
 /* A packet in flight at the peer, by id. */
 struct nc2k_slot {
 	struct sk_buff *skb;	/* held for its sub-page grants, else NULL */
-	void *fwd;		/* forwarded packet: ops->forward_done's cookie */
+	void *fwd;		/* forwarded packet: the module's cookie */
 	struct nc2k_held *h;	/* forwarded packet: its reserved hold */
 	u32 len;		/* bytes charged to the limiter queue */
 	u32 subpage;		/* bit i: ref[i] is a grant ref, else bounce */
@@ -114,6 +104,34 @@ struct nc2k_bypass_sums {
 	u64 rx_drop_filter;	/* frames from a source the peer may not use */
 };
 
+/*
+ * Forwarding without a copy (netback2): the module sends other guests'
+ * packets to this peer through transitive grants (slot->h set) and keeps
+ * their grants until they end. The glue calls these and nothing else.
+ */
+struct nc2k_fwd_ops {
+	/* A transitive channel attaches: reserve its holds; nonzero: none. */
+	int (*attach)(struct nc2k_chan *ch);
+	/*
+	 * A packet arrived (lock held, ids not yet answered): return true
+	 * if the module took it, id and all, to forward without a copy.
+	 */
+	bool (*rx)(struct nc2k_chan *ch, const struct nc2_pkt *pkt);
+	/*
+	 * Each NAPI round, lock held: move forwarding work onto this link
+	 * and retry ending the grants the peer held busy.
+	 */
+	void (*poll)(struct nc2k_chan *ch);
+	/* The peer FINISHed a forwarded slot, or the channel goes. */
+	void (*release)(struct nc2k_chan *ch, struct nc2k_slot *s);
+	/*
+	 * The channel is freed (quiesced): give up the packets whose grants
+	 * the peer still holds, never answering their sources, and free
+	 * the holds.
+	 */
+	void (*detach)(struct nc2k_chan *ch);
+};
+
 /* What a module does with the messages the glue does not handle. */
 struct nc2k_ops {
 	/* A bypass message arrived; called with the channel lock held. */
@@ -122,20 +140,8 @@ struct nc2k_ops {
 	void (*link_failed)(struct nc2k_chan *ch, int err);
 	/* Add up the bypass links of this device (struct nc2k_bypass_sums). */
 	void (*bypass_stats)(struct nc2k_chan *ch, struct nc2k_bypass_sums *s);
-	/*
-	 * A packet arrived (lock held, ids not yet answered): return true
-	 * if the module took it, id and all, to forward without a copy.
-	 */
-	bool (*rx_forward)(struct nc2k_chan *ch, const struct nc2_pkt *pkt);
-	/* The peer is done with a forwarded packet; lock held. */
-	void (*forward_done)(struct nc2k_chan *ch, void *cookie);
-	/*
-	 * A forwarded packet whose grants may still be in use is given up
-	 * (the channel goes away): free it, never answer its source.
-	 */
-	void (*forward_abandon)(struct nc2k_chan *ch, void *cookie);
-	/* Each NAPI round, lock held: move forwarding work onto this link. */
-	void (*poll_hook)(struct nc2k_chan *ch);
+	/* Forwarding between peers without a copy; NULL: none. */
+	const struct nc2k_fwd_ops *fwd;
 	/*
 	 * A decoded packet (lock held, prefix in private memory), before it
 	 * is forwarded or copied: test hooks watch what arrives.
@@ -200,9 +206,6 @@ struct nc2k_chan {
 	grant_ref_t gref_head;		/* refs for sub-page/transitive grants */
 	bool have_gref_head;
 	unsigned int refs_claimed;	/* from gref_head, not yet given back */
-	struct nc2k_held *held_pool;	/* NC2K_IDS, for forwarded packets */
-	struct list_head held_free;
-	struct list_head held;		/* forwarded: grants still busy */
 	/*
 	 * A bypass channel shares its net_device with the parent and the
 	 * other bypasses: a full ring queues here instead of stopping the
@@ -299,27 +302,16 @@ irqreturn_t nc2k_chan_interrupt(int irq, void *dev_id);
 
 /* Send skb (consumed unless NETDEV_TX_BUSY). */
 netdev_tx_t nc2k_chan_xmit(struct nc2k_chan *ch, struct sk_buff *skb);
+/* Tell the peer about what was pushed onto the ring (lock held). */
+void nc2k_tx_notify(struct nc2k_chan *ch);
+/*
+ * End the refs that have ended at the peer, keeping the rest first in
+ * ref[] (lock held); returns how many remain.
+ */
+u32 nc2k_end_refs(struct nc2k_chan *ch, grant_ref_t *ref, u32 nr);
 
-/*
- * Forwarding (lock held): send pkt, whose fragments are grants of domain
- * owner, through transitive grants to our peer; the peer copies straight
- * from owner. 0 on success (ops->forward_done(cookie) follows the peer's
- * FINISH), -EAGAIN when out of room, other errors when pkt cannot go.
- */
-int nc2k_chan_send_trans(struct nc2k_chan *ch, const struct nc2_pkt *pkt,
-			 domid_t owner, void *cookie);
-/* Answer one of the peer's ids later, from poll_hook (lock held). */
+/* Answer one of the peer's ids later, from fwd->poll (lock held). */
 void nc2k_chan_finish_id(struct nc2k_chan *ch, u32 id);
-/* Retry ending grants the peer held busy (lock held): true if any ended. */
-bool nc2k_chan_reap(struct nc2k_chan *ch);
-/*
- * The source domain of some forwarded packets is going away: end every
- * transitive grant of ours that match(cookie, arg) selects, now, so the
- * peer can no longer read through them, and abandon those packets once
- * their FINISH comes. Waits out grants the peer keeps busy. May sleep.
- */
-void nc2k_chan_revoke(struct nc2k_chan *ch,
-		      bool (*match)(void *cookie, void *arg), void *arg);
 /* Free the bounce pool a keep_bounce channel kept; the channel is gone. */
 void nc2k_chan_destroy(struct nc2k_chan *ch);
 /* Schedule the channel's NAPI poll if it is attached. */

@@ -210,7 +210,7 @@ void nc2k_slot_release(struct nc2k_chan *ch, struct nc2k_slot *s)
 	unsigned int i;
 
 	if (s->h) {
-		nc2k_slot_release_fwd(ch, s);
+		nc2k_fwd_ops(ch)->release(ch, s);
 	} else {
 		for (i = 0; i < s->nr; i++) {
 			if (s->subpage & BIT(i))

@@ -79,6 +79,7 @@ static void eoi(struct nc2k_chan *ch)
 static int nc2k_poll(struct napi_struct *napi, int budget)
 {
 	struct nc2k_chan *ch = container_of(napi, struct nc2k_chan, napi);
+	const struct nc2k_fwd_ops *fwd = nc2k_fwd_ops(ch);
 	struct nc2_link *l = nc2_net_link(&ch->net);
 	bool throttled = false, notify;
 	int work = 0, ret, err = 0;
@@ -100,10 +101,8 @@ static int nc2k_poll(struct napi_struct *napi, int budget)
 		nc2k_rx_flush(ch);
 
 		spin_lock(&ch->lock);
-		if (ch->ops && ch->ops->poll_hook)
-			ch->ops->poll_hook(ch);
-		if (!list_empty(&ch->held))
-			nc2k_chan_reap(ch);
+		if (fwd)
+			fwd->poll(ch);
 		nc2k_rx_finish(ch);
 		/* Both must run: one event covers released room and new FINISHes. */
 		notify = false;
@@ -206,8 +205,6 @@ void nc2k_chan_init(struct nc2k_chan *ch, struct net_device *dev,
 	ch->ops = ops;
 	ch->name = name;
 	spin_lock_init(&ch->lock);
-	INIT_LIST_HEAD(&ch->held);
-	INIT_LIST_HEAD(&ch->held_free);
 	skb_queue_head_init(&ch->backlog);
 	ch->bounce_free = NC2K_BOUNCE_NONE;
 	atomic_set(&ch->eoi_pending, 0);
@@ -225,6 +222,11 @@ void nc2k_chan_init(struct nc2k_chan *ch, struct net_device *dev,
  */
 static void chan_free(struct nc2k_chan *ch)
 {
+	const struct nc2k_fwd_ops *fwd = nc2k_fwd_ops(ch);
+
+	/* Forwarded packets first: ending their grants refills gref_head. */
+	if (fwd)
+		fwd->detach(ch);
 	if (!ch->keep_bounce)
 		nc2k_bounce_free_all(ch);
 	if (ch->have_gref_head) {
@@ -237,9 +239,6 @@ static void chan_free(struct nc2k_chan *ch)
 	ch->refs_claimed = 0;
 	kvfree(ch->slots);
 	ch->slots = NULL;
-	INIT_LIST_HEAD(&ch->held_free);
-	kvfree(ch->held_pool);
-	ch->held_pool = NULL;
 }
 
 int nc2k_chan_attach(struct nc2k_chan *ch, enum nc2_net_role role,
@@ -260,7 +259,6 @@ int nc2k_chan_attach(struct nc2k_chan *ch, enum nc2_net_role role,
 		.offloads = NC2_OFFLOAD_CSUM | NC2_OFFLOAD_TSO4 |
 			    NC2_OFFLOAD_TSO6,
 	};
-	unsigned int i;
 	int err;
 
 	/* Only from fully detached: a live channel is never rebuilt. */
@@ -289,14 +287,10 @@ int nc2k_chan_attach(struct nc2k_chan *ch, enum nc2_net_role role,
 	ch->subpage = peer_copy_only && nc2k_caps.subpage;
 	ch->transitive = peer_copy_only && nc2k_caps.transitive &&
 			 role == NC2_ROLE_BACKEND;
-	if (ch->transitive) {
-		ch->held_pool = kvcalloc(NC2K_IDS, sizeof(*ch->held_pool),
-					 GFP_KERNEL);
-		if (!ch->held_pool)
-			ch->transitive = false;
-		for (i = 0; ch->held_pool && i < NC2K_IDS; i++)
-			list_add(&ch->held_pool[i].node, &ch->held_free);
-	}
+	/* Forwarding reserves its holds now, so a FINISH never needs memory. */
+	if (ch->transitive &&
+	    (!nc2k_fwd_ops(ch) || nc2k_fwd_ops(ch)->attach(ch)))
+		ch->transitive = false;
 	if ((ch->subpage || ch->transitive) &&
 	    gnttab_alloc_grant_references(NC2K_SUBPAGE_REFS, &ch->gref_head)) {
 		ch->subpage = false;
@@ -356,7 +350,6 @@ void nc2k_chan_stop(struct nc2k_chan *ch)
 
 void nc2k_chan_detach(struct nc2k_chan *ch)
 {
-	struct nc2k_held *h, *t;
 	unsigned int id;
 
 	nc2k_chan_stop(ch);
@@ -365,20 +358,8 @@ void nc2k_chan_detach(struct nc2k_chan *ch)
 		return;
 	for (id = 0; id < NC2K_IDS; id++)
 		nc2k_slot_release(ch, &ch->slots[id]);
-	/*
-	 * Forwarded packets whose grants the peer still holds busy: their
-	 * refs wait on the retry list, and the sources' ids stay unanswered,
-	 * as their buffers may still be read.
-	 */
-	list_for_each_entry_safe(h, t, &ch->held, node) {
-		h->nr = nc2k_end_refs(ch, h->ref, h->nr);
-		nc2k_retire_refs(ch, h->ref, h->nr);
-		list_del(&h->node);
-		if (h->fwd)
-			ch->ops->forward_abandon(ch, h->fwd);
-		nc2k_held_put(ch, h);
-	}
 	nc2_finq_reset(&ch->finq);
+	/* Forwarded packets whose grants the peer holds busy: fwd->detach. */
 	chan_free(ch);
 }
 

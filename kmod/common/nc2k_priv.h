@@ -17,17 +17,17 @@ void nc2k_bounce_put(struct nc2k_chan *ch, u16 i);
 
 /* Ending what we granted (nc2k_bounce.c). */
 void nc2k_end_ref(struct nc2k_chan *ch, grant_ref_t ref, struct sk_buff *skb);
-u32 nc2k_end_refs(struct nc2k_chan *ch, grant_ref_t *ref, u32 nr);
 /* The peer FINISHed s, or the channel goes: free what it holds. */
 void nc2k_slot_release(struct nc2k_chan *ch, struct nc2k_slot *s);
 
-/* Forwarded packets (nc2k_fwd.c). */
-void nc2k_held_put(struct nc2k_chan *ch, struct nc2k_held *h);
-void nc2k_slot_release_fwd(struct nc2k_chan *ch, struct nc2k_slot *s);
-void nc2k_retire_refs(struct nc2k_chan *ch, const grant_ref_t *ref, u32 nr);
+/* The module's forwarding callbacks, or NULL if it forwards nothing. */
+static inline const struct nc2k_fwd_ops *
+nc2k_fwd_ops(const struct nc2k_chan *ch)
+{
+	return ch->ops ? ch->ops->fwd : NULL;
+}
 
 /* Sending (nc2k_tx.c), ch->lock held. */
-void nc2k_tx_notify(struct nc2k_chan *ch);
 void nc2k_wake_if_room(struct nc2k_chan *ch);
 
 /* Receiving (nc2k_rx.c): pull and finish with ch->lock held, flush without. */

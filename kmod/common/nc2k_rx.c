@@ -336,8 +336,7 @@ int nc2k_rx_pull(struct nc2k_chan *ch, int budget, int *work,
 			 * the inline bytes and write a grant per fragment,
 			 * and charge the sender for that much.
 			 */
-			if (ch->ops && ch->ops->rx_forward &&
-			    ch->ops->rx_forward(ch, pkt)) {
+			if (nc2k_fwd_ops(ch) && nc2k_fwd_ops(ch)->rx(ch, pkt)) {
 				if (ch->lim)
 					nc2_limiter_charge_copy(ch->lim,
 								fwd_cost(pkt),

@@ -47,6 +47,10 @@ struct nb2_vif {
 	struct mutex state_lock;	/* xenbus state changes, fail_work */
 	struct list_head node;		/* nb2_vifs, under nb2_lock */
 	struct nb2_fwd *fwd;		/* receiver-copy forwarding endpoint */
+	/* Forwarded packets' grants (netback2_fwd_grant.c); ch.lock. */
+	struct nc2k_held *held_pool;	/* NC2K_IDS, while transitive */
+	struct list_head held_free;
+	struct list_head held;		/* forwarded: grants still busy */
 	unsigned int bp_queued;		/* bypass messages queued, nb2_events_lock */
 	u32 bp_key;			/* its name in nc2/steer.h; nb2_lock */
 	struct ratelimit_state suggest_rs; /* SUGGEST_BYPASS log lines */
@@ -80,5 +84,26 @@ void nb2_fwd_done(struct nc2k_chan *ch, void *cookie);
 void nb2_fwd_abandon(struct nc2k_chan *ch, void *cookie);
 void nb2_fwd_poll(struct nc2k_chan *ch);
 void nb2_fwd_exit(void);
+
+/* Grants of forwarded packets (netback2_fwd_grant.c); ops for the glue. */
+extern const struct nc2k_fwd_ops nb2_fwd_ops;
+/*
+ * Forwarding (lock held): send pkt, whose fragments are grants of domain
+ * owner, through transitive grants to our peer; the peer copies straight
+ * from owner. 0 on success (nb2_fwd_done(cookie) follows the peer's
+ * FINISH), -EAGAIN when out of room, other errors when pkt cannot go.
+ */
+int nb2_fwd_send(struct nc2k_chan *ch, const struct nc2_pkt *pkt,
+		 domid_t owner, void *cookie);
+/* Retry ending grants the peer held busy (lock held): true if any ended. */
+bool nb2_fwd_reap(struct nc2k_chan *ch);
+/*
+ * The source domain of some forwarded packets is going away: end every
+ * transitive grant of ours that match(cookie, arg) selects, now, so the
+ * peer can no longer read through them, and abandon those packets once
+ * their FINISH comes. Waits out grants the peer keeps busy. May sleep.
+ */
+void nb2_fwd_revoke(struct nc2k_chan *ch,
+		    bool (*match)(void *cookie, void *arg), void *arg);
 
 #endif /* NETBACK2_H */

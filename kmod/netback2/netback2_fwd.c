@@ -368,7 +368,7 @@ void nb2_fwd_poll(struct nc2k_chan *ch)
 			nb2_fwd_free(p);
 			continue;
 		}
-		err = nc2k_chan_send_trans(ch, &p->pkt, p->owner, p);
+		err = nb2_fwd_send(ch, &p->pkt, p->owner, p);
 		if (err == -EAGAIN) {
 			/* Our ring is full: retried when the guest frees room. */
 			spin_lock_bh(&f->lock);
@@ -415,7 +415,7 @@ static bool nb2_fwd_from(void *cookie, void *arg)
 /*
  * Packets of src that other guests hold or wait for: dropped from their
  * queues, and every transitive grant pointing at src's refs ended now
- * (nc2k_chan_revoke waits out busy ones). Once src reconnects it reuses
+ * (nb2_fwd_revoke waits out busy ones). Once src reconnects it reuses
  * those refs for new data, which nobody may read through an old grant.
  * Called with nb2_lock held, after src->alive went false.
  */
@@ -441,7 +441,7 @@ static void nb2_fwd_revoke_src(struct nb2_fwd *src)
 		list_for_each_entry_safe(p, t, &q, node)
 			nb2_fwd_free(p);
 		/* Taking its channel lock orders us after any send of src's. */
-		nc2k_chan_revoke(&vif->ch, nb2_fwd_from, src);
+		nb2_fwd_revoke(&vif->ch, nb2_fwd_from, src);
 	}
 }
 

@@ -160,8 +160,8 @@ static void nb2_tick(struct work_struct *w)
 	up = ch->up;
 	ch->peer_stalled = stalled;
 	/* Forwarded grants a guest kept busy past its FINISH, retried. */
-	if (!list_empty(&ch->held))
-		reaped = nc2k_chan_reap(ch);
+	if (!list_empty(&vif->held))
+		reaped = nb2_fwd_reap(ch);
 	spin_unlock_bh(&ch->lock);
 	/* Holds came free (forwarded packets may go), or the link failed. */
 	if (reaped || failed)
@@ -219,10 +219,7 @@ static void nb2_link_failed(struct nc2k_chan *ch, int err)
 static const struct nc2k_ops nb2_chan_ops = {
 	.bypass_msg = nb2_bypass_msg,
 	.link_failed = nb2_link_failed,
-	.rx_forward = nb2_fwd_rx,
-	.forward_done = nb2_fwd_done,
-	.forward_abandon = nb2_fwd_abandon,
-	.poll_hook = nb2_fwd_poll,
+	.fwd = &nb2_fwd_ops,
 	.rx_observe = nb2_auto_observe,
 };
 
@@ -605,6 +602,8 @@ static int nb2_probe(struct xenbus_device *dev,
 	INIT_DELAYED_WORK(&vif->tick, nb2_tick);
 	INIT_WORK(&vif->fail_work, nb2_fail_work);
 	mutex_init(&vif->state_lock);
+	INIT_LIST_HEAD(&vif->held);
+	INIT_LIST_HEAD(&vif->held_free);
 	ratelimit_state_init(&vif->suggest_rs, 10 * HZ, 1);
 	nc2k_chan_init(&vif->ch, ndev, &nb2_chan_ops, "parent");
 	/* One bounce pool per vif, reused by every reconnect of its guest. */

@@ -1,30 +1,50 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * nc2k_fwd.c - forwarding between guests without a copy: transitive
- * sends, the grants a peer keeps busy past its FINISH, and their
- * revocation when the source goes away.
+ * netback2_fwd_grant.c - the grants of forwarding between guests
+ * (netback2_fwd.c decides what is forwarded): transitive sends on the
+ * receiver's channel, the grants a receiver keeps busy past its FINISH,
+ * and their revocation when the source goes away. The glue reaches it
+ * through nb2_fwd_ops only.
  */
 #include <linux/netdevice.h>
-#include <xen/events.h>
+#include <linux/vmalloc.h>
 
 #include "nc2k.h"
-#include "nc2k_priv.h"
+#include "netback2.h"
+
+/*
+ * Transitive grants of a forwarded packet. Reserved from the channel's
+ * pool when the packet is sent, so that a FINISH never needs memory:
+ * grants the peer keeps busy past its FINISH wait here, and the source's
+ * id is answered only once all of them have ended.
+ */
+struct nc2k_held {
+	struct list_head node;	/* held_free, or held while waiting */
+	void *fwd;		/* nb2_fwd_done()'s cookie; NULL: orphan */
+	u32 nr;
+	grant_ref_t ref[NC2K_MAX_SEND_FRAGS];
+};
+
+static struct nb2_vif *nb2_vif_of(struct nc2k_chan *ch)
+{
+	return container_of(ch, struct nb2_vif, ch);
+}
 
 static struct nc2k_held *held_get(struct nc2k_chan *ch)
 {
 	struct nc2k_held *h;
 
-	h = list_first_entry_or_null(&ch->held_free, struct nc2k_held, node);
+	h = list_first_entry_or_null(&nb2_vif_of(ch)->held_free, struct nc2k_held, node);
 	if (h)
 		list_del(&h->node);
 	return h;
 }
 
-void nc2k_held_put(struct nc2k_chan *ch, struct nc2k_held *h)
+static void held_put(struct nc2k_chan *ch, struct nc2k_held *h)
 {
 	h->fwd = NULL;
 	h->nr = 0;
-	list_add(&h->node, &ch->held_free);
+	list_add(&h->node, &nb2_vif_of(ch)->held_free);
 }
 
 /*
@@ -35,12 +55,12 @@ static void held_done(struct nc2k_chan *ch, struct nc2k_held *h)
 {
 	void *fwd = h->fwd;
 
-	nc2k_held_put(ch, h);
+	held_put(ch, h);
 	if (fwd)
-		ch->ops->forward_done(ch, fwd);
+		nb2_fwd_done(ch, fwd);
 }
 
-void nc2k_slot_release_fwd(struct nc2k_chan *ch, struct nc2k_slot *s)
+static void slot_release_fwd(struct nc2k_chan *ch, struct nc2k_slot *s)
 {
 	struct nc2k_held *h = s->h;
 	u32 i;
@@ -59,15 +79,15 @@ void nc2k_slot_release_fwd(struct nc2k_chan *ch, struct nc2k_slot *s)
 	h->fwd = s->fwd;
 	for (i = 0; i < h->nr; i++)
 		h->ref[i] = s->ref[i];
-	list_add_tail(&h->node, &ch->held);
+	list_add_tail(&h->node, &nb2_vif_of(ch)->held);
 }
 
-bool nc2k_chan_reap(struct nc2k_chan *ch)
+bool nb2_fwd_reap(struct nc2k_chan *ch)
 {
 	struct nc2k_held *h, *t;
 	bool freed = false;
 
-	list_for_each_entry_safe(h, t, &ch->held, node) {
+	list_for_each_entry_safe(h, t, &nb2_vif_of(ch)->held, node) {
 		h->nr = nc2k_end_refs(ch, h->ref, h->nr);
 		if (h->nr)
 			continue;
@@ -94,8 +114,8 @@ static bool peer_takes(const struct nc2_net *n, const struct nc2_pkt *pkt)
 	return (nc2_net_peer_limits(n)->offloads & need) == need;
 }
 
-int nc2k_chan_send_trans(struct nc2k_chan *ch, const struct nc2_pkt *pkt,
-			 domid_t owner, void *cookie)
+int nb2_fwd_send(struct nc2k_chan *ch, const struct nc2_pkt *pkt,
+		 domid_t owner, void *cookie)
 {
 	struct nc2_net *n = &ch->net;
 	struct nc2_link *l = nc2_net_link(n);
@@ -185,9 +205,9 @@ undo:
 			for (i = 0; i < h->nr; i++)
 				h->ref[i] = ref[i];
 			h->fwd = NULL;
-			list_add_tail(&h->node, &ch->held);
+			list_add_tail(&h->node, &nb2_vif_of(ch)->held);
 		} else {
-			nc2k_held_put(ch, h);
+			held_put(ch, h);
 		}
 	}
 	return err;
@@ -199,7 +219,7 @@ undo:
  * list ends them for good once the copy in progress is over, and never
  * reads a page out of them (finding: transitive entries have none).
  */
-void nc2k_retire_refs(struct nc2k_chan *ch, const grant_ref_t *ref, u32 nr)
+static void retire_refs(struct nc2k_chan *ch, const grant_ref_t *ref, u32 nr)
 {
 	u32 i;
 
@@ -209,8 +229,8 @@ void nc2k_retire_refs(struct nc2k_chan *ch, const grant_ref_t *ref, u32 nr)
 	}
 }
 
-void nc2k_chan_revoke(struct nc2k_chan *ch,
-		      bool (*match)(void *cookie, void *arg), void *arg)
+void nb2_fwd_revoke(struct nc2k_chan *ch,
+		    bool (*match)(void *cookie, void *arg), void *arg)
 {
 	struct nc2k_held *h, *t;
 	unsigned int id;
@@ -223,19 +243,74 @@ void nc2k_chan_revoke(struct nc2k_chan *ch,
 		if (!s->h || !s->fwd || !match(s->fwd, arg))
 			continue;
 		left = nc2k_end_refs(ch, s->ref, s->nr);
-		nc2k_retire_refs(ch, s->ref, left);
+		retire_refs(ch, s->ref, left);
 		/* The peer's FINISH still frees the slot and the hold. */
 		s->nr = 0;
-		ch->ops->forward_abandon(ch, s->fwd);
+		nb2_fwd_abandon(ch, s->fwd);
 		s->fwd = NULL;
 	}
-	list_for_each_entry_safe(h, t, &ch->held, node) {
+	list_for_each_entry_safe(h, t, &nb2_vif_of(ch)->held, node) {
 		if (!h->fwd || !match(h->fwd, arg))
 			continue;
-		nc2k_retire_refs(ch, h->ref, h->nr);
+		retire_refs(ch, h->ref, h->nr);
 		list_del(&h->node);
-		ch->ops->forward_abandon(ch, h->fwd);
-		nc2k_held_put(ch, h);
+		nb2_fwd_abandon(ch, h->fwd);
+		held_put(ch, h);
 	}
 	spin_unlock_bh(&ch->lock);
 }
+
+/* A transitive channel attaches: one hold per id, reserved now. */
+static int nb2_fwd_attach(struct nc2k_chan *ch)
+{
+	struct nb2_vif *vif = nb2_vif_of(ch);
+	unsigned int i;
+
+	vif->held_pool = kvcalloc(NC2K_IDS, sizeof(*vif->held_pool),
+				  GFP_KERNEL);
+	if (!vif->held_pool)
+		return -ENOMEM;
+	for (i = 0; i < NC2K_IDS; i++)
+		list_add(&vif->held_pool[i].node, &vif->held_free);
+	return 0;
+}
+
+/* Each NAPI round: forwarding work, then grants the peer held busy. */
+static void nb2_fwd_round(struct nc2k_chan *ch)
+{
+	nb2_fwd_poll(ch);
+	if (!list_empty(&nb2_vif_of(ch)->held))
+		nb2_fwd_reap(ch);
+}
+
+/* The channel is freed: every slot has been released by now. */
+static void nb2_fwd_detach(struct nc2k_chan *ch)
+{
+	struct nb2_vif *vif = nb2_vif_of(ch);
+	struct nc2k_held *h, *t;
+
+	/*
+	 * Forwarded packets whose grants the peer still holds busy: their
+	 * refs wait on the retry list, and the sources' ids stay unanswered,
+	 * as their buffers may still be read.
+	 */
+	list_for_each_entry_safe(h, t, &vif->held, node) {
+		h->nr = nc2k_end_refs(ch, h->ref, h->nr);
+		retire_refs(ch, h->ref, h->nr);
+		list_del(&h->node);
+		if (h->fwd)
+			nb2_fwd_abandon(ch, h->fwd);
+		held_put(ch, h);
+	}
+	INIT_LIST_HEAD(&vif->held_free);
+	kvfree(vif->held_pool);
+	vif->held_pool = NULL;
+}
+
+const struct nc2k_fwd_ops nb2_fwd_ops = {
+	.attach = nb2_fwd_attach,
+	.rx = nb2_fwd_rx,
+	.poll = nb2_fwd_round,
+	.release = slot_release_fwd,
+	.detach = nb2_fwd_detach,
+};
