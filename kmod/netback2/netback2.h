@@ -56,6 +56,19 @@ struct nb2_vif {
 	struct ratelimit_state suggest_rs; /* SUGGEST_BYPASS log lines */
 };
 
+/* A vif's tick: stall judgement, forwarded grants, stats. */
+#define NB2_TICK (HZ / 4)
+
+/* The net_device side (netback2_interface.c). */
+extern const u8 nb2_dev_addr[ETH_ALEN];
+extern const struct nc2k_ops nb2_chan_ops;
+extern const struct net_device_ops nb2_netdev_ops;
+void nb2_tick(struct work_struct *w);
+void nb2_fail_work(struct work_struct *w);
+
+/* The xenbus side: probe, remove, the state machine (netback2_xenbus.c). */
+extern struct xenbus_driver nb2_driver;
+
 /* Every connected vif, so that bypass requests can find both ends. */
 extern struct list_head nb2_vifs;
 extern struct mutex nb2_lock;
