@@ -96,6 +96,16 @@ void nf2_bypass_suspend(struct nf2_info *info);
 void nf2_bypass_destroy(struct nf2_info *info);
 void nf2_bypass_stats(struct nc2k_chan *parent, struct nc2k_bypass_sums *s);
 
+/* Between the bypass files: the sequence (netfront2_bypass.c)... */
+u64 nf2_now(void);
+void nf2_bp_publish(struct nf2_info *info);
+/* ...the resources, under bypass_mutex (netfront2_bypass_setup.c)... */
+void nf2_bp_release(struct nf2_info *info, unsigned int idx);
+int nf2_bp_grant(struct nf2_info *info, unsigned int idx);
+int nf2_bp_map(struct nf2_info *info, unsigned int idx);
+/* ...and the traffic report (netfront2_traffic.c). */
+void nf2_traffic_fn(struct work_struct *w);
+
 /* Test hooks of a hostile guest (netfront2_hostile.c). */
 void nf2_hostile_init(void);
 void nf2_hostile_exit(void);
