@@ -33,42 +33,12 @@
 #include <nc2/xenbus.h>
 
 #include "netback2.h"
+#include "netback2_bp.h"
 
 static unsigned int bypass_ring_pages = 4;
 module_param(bypass_ring_pages, uint, 0444);
 MODULE_PARM_DESC(bypass_ring_pages,
 		 "pages per bypass ring, a power of two up to 16");
-
-static unsigned int auto_bypass_idle_secs = 30;
-module_param(auto_bypass_idle_secs, uint, 0644);
-MODULE_PARM_DESC(auto_bypass_idle_secs,
-		 "take an automatic bypass down once an end has reported no traffic on it for this long (0: never)");
-
-#define NB2_BYPASS_DIR NC2_XS_BYPASS_DIR
-
-/*
- * Bypass messages of one guest waiting for nb2_event_work. An honest
- * guest answers one step at a time for each bypass it is in; more than
- * this in the queue is a flood, and fails its link.
- */
-#define NB2_BP_QUEUE_MAX 32u
-/* How often the library's deadlines are applied while any is pending. */
-#define NB2_BP_TICK (HZ / 10)
-/* Bypasses at once, all guests together. */
-#define NB2_BP_SLOTS 64u
-
-/*
- * The sequence itself (who is owed which message, which answer is
- * allowed, the deadlines) is the library's (nc2/steer.h); here are the
- * xenstore side and the I/O. Slot i of nb2_steer has nb2_bp[i] beside it.
- */
-struct nb2_bp {
-	struct nb2_vif *end[2];		/* A, B; NULL once gone */
-	domid_t a, b;
-	bool auto_origin;		/* requested by netback2_auto.c */
-	u64 traffic_shown;		/* nc2_steer_last_traffic() written */
-	char dir[48];
-};
 
 struct nb2_bp_event {
 	struct list_head node;
@@ -76,9 +46,9 @@ struct nb2_bp_event {
 	struct nc2_bypass_msg msg;
 };
 
-static struct nc2_steer nb2_slot[NB2_BP_SLOTS];
-static struct nb2_bp nb2_bp[NB2_BP_SLOTS];
-static struct nc2_steer_table nb2_steer;	/* nb2_lock */
+struct nc2_steer nb2_slot[NB2_BP_SLOTS];
+struct nb2_bp nb2_bp[NB2_BP_SLOTS];
+struct nc2_steer_table nb2_steer;	/* nb2_lock */
 static u32 nb2_next_key = 1;
 
 /* Decoded messages from NAPI, waiting for nb2_event_work. */
@@ -88,18 +58,17 @@ static DEFINE_SPINLOCK(nb2_events_lock);
 static void nb2_event_fn(struct work_struct *w);
 static void nb2_scan_fn(struct work_struct *w);
 static void nb2_retry_fn(struct work_struct *w);
-static void nb2_policy_fn(struct work_struct *w);
 static DECLARE_WORK(nb2_event_work, nb2_event_fn);
 static DECLARE_WORK(nb2_scan_work, nb2_scan_fn);
 static DECLARE_WORK(nb2_policy_work, nb2_policy_fn);
 static DECLARE_DELAYED_WORK(nb2_retry_work, nb2_retry_fn);
 
-static u64 nb2_now(void)
+u64 nb2_now(void)
 {
 	return jiffies64_to_msecs(get_jiffies_64());
 }
 
-static struct nb2_bp *nb2_priv(const struct nc2_steer *s)
+struct nb2_bp *nb2_priv(const struct nc2_steer *s)
 {
 	return &nb2_bp[s - nb2_slot];
 }
@@ -239,7 +208,7 @@ static struct nb2_vif *nb2_find_vif(domid_t domid, unsigned int handle)
 }
 
 /* The live bypass between guests a and b, or NULL. nb2_lock. */
-static struct nc2_steer *nb2_find_pair(domid_t a, domid_t b)
+struct nc2_steer *nb2_find_pair(domid_t a, domid_t b)
 {
 	unsigned int i;
 
@@ -250,7 +219,7 @@ static struct nc2_steer *nb2_find_pair(domid_t a, domid_t b)
 	return NULL;
 }
 
-static unsigned int nb2_count(struct nb2_vif *vif)
+unsigned int nb2_count(struct nb2_vif *vif)
 {
 	return nc2_steer_count(&nb2_steer, nb2_key(vif));
 }
@@ -346,7 +315,7 @@ static const char *nb2_enable(const char *dir, domid_t a, domid_t b)
 	return NULL;
 }
 
-static void nb2_disable(struct nc2_steer *s)
+void nb2_disable(struct nc2_steer *s)
 {
 	nc2_steer_disable(&nb2_steer, s, nb2_now());
 	nb2_run(s);
@@ -535,71 +504,6 @@ static void nb2_retry_fn(struct work_struct *w)
 		schedule_delayed_work(&nb2_retry_work, NB2_BP_TICK);
 }
 
-/* Say in the bypass's directory when it last carried traffic. nb2_lock. */
-static void nb2_show_traffic(struct nc2_steer *s, u64 now)
-{
-	struct nb2_bp *p = nb2_priv(s);
-	u64 last = nc2_steer_last_traffic(s), age;
-
-	if (!last || last == p->traffic_shown)
-		return;
-	p->traffic_shown = last;
-	/* Wall-clock seconds: nc2ctl may run in another domain than us. */
-	age = now > last ? now - last : 0;
-	xenbus_printf(XBT_NIL, p->dir, NC2_XS_BP_LAST_TRAFFIC, "%llu",
-		      (unsigned long long)(ktime_get_real_seconds() - age / 1000));
-}
-
-/*
- * From the vif's tick, once a second while it is in a bypass: read what
- * its frontend reports its bypasses carried (hostile input: the library
- * parses it, and a report can only make this guest's own bypasses look
- * busy or idle), note it, and take down an automatic bypass that an end
- * says has been idle for auto_bypass_idle_secs. It forms again if the
- * flow comes back through us.
- */
-void nb2_bypass_tick(struct nb2_vif *vif)
-{
-	struct nc2_traffic tr[NC2_TRAFFIC_MAX];
-	unsigned int len, i, idle = READ_ONCE(auto_bypass_idle_secs);
-	char *text;
-	int n;
-	u64 now;
-
-	if (!READ_ONCE(vif->ch.bypass_count))
-		return;
-	text = xenbus_read(XBT_NIL, vif->xbdev->otherend, NC2_XS_BYPASS_TRAFFIC,
-			   &len);
-	if (IS_ERR(text))
-		return;
-	n = nc2_traffic_parse(text, len, tr);
-	kfree(text);
-	if (n < 0) {
-		netdev_warn_once(vif->ch.dev, "bypass-traffic from the guest is malformed: ignored\n");
-		return;
-	}
-	now = nb2_now();
-	mutex_lock(&nb2_lock);
-	for (i = 0; vif->bp_key && i < n; i++)
-		nc2_steer_traffic(&nb2_steer, vif->bp_key, tr[i].handle,
-				  tr[i].packets, now);
-	for (i = 0; i < NB2_BP_SLOTS; i++) {
-		struct nc2_steer *s = &nb2_slot[i];
-		struct nb2_bp *p = &nb2_bp[i];
-
-		if (p->end[0] != vif && p->end[1] != vif)
-			continue;
-		nb2_show_traffic(s, now);
-		if (!p->auto_origin || !idle ||
-		    !nc2_steer_idle(s, now, idle * 1000))
-			continue;
-		pr_info("netback2: bypass %u-%u: idle for %u s, taking it down\n",
-			p->a, p->b, idle);
-		nb2_disable(s);
-	}
-	mutex_unlock(&nb2_lock);
-}
-
 void nb2_bypass_vif_gone(struct nb2_vif *vif)
 {
 	struct nb2_bp_event *ev, *tmp;
@@ -631,107 +535,11 @@ void nb2_bypass_vif_gone(struct nb2_vif *vif)
 	mutex_unlock(&nb2_lock);
 }
 
-/*
- * netback2_auto.c saw a sustained flow from guest "from" to guest "to":
- * ask for a bypass between them as the toolstack would (a request in our
- * own nc2/bypass, origin = auto), if the policy allows the pair, both
- * have room under max-bypasses, and no request for the pair exists (a
- * manual one, or an admin's disable, takes precedence). From there on it
- * is handled like any other request.
- */
-void nb2_bypass_auto_locked(struct nb2_vif *from, struct nb2_vif *to)
-{
-	struct nb2_vif *va = from->domid < to->domid ? from : to;
-	struct nb2_vif *vb = va == from ? to : from;
-	char dir[48];
-	int err;
-
-	lockdep_assert_held(&nb2_lock);
-	if (!from->connected || !to->connected || from == to ||
-	    from->domid == to->domid || nb2_find_pair(va->domid, vb->domid))
-		return;
-	nb2_bypass_policy_read(va);
-	nb2_bypass_policy_read(vb);
-	if (!nc2_policy_pair_allowed(&va->bp_policy, va->domid,
-				     &vb->bp_policy, vb->domid) ||
-	    nb2_count(va) >= min(va->max_bypasses, NC2_BYPASS_MAX_PER_END) ||
-	    nb2_count(vb) >= min(vb->max_bypasses, NC2_BYPASS_MAX_PER_END))
-		return;
-	snprintf(dir, sizeof(dir), NB2_BYPASS_DIR "/%u-%u", va->domid,
-		 vb->domid);
-	if (xenbus_exists(XBT_NIL, dir, ""))
-		return;
-	/* The request key last: the scan acts on a complete directory. */
-	err = xenbus_printf(XBT_NIL, dir, NC2_XS_BP_DOMID_A, "%u", va->domid);
-	err = err ?: xenbus_printf(XBT_NIL, dir, NC2_XS_BP_DOMID_B, "%u", vb->domid);
-	err = err ?: xenbus_printf(XBT_NIL, dir, NC2_XS_BP_HANDLE_A, "%u", va->handle);
-	err = err ?: xenbus_printf(XBT_NIL, dir, NC2_XS_BP_HANDLE_B, "%u", vb->handle);
-	err = err ?: xenbus_printf(XBT_NIL, dir, NC2_XS_BP_ORIGIN, "auto");
-	err = err ?: xenbus_printf(XBT_NIL, dir, NC2_XS_BP_REQUEST, "enable");
-	if (err)
-		pr_warn_ratelimited("netback2: cannot write %s (%d): no automatic bypass\n",
-				    dir, err);
-	else
-		pr_info("netback2: bypass %u-%u: sustained flow, asking for one\n",
-			va->domid, vb->domid);
-}
-
-/*
- * Read vif's bypass-allow into vif->bp_policy: absent, unreadable or
- * malformed means no bypass (docs/xenbus.md 5). nb2_lock held, or vif
- * not yet on nb2_vifs.
- */
-void nb2_bypass_policy_read(struct nb2_vif *vif)
-{
-	unsigned int len;
-	char *s;
-
-	s = xenbus_read(XBT_NIL, vif->xbdev->nodename, NC2_XS_BYPASS_ALLOW, &len);
-	if (IS_ERR(s)) {
-		nc2_policy_none(&vif->bp_policy);
-		return;
-	}
-	if (nc2_policy_parse(&vif->bp_policy, s, len))
-		dev_warn(&vif->xbdev->dev,
-			 "bypass-allow '%.40s' is malformed: no bypass\n", s);
-	kfree(s);
-}
-
 /* A vif's bypass-allow changed (xenwatch): re-judge in process context. */
 void nb2_bypass_policy_changed(struct xenbus_watch *watch, const char *path,
 			       const char *token)
 {
 	schedule_work(&nb2_policy_work);
-}
-
-/*
- * Re-read every connected vif's policy and tear down each bypass whose
- * pair is no longer allowed both ways, saying why in its directory.
- */
-static void nb2_policy_fn(struct work_struct *w)
-{
-	struct nb2_vif *vif;
-	unsigned int i;
-
-	mutex_lock(&nb2_lock);
-	list_for_each_entry(vif, &nb2_vifs, node)
-		nb2_bypass_policy_read(vif);
-	for (i = 0; i < NB2_BP_SLOTS; i++) {
-		struct nc2_steer *s = &nb2_slot[i];
-		struct nb2_bp *p = &nb2_bp[i];
-
-		if (!nc2_steer_live(s) || s->state >= NC2_STEER_DISABLING ||
-		    !p->end[0] || !p->end[1] ||
-		    nc2_policy_pair_allowed(&p->end[0]->bp_policy, p->a,
-					    &p->end[1]->bp_policy, p->b))
-			continue;
-		pr_info("netback2: bypass %u-%u: bypass-allow withdrawn, tearing it down\n",
-			p->a, p->b);
-		xenbus_printf(XBT_NIL, p->dir, NC2_XS_BP_ERROR,
-			      "bypass-allow withdrawn");
-		nb2_disable(s);
-	}
-	mutex_unlock(&nb2_lock);
 }
 
 int nb2_bypass_start(void)
