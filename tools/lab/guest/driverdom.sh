@@ -234,7 +234,7 @@ dd_suite() {
 
 	# (netchannel1's vifs are vif<domid>.<handle>: vif2.0 is domu2's.)
 	out=$(domu_run "$DN" 20 nc2_stat net_rx_packets vif2r1 vif2r2)
-	DD_DETAIL="no backend/vif2 in dom0; the network domain's vif2 received $out packets"
+	DD_DETAIL="no backend/$NC2_XS_DEVICE in dom0; the network domain's vif2 received $out packets"
 	dd_check no-nc2-in-dom0 eval "! xenstore-exists /local/domain/0/backend/$NC2_XS_DEVICE && [ '${out:-0}' -gt 0 ]"
 
 	nc2ctl --timeout 20 detach domu1 0 >/dev/null 2>&1

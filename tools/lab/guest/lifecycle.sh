@@ -459,7 +459,7 @@ lc_suite() {
 	elif ! left=$(lc_clean "$d"); then
 		lab_check FAIL lifecycle-destroy "left after xl destroy: $left"
 	else
-		lab_check PASS lifecycle-destroy "bypass $d-$D2 was active; after xl destroy nothing of $d left (backend/vif2, device/vif2, bypass)"
+		lab_check PASS lifecycle-destroy "bypass $d-$D2 was active; after xl destroy nothing of $d left (backend/$NC2_XS_DEVICE, device/$NC2_XS_DEVICE, bypass)"
 	fi
 
 	out=$(nc2ctl list 2>&1)
