@@ -5,7 +5,8 @@
 # (this directory), NC2CTL_BIN (nc2ctl binary, may be empty), NC2_KMOD_DIR,
 # NC2_PKG_DIR (the .debs of tools/nc2 package, --lifecycle; may be empty),
 # GTYPE (--guest-type: with hvm, dom0 gets the device model).
-# Outputs: $CACHE/xen.elf, $CACHE/domU.cpio.gz, $CACHE/dom0.cpio.gz.
+# Outputs: $CACHE/xen.elf, $CACHE/domU.cpio.gz, $CACHE/dom0.cpio.gz (and
+# $CACHE/nc2-xenbus-keys.sh, which goes into both).
 
 XENBIN=/usr/lib/xen-4.17/bin
 # Modules loaded in the guests; their dependencies come along.
@@ -55,7 +56,7 @@ base_root() {
 	done
 	install -m644 "$LAB"/guest/lab-lib.sh "$LAB"/guest/nc2-hooks.sh \
 		"$LAB"/guest/hostile.sh "$LAB"/guest/lifecycle.sh \
-		"$LAB"/guest/driverdom.sh \
+		"$LAB"/guest/driverdom.sh "$CACHE/nc2-xenbus-keys.sh" \
 		"$r/lib/nc2lab/"
 }
 
@@ -87,6 +88,10 @@ build_images() {
 	zcat /boot/xen-4.17-amd64.gz >"$CACHE/xen.elf"
 	cc -O2 -Wall -Wextra -Werror -o "$CACHE/nc2-seq" "$LAB/guest/nc2-seq.c" ||
 		return 1
+	# The xenstore key names for the guest scripts (lab-lib.sh sources it
+	# from /lib/nc2lab) and the hotplug scripts (beside them).
+	sh "$LAB/../xenbus-keys.sh" "$LAB/../../include/nc2/xenbus.h" \
+		>"$CACHE/nc2-xenbus-keys.sh" || return 1
 
 	r=$CACHE/rootfs-domU
 	base_root "$r"
@@ -100,6 +105,7 @@ build_images() {
 		mkdir -p "$r/etc/xen/scripts"
 		install -m755 "$LAB/../nc2ctl/vif2-bridge" \
 			"$LAB/../nc2ctl/vif2-route" "$r/etc/xen/scripts/"
+		install -m644 "$CACHE/nc2-xenbus-keys.sh" "$r/etc/xen/scripts/"
 		install -m644 "$NC2_KMOD_DIR/netback2.ko" "$r/lib/nc2lab/kmod/"
 		for m in crc32c_generic nf_tables; do
 			modprobe ${KROOT:+-d "$KROOT"} -S "$KV" --show-depends $m
@@ -138,6 +144,7 @@ build_images() {
 	else
 		install -m755 "$LAB/../nc2ctl/vif2-bridge" \
 			"$LAB/../nc2ctl/vif2-route" "$r/etc/xen/scripts/"
+		install -m644 "$CACHE/nc2-xenbus-keys.sh" "$r/etc/xen/scripts/"
 	fi
 	if [ -n "$NC2CTL_BIN" ]; then
 		copy_bin "$r" "$NC2CTL_BIN"

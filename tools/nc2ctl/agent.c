@@ -255,7 +255,7 @@ static void cleanup(struct agent *a, char **doms, unsigned int nd)
 	for (i = 0; i < nd; i++) {
 		if (nc2_parse_uint_quiet(doms[i], NC2_DOMID_LIMIT - 1, &b))
 			continue;
-		nc2_path(path, "/local/domain/%u/backend/" NC2_DEVTYPE, b);
+		nc2_be_root_path(path, b);
 		fes = xs_directory(a->h, XBT_NULL, path, &nf);
 		for (j = 0; fes && j < nf; j++) {
 			if (nc2_parse_uint_quiet(fes[j], NC2_DOMID_LIMIT - 1,
@@ -280,7 +280,7 @@ static void cleanup(struct agent *a, char **doms, unsigned int nd)
 		}
 		free(fes);
 
-		nc2_path(path, "/local/domain/%u/nc2/bypass", b);
+		nc2_bypass_root_path(path, b);
 		pairs = xs_directory(a->h, XBT_NULL, path, &nf);
 		for (j = 0; pairs && j < nf; j++) {
 			if (sscanf(pairs[j], "%u-%u", &x, &y) != 2 ||

@@ -18,7 +18,6 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,12 +31,6 @@ struct bypass_req {
 	bool enable;
 	char dir[NC2_PATH_MAX];
 };
-
-static void bypass_dir(char *buf, unsigned int backend, unsigned int a,
-		       unsigned int b)
-{
-	nc2_path(buf, "/local/domain/%u/nc2/bypass/%u-%u", backend, a, b);
-}
 
 static int bypass_txn(struct xs_handle *h, xs_transaction_t t, void *arg)
 {
@@ -71,7 +64,7 @@ static int bypass_txn(struct xs_handle *h, xs_transaction_t t, void *arg)
 	r->handle_a = nc2_first_handle(h, t, r->backend, r->a);
 	r->handle_b = nc2_first_handle(h, t, r->backend, r->b);
 	if (r->handle_a < 0 || r->handle_b < 0) {
-		nc2_err("domain %u has no " NC2_DEVTYPE " on backend %u; "
+		nc2_err("domain %u has no " NC2_XS_DEVICE " on backend %u; "
 			"a bypass needs both guests attached to one backend",
 			r->handle_a < 0 ? r->a : r->b, r->backend);
 		return -1;
@@ -90,53 +83,10 @@ static int bypass_txn(struct xs_handle *h, xs_transaction_t t, void *arg)
 		return -1;
 clear_status:
 	/* A fresh request has no answer yet. */
-	nc2_path(path, "%s/status", r->dir);
+	nc2_path(path, "%s/" NC2_XS_BP_STATUS, r->dir);
 	xs_rm(h, t, path);
-	nc2_path(path, "%s/error", r->dir);
+	nc2_path(path, "%s/" NC2_XS_BP_ERROR, r->dir);
 	xs_rm(h, t, path);
-	return 0;
-}
-
-int nc2_bypass_policy_text(const char *s, char *out, size_t size)
-{
-	struct nc2_policy p;
-	char buf[NC2_POLICY_MAX_TEXT + 1], *tok, *save = NULL;
-	size_t n = 0;
-	int rc;
-
-	if (strlen(s) > NC2_POLICY_MAX_TEXT) {
-		nc2_err("bypass-allow: longer than %u characters",
-			NC2_POLICY_MAX_TEXT);
-		return NC2_EXIT_USAGE;
-	}
-	snprintf(buf, sizeof(buf), "%s", s);
-	out[0] = '\0';
-	for (tok = strtok_r(buf, " ,\t", &save); tok;
-	     tok = strtok_r(NULL, " ,\t", &save)) {
-		unsigned int d;
-		int w;
-
-		if (!strcmp(tok, "any") || !strcmp(tok, "none")) {
-			w = snprintf(out + n, size - n, "%s%s", n ? " " : "",
-				     tok);
-		} else {
-			rc = nc2_resolve_domain(NC2_XS_BYPASS_ALLOW, tok, &d);
-			if (rc)
-				return rc;
-			w = snprintf(out + n, size - n, "%s%u", n ? " " : "",
-				     d);
-		}
-		if (w < 0 || (size_t)w >= size - n) {
-			nc2_err("bypass-allow: too long once names are ids");
-			return NC2_EXIT_USAGE;
-		}
-		n += (size_t)w;
-	}
-	if (nc2_policy_parse(&p, out, n)) {
-		nc2_err("bypass-allow '%s': expected any, none, or up to %u "
-			"domain ids or names", s, NC2_POLICY_MAX_PEERS);
-		return NC2_EXIT_USAGE;
-	}
 	return 0;
 }
 
@@ -154,8 +104,7 @@ static int allow_txn(struct xs_handle *h, xs_transaction_t t, void *arg)
 	char **ents;
 
 	r->nr = 0;
-	nc2_path(dir, "/local/domain/%u/backend/" NC2_DEVTYPE "/%u",
-		 r->backend, r->domid);
+	nc2_be_dom_path(dir, r->backend, r->domid);
 	ents = xs_directory(h, t, dir, &n);
 	for (i = 0; ents && i < n; i++) {
 		char be[NC2_PATH_MAX];
@@ -169,7 +118,7 @@ static int allow_txn(struct xs_handle *h, xs_transaction_t t, void *arg)
 	}
 	free(ents);
 	if (!r->nr) {
-		nc2_err("domain %u has no " NC2_DEVTYPE " on backend %u",
+		nc2_err("domain %u has no " NC2_XS_DEVICE " on backend %u",
 			r->domid, r->backend);
 		return -1;
 	}
@@ -257,7 +206,7 @@ int nc2_cmd_bypass(const struct nc2_opts *o, int argc, char **argv)
 	}
 	r.a = x < y ? x : y;
 	r.b = x < y ? y : x;
-	bypass_dir(r.dir, r.backend, r.a, r.b);
+	nc2_bypass_path(r.dir, r.backend, r.a, r.b);
 	h = nc2_xs();
 	if (!h)
 		return NC2_EXIT_ERROR;
@@ -266,78 +215,4 @@ int nc2_cmd_bypass(const struct nc2_opts *o, int argc, char **argv)
 	printf("bypass %u-%u: %s requested (backend %u)\n", r.a, r.b,
 	       r.enable ? "enable" : "disable", r.backend);
 	return NC2_EXIT_OK;
-}
-
-/* "12s ago" from a last-traffic value (Unix seconds), or "-". */
-static void bypass_ago(char *buf, size_t size, const char *lt)
-{
-	unsigned long long t;
-	long long d;
-	char *end;
-
-	if (!lt || !*lt) {
-		snprintf(buf, size, "-");
-		return;
-	}
-	t = strtoull(lt, &end, 10);
-	if (*end) {
-		snprintf(buf, size, "?");
-		return;
-	}
-	d = (long long)time(NULL) - (long long)t;
-	snprintf(buf, size, "%llds ago", d < 0 ? 0 : d);
-}
-
-void nc2_list_bypasses(struct xs_handle *h, int domid)
-{
-	char path[NC2_PATH_MAX], dir[NC2_PATH_MAX];
-	unsigned int nd, nb, i, j;
-	char **doms, **pairs;
-	bool header = false;
-
-	doms = xs_directory(h, XBT_NULL, "/local/domain", &nd);
-	for (i = 0; doms && i < nd; i++) {
-		unsigned int be = strtoul(doms[i], NULL, 10);
-
-		nc2_path(path, "/local/domain/%u/nc2/bypass", be);
-		pairs = xs_directory(h, XBT_NULL, path, &nb);
-		for (j = 0; pairs && j < nb; j++) {
-			unsigned int a, b;
-			char *req, *st, *org, *err, *lt, ago[32];
-
-			if (sscanf(pairs[j], "%u-%u", &a, &b) != 2)
-				continue;
-			if (domid >= 0 && (unsigned int)domid != a &&
-			    (unsigned int)domid != b)
-				continue;
-			if (!header) {
-				printf("\n%-6s %-6s %-7s %-8s %-7s %-9s %s\n",
-				       "DOM-A", "DOM-B", "BACKEND", "REQUEST",
-				       "ORIGIN", "TRAFFIC", "STATUS");
-				header = true;
-			}
-			nc2_path(dir, "%s/%s/request", path, pairs[j]);
-			req = nc2_xs_read(h, XBT_NULL, dir);
-			nc2_path(dir, "%s/%s/status", path, pairs[j]);
-			st = nc2_xs_read(h, XBT_NULL, dir);
-			nc2_path(dir, "%s/%s/origin", path, pairs[j]);
-			org = nc2_xs_read(h, XBT_NULL, dir);
-			nc2_path(dir, "%s/%s/error", path, pairs[j]);
-			err = nc2_xs_read(h, XBT_NULL, dir);
-			/* When it last carried traffic, by its ends' reports. */
-			nc2_path(dir, "%s/%s/last-traffic", path, pairs[j]);
-			lt = nc2_xs_read(h, XBT_NULL, dir);
-			bypass_ago(ago, sizeof(ago), lt);
-			printf("%-6u %-6u %-7u %-8s %-7s %-9s %s%s%s\n", a, b,
-			       be, req ? req : "-", org ? org : "manual", ago,
-			       st ? st : "-", err ? ": " : "", err ? err : "");
-			free(lt);
-			free(req);
-			free(st);
-			free(org);
-			free(err);
-		}
-		free(pairs);
-	}
-	free(doms);
 }

@@ -83,11 +83,10 @@ static void one(struct devd *dd, unsigned int domid, unsigned int handle)
 	int state, online;
 	char *script;
 
-	nc2_path(be, "/local/domain/%u/backend/" NC2_DEVTYPE "/%u/%u",
-		 dd->self, domid, handle);
-	nc2_path(p, "%s/state", be);
+	nc2_be_path(be, dd->self, domid, handle);
+	nc2_path(p, "%s/" NC2_XS_STATE, be);
 	state = nc2_xs_read_int(dd->h, XBT_NULL, p, -1);
-	nc2_path(p, "%s/online", be);
+	nc2_path(p, "%s/" NC2_XS_ONLINE, be);
 	online = nc2_xs_read_int(dd->h, XBT_NULL, p, 0);
 	d = find(dd, be);
 	if (d) {
@@ -107,7 +106,7 @@ static void one(struct devd *dd, unsigned int domid, unsigned int handle)
 		     NC2_DEVD_MAX);
 		return;
 	}
-	nc2_path(p, "%s/script", be);
+	nc2_path(p, "%s/" NC2_XS_SCRIPT, be);
 	script = nc2_xs_read(dd->h, XBT_NULL, p);
 	d = &dd->dev[dd->n];
 	memset(d, 0, sizeof(*d));
@@ -121,7 +120,7 @@ static void one(struct devd *dd, unsigned int domid, unsigned int handle)
 	dd->n++;
 	nc2_log(NC2_DEVD_TAG, "%s: vif2 %u/%u, running %s online", d->vif, domid, handle,
 	     d->script);
-	if (nc2_hotplug_exec(dd->o, d->script, be, d->vif, NC2_XS_ONLINE))
+	if (nc2_hotplug_exec(dd->o, d->script, be, d->vif, "online"))
 		nc2_log(NC2_DEVD_TAG, "%s: online failed", d->vif);
 }
 
@@ -133,7 +132,7 @@ static void scan(struct devd *dd)
 
 	for (i = 0; i < dd->n; i++)
 		dd->dev[i].seen = false;
-	nc2_path(path, "/local/domain/%u/backend/" NC2_DEVTYPE, dd->self);
+	nc2_be_root_path(path, dd->self);
 	doms = xs_directory(dd->h, XBT_NULL, path, &nd);
 	for (i = 0; doms && i < nd; i++) {
 		char dir[NC2_PATH_MAX];
@@ -193,7 +192,7 @@ int nc2_cmd_devd(const struct nc2_opts *o, int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	nc2_path(path, "/local/domain/%u/backend/" NC2_DEVTYPE, dd->self);
+	nc2_be_root_path(path, dd->self);
 	if (!xs_watch(dd->h, path, "nc2-devd")) {
 		nc2_err("cannot watch %s: %s", path, strerror(errno));
 		free(dd);

@@ -4,8 +4,21 @@
  *
  * The tool only ever talks to xenstore.  Everything a netchannel2
  * backend or frontend driver reads from the toolstack lives under the
- * paths built by the nc2_*_path() helpers below; tools/nc2ctl/README.md
- * is the reference for every key.
+ * paths built by the nc2_*_path() helpers below (paths.c), with the key
+ * names of nc2/xenbus.h; docs/xenbus.md is the reference for every key.
+ *
+ * The files form layers; each calls only into layers below it:
+ *
+ *   main.c, manual.c   command line and dispatch, the manual
+ *   agent.c            the lifecycle agent (uses attach and the clean-up
+ *                      of vif2.c)
+ *   vif2.c  bypass.c  list.c  devd.c
+ *                      the commands: devices, bypass requests, the
+ *                      read-only views, driver-domain hotplug
+ *   hotplug.c allow.c  a device's hotplug script; the bypass-allow text
+ *   paths.c            where devices and bypass requests live
+ *   xs.c  domcfg.c     libxenstore helpers; /etc/nc2/domains parsing
+ *   util.c             messages and number parsing
  */
 #ifndef NC2CTL_H
 #define NC2CTL_H
@@ -22,7 +35,6 @@
 #define NC2_EXIT_USAGE   2
 #define NC2_EXIT_TIMEOUT 3
 
-#define NC2_DEVTYPE         "vif2"
 #define NC2_DEFAULT_BRIDGE  "xenbr0"
 #define NC2_DEFAULT_SCRIPT  "/etc/xen/scripts/vif2-bridge"
 #define NC2_DEFAULT_BYPASSES 5
@@ -127,45 +139,6 @@ char *nc2_domain_name(struct xs_handle *h, unsigned int domid);
  * or several domains have that name (message printed).
  */
 int nc2_resolve_domain(const char *what, const char *s, unsigned int *out);
-/*
- * A bypass-allow policy as the admin writes it ("any", "none", or domain
- * ids and names separated by spaces or commas) into its xenstore form,
- * names resolved to ids now; checked with the library's parser, so what
- * is written is what netback2 reads. Returns 0 or the exit status.
- */
-int nc2_bypass_policy_text(const char *s, char *out, size_t size);
-
-/* ---- vif2.c ---- */
-int nc2_cmd_attach(const struct nc2_opts *o, int argc, char **argv);
-int nc2_cmd_detach(const struct nc2_opts *o, int argc, char **argv);
-int nc2_cmd_list(const struct nc2_opts *o, int argc, char **argv);
-int nc2_cmd_stats(const struct nc2_opts *o, int argc, char **argv);
-
-/* Paths of one vif2 device. */
-void nc2_fe_path(char *buf, unsigned int domid, unsigned int handle);
-void nc2_be_path(char *buf, unsigned int backend, unsigned int domid,
-		 unsigned int handle);
-/* Interface name of backend @be: its "vifname" key, else vif2.D.H. */
-void nc2_vif_name(struct xs_handle *h, const char *be, unsigned int domid,
-		  unsigned int handle, char *name, size_t len);
-/*
- * Run hotplug @script with @action ("online", "offline") for backend
- * directory @be and interface @vif, in the environment libxl gives vif
- * scripts.  0, or -1 with a message.
- */
-int nc2_hotplug_exec(const struct nc2_opts *o, const char *script,
-		     const char *be, const char *vif, const char *action);
-/* The same with the script and interface name read from @be. */
-int nc2_hotplug(struct xs_handle *h, const struct nc2_opts *o,
-		const char *be, unsigned int domid, unsigned int handle,
-		const char *action);
-/* Clean up a device of a domain that no longer exists (no waiting). */
-int nc2_remove_orphan(struct xs_handle *h, const struct nc2_opts *o,
-		      unsigned int backend, unsigned int domid,
-		      unsigned int handle);
-/* Lowest vif2 handle of @domid served by @backend, or -1. */
-int nc2_first_handle(struct xs_handle *h, xs_transaction_t t,
-		     unsigned int backend, unsigned int domid);
 
 /* ---- domcfg.c: declared NICs, /etc/nc2/domains/<name>.cfg ---- */
 #define NC2_DEFAULT_CFG_DIR "/etc/nc2/domains"
@@ -204,14 +177,91 @@ int nc2_domcfg_find(const char *dir, const char *name, const char *uuid,
 int nc2_domcfg_nic(const struct nc2_domcfg *c, unsigned int i,
 		   const char *name, struct nc2_nic *nic);
 
-/* ---- agent.c ---- */
-int nc2_cmd_agent(const struct nc2_opts *o, int argc, char **argv);
+/* ---- paths.c: where vif2 devices and bypass requests live ---- */
 
-/* ---- devd.c ---- */
+/* FE, /local/domain/@domid/device/vif2/@handle. */
+void nc2_fe_path(char *buf, unsigned int domid, unsigned int handle);
+/* BE, /local/domain/@backend/backend/vif2/@domid/@handle. */
+void nc2_be_path(char *buf, unsigned int backend, unsigned int domid,
+		 unsigned int handle);
+/* The parent of @domid's BEs on @backend: .../backend/vif2/@domid. */
+void nc2_be_dom_path(char *buf, unsigned int backend, unsigned int domid);
+/* All vif2 BEs of @backend: /local/domain/@backend/backend/vif2. */
+void nc2_be_root_path(char *buf, unsigned int backend);
+/* @backend's bypass requests: /local/domain/@backend/nc2/bypass. */
+void nc2_bypass_root_path(char *buf, unsigned int backend);
+/* The request for guests @a < @b: .../nc2/bypass/@a-@b. */
+void nc2_bypass_path(char *buf, unsigned int backend, unsigned int a,
+		     unsigned int b);
+/* Lowest vif2 handle of @domid served by @backend, or -1. */
+int nc2_first_handle(struct xs_handle *h, xs_transaction_t t,
+		     unsigned int backend, unsigned int domid);
+/*
+ * Call @fn for every vif2 device in xenstore (only those of frontend
+ * domain @only if @only >= 0), walking the backend directories of all
+ * domains.  Returns how many there were.
+ */
+int nc2_for_each_vif2(struct xs_handle *h, int only,
+		      void (*fn)(struct xs_handle *h, unsigned int backend,
+				 unsigned int domid, unsigned int handle,
+				 void *arg),
+		      void *arg);
+
+/* ---- hotplug.c: a device's hotplug script ---- */
+
+/* Interface name of backend @be: its "vifname" key, else vif2.D.H. */
+void nc2_vif_name(struct xs_handle *h, const char *be, unsigned int domid,
+		  unsigned int handle, char *name, size_t len);
+/*
+ * Run hotplug @script with @action ("online", "offline") for backend
+ * directory @be and interface @vif, in the environment libxl gives vif
+ * scripts.  0, or -1 with a message.
+ */
+int nc2_hotplug_exec(const struct nc2_opts *o, const char *script,
+		     const char *be, const char *vif, const char *action);
+/*
+ * The same with the script and interface name read from @be, if
+ * @backend is this domain; for another backend domain nothing (its
+ * "nc2ctl devd" runs the script there).  0, or -1 with a message.
+ */
+int nc2_run_hotplug(struct xs_handle *h, const struct nc2_opts *o,
+		    const char *be, unsigned int backend, unsigned int domid,
+		    unsigned int handle, const char *action);
+
+/* ---- allow.c: the bypass-allow policy ---- */
+
+/*
+ * A bypass-allow policy as the admin writes it ("any", "none", or domain
+ * ids and names separated by spaces or commas) into its xenstore form,
+ * names resolved to ids now; checked with the library's parser, so what
+ * is written is what netback2 reads. Returns 0 or the exit status.
+ */
+int nc2_bypass_policy_text(const char *s, char *out, size_t size);
+
+/* ---- the commands: 0 or an NC2_EXIT_* status ---- */
+
+/* vif2.c: creating and removing devices. */
+int nc2_cmd_attach(const struct nc2_opts *o, int argc, char **argv);
+int nc2_cmd_detach(const struct nc2_opts *o, int argc, char **argv);
+/* Clean up a device of a domain that no longer exists (no waiting). */
+int nc2_remove_orphan(struct xs_handle *h, const struct nc2_opts *o,
+		      unsigned int backend, unsigned int domid,
+		      unsigned int handle);
+
+/* bypass.c: bypass requests (enable, disable, allow). */
+int nc2_cmd_bypass(const struct nc2_opts *o, int argc, char **argv);
+
+/* list.c: the read-only views. */
+int nc2_cmd_list(const struct nc2_opts *o, int argc, char **argv);
+int nc2_cmd_stats(const struct nc2_opts *o, int argc, char **argv);
+
+/* devd.c: hotplug for a driver domain. */
 int nc2_cmd_devd(const struct nc2_opts *o, int argc, char **argv);
 
-/* ---- bypass.c ---- */
-int nc2_cmd_bypass(const struct nc2_opts *o, int argc, char **argv);
-void nc2_list_bypasses(struct xs_handle *h, int domid);
+/* agent.c: the lifecycle agent. */
+int nc2_cmd_agent(const struct nc2_opts *o, int argc, char **argv);
+
+/* manual.c: the text of --help (and of nc2ctl(8)). */
+extern const char nc2_manual[];
 
 #endif /* NC2CTL_H */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * nc2ctl - vif2 devices: attach, detach, list, stats.
+ * nc2ctl - vif2 devices: attach, detach, and removing a dead guest's.
  *
  * attach mirrors what libxl does for a "vif": one transaction writes the
  * frontend directory (owned by the guest, readable by the backend) and
@@ -42,18 +42,6 @@ struct vif2_cfg {
 	char bypass_allow[NC2_POLICY_MAX_TEXT + 1];	/* "" until decided */
 };
 
-void nc2_fe_path(char *buf, unsigned int domid, unsigned int handle)
-{
-	nc2_path(buf, "/local/domain/%u/device/" NC2_DEVTYPE "/%u", domid,
-		 handle);
-}
-
-void nc2_be_path(char *buf, unsigned int backend, unsigned int domid,
-		 unsigned int handle)
-{
-	nc2_path(buf, "/local/domain/%u/backend/" NC2_DEVTYPE "/%u/%u", backend,
-		 domid, handle);
-}
 
 static bool handle_in_use(struct xs_handle *h, xs_transaction_t t,
 			  const struct vif2_cfg *c, unsigned int handle)
@@ -67,31 +55,6 @@ static bool handle_in_use(struct xs_handle *h, xs_transaction_t t,
 	return nc2_xs_exists(h, t, path);
 }
 
-int nc2_first_handle(struct xs_handle *h, xs_transaction_t t,
-		     unsigned int backend, unsigned int domid)
-{
-	char path[NC2_PATH_MAX];
-	unsigned int i, n;
-	char **ents;
-	int best = -1;
-
-	nc2_path(path, "/local/domain/%u/backend/" NC2_DEVTYPE "/%u", backend,
-		 domid);
-	ents = xs_directory(h, t, path, &n);
-	if (!ents)
-		return -1;
-	for (i = 0; i < n; i++) {
-		char *end;
-		long v = strtol(ents[i], &end, 10);
-
-		if (*end || end == ents[i] || v < 0 || v > NC2_MAX_HANDLE)
-			continue;
-		if (best < 0 || v < best)
-			best = (int)v;
-	}
-	free(ents);
-	return best;
-}
 
 /* Random locally chosen MAC in the Xen OUI 00:16:3e, as libxl does. */
 static int random_mac(char *mac)
@@ -213,7 +176,7 @@ static int parse_attach_args(struct vif2_cfg *c, int argc, char **argv)
 		klen = eq - argv[i];
 		v = eq + 1;
 #define KEY(name) (klen == strlen(name) && !strncmp(argv[i], name, klen))
-		if (KEY("mac")) {
+		if (KEY(NC2_XS_MAC)) {
 			if (parse_mac(v, c->mac))
 				return NC2_EXIT_USAGE;
 		} else if (KEY(NC2_XS_BRIDGE)) {
@@ -222,7 +185,7 @@ static int parse_attach_args(struct vif2_cfg *c, int argc, char **argv)
 				return NC2_EXIT_USAGE;
 			}
 			c->bridge = v;
-		} else if (KEY("handle")) {
+		} else if (KEY(NC2_XS_HANDLE)) {
 			if (nc2_parse_uint("handle", v, NC2_MAX_HANDLE,
 					   &c->handle))
 				return NC2_EXIT_USAGE;
@@ -249,7 +212,7 @@ static int parse_attach_args(struct vif2_cfg *c, int argc, char **argv)
 			if (nc2_parse_uint(NC2_XS_REMOTE_TRUSTED, v, 1,
 					   &c->remote_trusted))
 				return NC2_EXIT_USAGE;
-		} else if (KEY("ip")) {
+		} else if (KEY(NC2_XS_IP)) {
 			if (parse_ips(v, c->ip, sizeof(c->ip)))
 				return NC2_EXIT_USAGE;
 		} else if (KEY(NC2_XS_GATEWAY)) {
@@ -316,11 +279,11 @@ static int write_frontend(struct xs_handle *h, xs_transaction_t t,
 		nc2_err("cannot create %s: %s", fe, strerror(errno));
 		return -1;
 	}
-	if (!nc2_xs_writef(h, t, fe, "backend", "%s", be) ||
+	if (!nc2_xs_writef(h, t, fe, NC2_XS_BACKEND, "%s", be) ||
 	    !nc2_xs_writef(h, t, fe, NC2_XS_BACKEND_ID, "%u", c->backend) ||
-	    !nc2_xs_writef(h, t, fe, "handle", "%u", c->handle) ||
-	    !nc2_xs_writef(h, t, fe, "mac", "%s", c->mac) ||
-	    !nc2_xs_writef(h, t, fe, "state", "%d", NC2_XB_INITIALISING))
+	    !nc2_xs_writef(h, t, fe, NC2_XS_HANDLE, "%u", c->handle) ||
+	    !nc2_xs_writef(h, t, fe, NC2_XS_MAC, "%s", c->mac) ||
+	    !nc2_xs_writef(h, t, fe, NC2_XS_STATE, "%d", NC2_XB_INITIALISING))
 		return -1;
 	return 0;
 }
@@ -338,11 +301,11 @@ static int write_backend(struct xs_handle *h, xs_transaction_t t,
 		nc2_err("cannot create %s: %s", be, strerror(errno));
 		return -1;
 	}
-	if (!nc2_xs_writef(h, t, be, "frontend", "%s", fe) ||
+	if (!nc2_xs_writef(h, t, be, NC2_XS_FRONTEND, "%s", fe) ||
 	    !nc2_xs_writef(h, t, be, NC2_XS_FRONTEND_ID, "%u", c->domid) ||
 	    !nc2_xs_writef(h, t, be, NC2_XS_ONLINE, "1") ||
-	    !nc2_xs_writef(h, t, be, "handle", "%u", c->handle) ||
-	    !nc2_xs_writef(h, t, be, "mac", "%s", c->mac) ||
+	    !nc2_xs_writef(h, t, be, NC2_XS_HANDLE, "%u", c->handle) ||
+	    !nc2_xs_writef(h, t, be, NC2_XS_MAC, "%s", c->mac) ||
 	    !nc2_xs_writef(h, t, be, NC2_XS_BRIDGE, "%s", c->bridge) ||
 	    !nc2_xs_writef(h, t, be, NC2_XS_SCRIPT, "%s", c->script) ||
 	    !nc2_xs_writef(h, t, be, NC2_XS_MAX_BYPASSES, "%u", c->max_bypasses) ||
@@ -352,17 +315,16 @@ static int write_backend(struct xs_handle *h, xs_transaction_t t,
 			   c->remote_trusted) ||
 	    !nc2_xs_writef(h, t, be, NC2_XS_FILTER_MAC, "%u", c->filter_mac) ||
 	    !nc2_xs_writef(h, t, be, NC2_XS_BYPASS_ALLOW, "%s", c->bypass_allow) ||
-	    (c->ip[0] && !nc2_xs_writef(h, t, be, "ip", "%s", c->ip)) ||
+	    (c->ip[0] && !nc2_xs_writef(h, t, be, NC2_XS_IP, "%s", c->ip)) ||
 	    (c->gateway[0] &&
 	     !nc2_xs_writef(h, t, be, NC2_XS_GATEWAY, "%s", c->gateway)) ||
 	    (c->vifname[0] &&
 	     !nc2_xs_writef(h, t, be, NC2_XS_VIFNAME, "%s", c->vifname)) ||
-	    !nc2_xs_writef(h, t, be, "state", "%d", NC2_XB_INITIALISING))
+	    !nc2_xs_writef(h, t, be, NC2_XS_STATE, "%d", NC2_XB_INITIALISING))
 		return -1;
 	return 0;
 }
 
-/* Transaction body of attach: all checks and writes see one snapshot. */
 /*
  * The backend domain's bypass requests, nc2/bypass in its home: netback2
  * writes its automatic ones there itself, which a driver domain may only
@@ -376,7 +338,7 @@ static int prepare_bypass_dir(struct xs_handle *h, xs_transaction_t t,
 	};
 	char path[NC2_PATH_MAX];
 
-	nc2_path(path, "/local/domain/%u/nc2/bypass", backend);
+	nc2_bypass_root_path(path, backend);
 	if (nc2_xs_exists(h, t, path))
 		return 0;
 	if (!xs_mkdir(h, t, path) || !xs_set_permissions(h, t, path, perms, 1)) {
@@ -386,6 +348,7 @@ static int prepare_bypass_dir(struct xs_handle *h, xs_transaction_t t,
 	return 0;
 }
 
+/* Transaction body of attach: all checks and writes see one snapshot. */
 static int attach_txn(struct xs_handle *h, xs_transaction_t t, void *arg)
 {
 	struct vif2_cfg *c = arg;
@@ -402,7 +365,7 @@ static int attach_txn(struct xs_handle *h, xs_transaction_t t, void *arg)
 	}
 	if (c->handle_set) {
 		if (handle_in_use(h, t, c, c->handle)) {
-			nc2_err("domain %u already has a " NC2_DEVTYPE
+			nc2_err("domain %u already has a " NC2_XS_DEVICE
 				" with handle %u",
 				c->domid, c->handle);
 			return -1;
@@ -412,7 +375,7 @@ static int attach_txn(struct xs_handle *h, xs_transaction_t t, void *arg)
 			if (!handle_in_use(h, t, c, c->handle))
 				break;
 		if (c->handle > NC2_MAX_HANDLE) {
-			nc2_err("domain %u has no free " NC2_DEVTYPE " handle",
+			nc2_err("domain %u has no free " NC2_XS_DEVICE " handle",
 				c->domid);
 			return -1;
 		}
@@ -424,99 +387,6 @@ static int attach_txn(struct xs_handle *h, xs_transaction_t t, void *arg)
 	return prepare_bypass_dir(h, t, c->backend);
 }
 
-/* Interface name: the backend may publish "vifname"; else vif2.D.H. */
-void nc2_vif_name(struct xs_handle *h, const char *be, unsigned int domid,
-		  unsigned int handle, char *name, size_t len)
-{
-	char path[NC2_PATH_MAX];
-	char *v;
-
-	nc2_path(path, "%s/vifname", be);
-	v = nc2_xs_read(h, XBT_NULL, path);
-	if (v && *v && strlen(v) < len && !strpbrk(v, "/ \t"))
-		snprintf(name, len, "%s", v);
-	else
-		snprintf(name, len, "vif2.%u.%u", domid, handle);
-	free(v);
-}
-
-int nc2_hotplug_exec(const struct nc2_opts *o, const char *script,
-		     const char *be, const char *vif, const char *action)
-{
-	int status;
-	pid_t pid;
-
-	nc2_info(o, "running %s %s for %s", script, action, vif);
-	pid = fork();
-	if (pid < 0) {
-		nc2_err("fork: %s", strerror(errno));
-		return -1;
-	}
-	if (pid == 0) {
-		setenv("XENBUS_PATH", be, 1);
-		setenv("XENBUS_TYPE", NC2_DEVTYPE, 1);
-		setenv("XENBUS_BASE_PATH", "backend", 1);
-		setenv("vif", vif, 1);
-		execl(script, script, action, (char *)NULL);
-		fprintf(stderr, "%s: cannot run %s: %s\n", nc2_prog, script,
-			strerror(errno));
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			nc2_err("waitpid: %s", strerror(errno));
-			return -1;
-		}
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		nc2_err("hotplug script %s %s failed (status %d)", script,
-			action, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		return -1;
-	}
-	return 0;
-}
-
-int nc2_hotplug(struct xs_handle *h, const struct nc2_opts *o,
-		const char *be, unsigned int domid, unsigned int handle,
-		const char *action)
-{
-	char path[NC2_PATH_MAX], vif[32];
-	char *script;
-	int rc;
-
-	nc2_path(path, "%s/script", be);
-	script = nc2_xs_read(h, XBT_NULL, path);
-	if (!script || !*script) {
-		free(script);
-		return 0;
-	}
-	nc2_vif_name(h, be, domid, handle, vif, sizeof(vif));
-	rc = nc2_hotplug_exec(o, script, be, vif, action);
-	free(script);
-	return rc;
-}
-
-/*
- * The hotplug script runs where the backend's interface is: in this
- * domain when it is the backend, else in the backend (driver) domain,
- * whose "nc2ctl devd" does it.
- */
-static int run_hotplug(struct xs_handle *h, const struct nc2_opts *o,
-		       const char *be, unsigned int backend, unsigned int domid,
-		       unsigned int handle, const char *action)
-{
-	int self = nc2_self_domid(h);
-
-	/* No "domid" key: nc2ctl runs where xenstored runs, dom0. */
-	if (self < 0)
-		self = 0;
-	if ((int)backend != self) {
-		nc2_info(o, "hotplug %s for %s is domain %u's (nc2ctl devd)",
-			 action, be, backend);
-		return 0;
-	}
-	return nc2_hotplug(h, o, be, domid, handle, action);
-}
 
 struct state_wait {
 	char fe_state[NC2_PATH_MAX];
@@ -568,15 +438,15 @@ int nc2_cmd_attach(const struct nc2_opts *o, int argc, char **argv)
 
 	nc2_fe_path(fe, c.domid, c.handle);
 	nc2_be_path(be, c.backend, c.domid, c.handle);
-	printf("attached " NC2_DEVTYPE " %u/%u: backend %u, mac %s, bridge %s\n",
+	printf("attached " NC2_XS_DEVICE " %u/%u: backend %u, mac %s, bridge %s\n",
 	       c.domid, c.handle, c.backend, c.mac, c.bridge);
 	fflush(stdout);
 	if (o->no_wait)
 		return NC2_EXIT_OK;
 
 	/* Wait for the backend driver to create its interface. */
-	nc2_path(w.fe_state, "%s/state", fe);
-	nc2_path(w.be_state, "%s/state", be);
+	nc2_path(w.fe_state, "%s/" NC2_XS_STATE, fe);
+	nc2_path(w.be_state, "%s/" NC2_XS_STATE, be);
 	watch[0] = w.be_state;
 	rc = nc2_xs_wait(h, watch, 1, backend_ready, &w, o->timeout);
 	if (rc < 0)
@@ -593,7 +463,7 @@ int nc2_cmd_attach(const struct nc2_opts *o, int argc, char **argv)
 			be, w.be, nc2_state_name(w.be));
 		return NC2_EXIT_ERROR;
 	}
-	if (run_hotplug(h, o, be, c.backend, c.domid, c.handle, NC2_XS_ONLINE))
+	if (nc2_run_hotplug(h, o, be, c.backend, c.domid, c.handle, "online"))
 		return NC2_EXIT_ERROR;
 	return NC2_EXIT_OK;
 }
@@ -620,7 +490,7 @@ static int close_txn(struct xs_handle *h, xs_transaction_t t, void *arg)
 	if (!nc2_xs_exists(h, t, d->be))
 		return 0;
 	if (!nc2_xs_writef(h, t, d->be, NC2_XS_ONLINE, "0") ||
-	    !nc2_xs_writef(h, t, d->be, "state", "%d", NC2_XB_CLOSING))
+	    !nc2_xs_writef(h, t, d->be, NC2_XS_STATE, "%d", NC2_XB_CLOSING))
 		return -1;
 	return 0;
 }
@@ -634,13 +504,12 @@ static int remove_txn(struct xs_handle *h, xs_transaction_t t, void *arg)
 
 	if ((!xs_rm(h, t, d->fe) && errno != ENOENT) ||
 	    (!xs_rm(h, t, d->be) && errno != ENOENT)) {
-		nc2_err("cannot remove " NC2_DEVTYPE " %u/%u: %s", d->domid,
+		nc2_err("cannot remove " NC2_XS_DEVICE " %u/%u: %s", d->domid,
 			d->handle, strerror(errno));
 		return -1;
 	}
 	/* Drop backend/vif2/<domid> once its last device is gone. */
-	nc2_path(parent, "/local/domain/%u/backend/" NC2_DEVTYPE "/%u",
-		 d->backend, d->domid);
+	nc2_be_dom_path(parent, d->backend, d->domid);
 	ents = xs_directory(h, t, parent, &n);
 	if (ents && n == 0)
 		xs_rm(h, t, parent);
@@ -663,10 +532,10 @@ static bool backend_serves(struct xs_handle *h, unsigned int b,
 	bool ok;
 
 	nc2_be_path(be, b, d->domid, d->handle);
-	nc2_path(path, "%s/frontend-id", be);
+	nc2_path(path, "%s/" NC2_XS_FRONTEND_ID, be);
 	if (nc2_xs_read_int(h, XBT_NULL, path, -1) != (int)d->domid)
 		return false;
-	nc2_path(path, "%s/frontend", be);
+	nc2_path(path, "%s/" NC2_XS_FRONTEND, be);
 	fe = nc2_xs_read(h, XBT_NULL, path);
 	ok = fe && !strcmp(fe, d->fe);
 	free(fe);
@@ -714,7 +583,7 @@ static int find_backend(struct xs_handle *h, struct detach_req *d, int want)
 	if (!found)
 		return -1;
 	if (found > 1 && !have0) {
-		nc2_err(NC2_DEVTYPE " %u/%u has backend directories in %u "
+		nc2_err(NC2_XS_DEVICE " %u/%u has backend directories in %u "
 			"domains; say which with backend=DOMID", d->domid,
 			d->handle, found);
 		return -2;
@@ -765,7 +634,7 @@ int nc2_cmd_detach(const struct nc2_opts *o, int argc, char **argv)
 		if (!nc2_domain_exists(h, XBT_NULL, d.domid))
 			nc2_err("unknown domain %u", d.domid);
 		else
-			nc2_err("domain %u has no " NC2_DEVTYPE " %u%s", d.domid,
+			nc2_err("domain %u has no " NC2_XS_DEVICE " %u%s", d.domid,
 				d.handle, want >= 0 ? " on that backend" : "");
 		return NC2_EXIT_ERROR;
 	}
@@ -775,24 +644,24 @@ int nc2_cmd_detach(const struct nc2_opts *o, int argc, char **argv)
 
 	if (nc2_xs_transact(h, close_txn, &d))
 		return NC2_EXIT_ERROR;
-	nc2_path(w.fe_state, "%s/state", d.fe);
-	nc2_path(w.be_state, "%s/state", d.be);
+	nc2_path(w.fe_state, "%s/" NC2_XS_STATE, d.fe);
+	nc2_path(w.be_state, "%s/" NC2_XS_STATE, d.be);
 	watch[0] = w.fe_state;
 	watch[1] = w.be_state;
 	rc = nc2_xs_wait(h, watch, 2, both_closed, &w, o->timeout);
 	if (rc < 0)
 		return NC2_EXIT_ERROR;
 	if (rc > 0)
-		nc2_warn("" NC2_DEVTYPE " %u/%u did not close within %d s "
+		nc2_warn("" NC2_XS_DEVICE " %u/%u did not close within %d s "
 			 "(frontend %s, backend %s); removing it anyway",
 			 d.domid, d.handle, o->timeout, nc2_state_name(w.fe),
 			 nc2_state_name(w.be));
 	if (hotplugged &&
-	    run_hotplug(h, o, d.be, d.backend, d.domid, d.handle, "offline"))
+	    nc2_run_hotplug(h, o, d.be, d.backend, d.domid, d.handle, "offline"))
 		nc2_warn("continuing despite hotplug script failure");
 	if (nc2_xs_transact(h, remove_txn, &d))
 		return NC2_EXIT_ERROR;
-	printf("detached " NC2_DEVTYPE " %u/%u\n", d.domid, d.handle);
+	printf("detached " NC2_XS_DEVICE " %u/%u\n", d.domid, d.handle);
 	return NC2_EXIT_OK;
 }
 
@@ -816,322 +685,10 @@ int nc2_remove_orphan(struct xs_handle *h, const struct nc2_opts *o,
 	nc2_be_path(d.be, backend, domid, handle);
 	nc2_path(path, "%s/hotplug-status", d.be);
 	if (nc2_xs_exists(h, XBT_NULL, path) &&
-	    run_hotplug(h, o, d.be, backend, domid, handle, "offline"))
+	    nc2_run_hotplug(h, o, d.be, backend, domid, handle, "offline"))
 		nc2_warn("continuing despite hotplug script failure");
 	if (nc2_xs_transact(h, remove_txn, &d))
 		return -1;
 	return 0;
 }
 
-/*
- * Call @fn for every vif2 device in xenstore (optionally only those of
- * frontend domain @only), walking the backend directories of all domains.
- */
-static int for_each_vif2(struct xs_handle *h, int only,
-			 void (*fn)(struct xs_handle *h, unsigned int backend,
-				    unsigned int domid, unsigned int handle,
-				    void *arg),
-			 void *arg)
-{
-	char path[NC2_PATH_MAX];
-	unsigned int nb, nd, nh, i, j, k;
-	char **doms, **fes, **hs;
-	int count = 0;
-
-	doms = xs_directory(h, XBT_NULL, "/local/domain", &nb);
-	for (i = 0; doms && i < nb; i++) {
-		unsigned int b = strtoul(doms[i], NULL, 10);
-
-		nc2_path(path, "/local/domain/%u/backend/" NC2_DEVTYPE, b);
-		fes = xs_directory(h, XBT_NULL, path, &nd);
-		for (j = 0; fes && j < nd; j++) {
-			unsigned int d = strtoul(fes[j], NULL, 10);
-
-			if (only >= 0 && (unsigned int)only != d)
-				continue;
-			nc2_path(path,
-				 "/local/domain/%u/backend/" NC2_DEVTYPE "/%u",
-				 b, d);
-			hs = xs_directory(h, XBT_NULL, path, &nh);
-			for (k = 0; hs && k < nh; k++) {
-				fn(h, b, d, strtoul(hs[k], NULL, 10), arg);
-				count++;
-			}
-			free(hs);
-		}
-		free(fes);
-	}
-	free(doms);
-	return count;
-}
-
-/* One row of "list": a live device, a declared NIC, or both. */
-struct list_row {
-	int domid, backend;	/* -1: not running / not attached */
-	unsigned int handle;
-	char name[65];
-	char mac[18], bridge[32];
-	int bs, fs;
-	const char *declared;	/* yes, no, differs; declared-only rows:
-				 * "not running" or "not attached" */
-};
-
-struct list_ctx {
-	struct list_row *rows;
-	unsigned int n, cap;
-};
-
-static struct list_row *list_add(struct list_ctx *l)
-{
-	struct list_row *r;
-
-	if (l->n == l->cap) {
-		unsigned int cap = l->cap ? 2 * l->cap : 16;
-
-		r = realloc(l->rows, cap * sizeof(*r));
-		if (!r)
-			return NULL;
-		l->rows = r;
-		l->cap = cap;
-	}
-	r = &l->rows[l->n++];
-	memset(r, 0, sizeof(*r));
-	return r;
-}
-
-static void list_one(struct xs_handle *h, unsigned int b, unsigned int d,
-		     unsigned int hd, void *arg)
-{
-	char be[NC2_PATH_MAX], fe[NC2_PATH_MAX], p[NC2_PATH_MAX];
-	struct list_row *r = list_add(arg);
-	char *mac, *bridge, *name;
-
-	if (!r)
-		return;
-	nc2_be_path(be, b, d, hd);
-	nc2_fe_path(fe, d, hd);
-	nc2_path(p, "%s/mac", be);
-	mac = nc2_xs_read(h, XBT_NULL, p);
-	nc2_path(p, "%s/bridge", be);
-	bridge = nc2_xs_read(h, XBT_NULL, p);
-	name = nc2_domain_name(h, d);
-	r->domid = (int)d;
-	r->backend = (int)b;
-	r->handle = hd;
-	snprintf(r->mac, sizeof(r->mac), "%s", mac ? mac : "-");
-	snprintf(r->bridge, sizeof(r->bridge), "%s", bridge ? bridge : "-");
-	snprintf(r->name, sizeof(r->name), "%s", name ? name : "-");
-	nc2_path(p, "%s/state", be);
-	r->bs = nc2_xs_read_int(h, XBT_NULL, p, -1);
-	nc2_path(p, "%s/state", fe);
-	r->fs = nc2_xs_read_int(h, XBT_NULL, p, -1);
-	r->declared = "no";
-	free(mac);
-	free(bridge);
-	free(name);
-}
-
-/* The running domain a config file's key (name or UUID) names, or -1. */
-static int domain_of_key(struct xs_handle *h, const char *key)
-{
-	unsigned int i, n, d;
-	char path[NC2_PATH_MAX];
-	int found = -1;
-	char **doms;
-
-	doms = xs_directory(h, XBT_NULL, "/local/domain", &n);
-	for (i = 0; doms && i < n && found < 0; i++) {
-		char *v;
-
-		if (nc2_parse_uint_quiet(doms[i], NC2_DOMID_LIMIT - 1, &d))
-			continue;
-		v = nc2_domain_name(h, d);
-		if (v && !strcmp(v, key))
-			found = (int)d;
-		free(v);
-		nc2_path(path, "/local/domain/%u/vm", d);
-		v = nc2_xs_read(h, XBT_NULL, path);
-		if (found < 0 && v && strlen(v) > 36 &&
-		    !strcmp(v + strlen(v) - 36, key) && strlen(key) == 36)
-			found = (int)d;
-		free(v);
-	}
-	free(doms);
-	return found;
-}
-
-/* Join the declarations in @dir with the live rows. */
-static void list_declared(struct xs_handle *h, const char *dir, int only,
-			  struct list_ctx *l)
-{
-	struct nc2_domcfg *cfg = malloc(sizeof(*cfg));
-	struct dirent *de;
-	struct nc2_nic nic;
-	unsigned int i, k;
-	DIR *dp;
-
-	dp = cfg ? opendir(dir) : NULL;
-	while (dp && (de = readdir(dp))) {
-		char key[65], path[NC2_PATH_MAX];
-		size_t n = strlen(de->d_name);
-		int d;
-
-		if (n <= 4 || n - 4 >= sizeof(key) || de->d_name[0] == '.' ||
-		    strcmp(de->d_name + n - 4, ".cfg"))
-			continue;
-		snprintf(key, sizeof(key), "%.*s", (int)(n - 4), de->d_name);
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (nc2_domcfg_load(path, cfg))
-			continue;
-		d = domain_of_key(h, key);
-		if (only >= 0 && d != only)
-			continue;
-		for (i = 0; i < cfg->n; i++) {
-			struct list_row *r = NULL;
-
-			if (nc2_domcfg_nic(cfg, i, key, &nic))
-				continue;
-			for (k = 0; d >= 0 && k < l->n; k++)
-				if (l->rows[k].domid == d &&
-				    l->rows[k].handle == nic.handle &&
-				    l->rows[k].backend >= 0)
-					r = &l->rows[k];
-			if (r) {
-				r->declared = strcasecmp(r->mac, nic.mac) ||
-					      strcmp(r->bridge, nic.bridge) ?
-					      "differs" : "yes";
-				continue;
-			}
-			r = list_add(l);
-			if (!r)
-				break;
-			r->domid = d;
-			r->backend = -1;
-			r->handle = nic.handle;
-			snprintf(r->name, sizeof(r->name), "%s", key);
-			snprintf(r->mac, sizeof(r->mac), "%s", nic.mac);
-			snprintf(r->bridge, sizeof(r->bridge), "%s",
-				 nic.bridge);
-			r->bs = r->fs = -1;
-			r->declared = d < 0 ? "not-running" : "not-attached";
-		}
-	}
-	if (dp)
-		closedir(dp);
-	free(cfg);
-}
-
-/* [DOMAIN]: 0 (*@out = -1 if absent) or an exit status. */
-static int parse_opt_domid(int argc, char **argv, const char *cmd, int *out)
-{
-	unsigned int d;
-	int rc;
-
-	*out = -1;
-	if (argc > 1) {
-		nc2_err("%s: expected at most one DOMID", cmd);
-		return NC2_EXIT_USAGE;
-	}
-	if (argc == 1) {
-		rc = nc2_resolve_domain("DOMID", argv[0], &d);
-		if (rc)
-			return rc;
-		*out = (int)d;
-	}
-	return 0;
-}
-
-int nc2_cmd_list(const struct nc2_opts *o, int argc, char **argv)
-{
-	const char *dir = NC2_DEFAULT_CFG_DIR;
-	struct list_ctx l = { 0 };
-	struct xs_handle *h;
-	char idbuf[3][12];
-	unsigned int i;
-	int only, rc;
-
-	(void)o;
-	if (argc > 0 && !strncmp(argv[argc - 1], "config-dir=", 11)) {
-		dir = argv[argc - 1] + 11;
-		argc--;
-	}
-	rc = parse_opt_domid(argc, argv, "list", &only);
-	if (rc)
-		return rc;
-	h = nc2_xs();
-	if (!h)
-		return NC2_EXIT_ERROR;
-	if (only >= 0 && !nc2_domain_exists(h, XBT_NULL, only)) {
-		nc2_err("unknown domain %d", only);
-		return NC2_EXIT_ERROR;
-	}
-	for_each_vif2(h, only, list_one, &l);
-	list_declared(h, dir, only, &l);
-	printf("%-6s %-6s %-7s %-17s %-10s %-12s %-12s %-16s %s\n", "DOMID",
-	       "HANDLE", "BACKEND", "MAC", "BRIDGE", "BE-STATE", "FE-STATE",
-	       "DOMAIN", "DECLARED");
-	for (i = 0; i < l.n; i++) {
-		const struct list_row *r = &l.rows[i];
-
-		snprintf(idbuf[0], sizeof(idbuf[0]), "%d", r->domid);
-		snprintf(idbuf[1], sizeof(idbuf[1]), "%u", r->handle);
-		snprintf(idbuf[2], sizeof(idbuf[2]), "%d", r->backend);
-		printf("%-6s %-6s %-7s %-17s %-10s %-12s %-12s %-16s %s\n",
-		       r->domid < 0 ? "-" : idbuf[0], idbuf[1],
-		       r->backend < 0 ? "-" : idbuf[2], r->mac, r->bridge,
-		       nc2_state_name(r->bs), nc2_state_name(r->fs), r->name,
-		       r->declared);
-	}
-	free(l.rows);
-	nc2_list_bypasses(h, only);
-	return NC2_EXIT_OK;
-}
-
-static void stats_one(struct xs_handle *h, unsigned int b, unsigned int d,
-		      unsigned int hd, void *arg)
-{
-	char dir[NC2_PATH_MAX], p[NC2_PATH_MAX];
-	unsigned int i, n;
-	char **keys;
-
-	(void)arg;
-	nc2_be_path(dir, b, d, hd);
-	nc2_path(dir + strlen(dir), "/stats");
-	printf(NC2_DEVTYPE " %u/%u (backend %u):\n", d, hd, b);
-	keys = xs_directory(h, XBT_NULL, dir, &n);
-	if (!keys || n == 0) {
-		printf("  (no counters published; is netback2 loaded?)\n");
-		free(keys);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		char *v;
-
-		nc2_path(p, "%s/%s", dir, keys[i]);
-		v = nc2_xs_read(h, XBT_NULL, p);
-		printf("  %-24s %s\n", keys[i], v ? v : "?");
-		free(v);
-	}
-	free(keys);
-}
-
-int nc2_cmd_stats(const struct nc2_opts *o, int argc, char **argv)
-{
-	struct xs_handle *h;
-	int only, rc;
-
-	(void)o;
-	rc = parse_opt_domid(argc, argv, "stats", &only);
-	if (rc)
-		return rc;
-	h = nc2_xs();
-	if (!h)
-		return NC2_EXIT_ERROR;
-	if (only >= 0 && !nc2_domain_exists(h, XBT_NULL, only)) {
-		nc2_err("unknown domain %d", only);
-		return NC2_EXIT_ERROR;
-	}
-	if (for_each_vif2(h, only, stats_one, NULL) == 0)
-		printf("no " NC2_DEVTYPE " devices\n");
-	return NC2_EXIT_OK;
-}

@@ -159,14 +159,14 @@ hz_g_f01() {
 	local r i
 	r=$(hz garbage) || { echo "$r"; return 1; }
 	for i in 1 2 3 4 5 6; do
-		xenstore-write device/vif2/0/state 3
-		xenstore-write device/vif2/0/state 4
+		xenstore-write device/$NC2_XS_DEVICE/0/$NC2_XS_STATE 3
+		xenstore-write device/$NC2_XS_DEVICE/0/$NC2_XS_STATE 4
 	done
 	sleep 1
 	for i in 1 2 3; do
-		xenstore-write device/vif2/0/state 3
+		xenstore-write device/$NC2_XS_DEVICE/0/$NC2_XS_STATE 3
 		sleep 0.3
-		xenstore-write device/vif2/0/state 4
+		xenstore-write device/$NC2_XS_DEVICE/0/$NC2_XS_STATE 4
 		sleep 0.3
 	done
 	echo "$r"
@@ -188,9 +188,9 @@ hz_g_f10() {
 
 # F13, guest side: point the frontend's backend keys somewhere else.
 hz_g_f13() {
-	xenstore-write device/vif2/0/backend-id 7 &&
-		xenstore-write device/vif2/0/backend \
-			"/local/domain/7/backend/vif2/$1/0"
+	xenstore-write device/$NC2_XS_DEVICE/0/$NC2_XS_BACKEND_ID 7 &&
+		xenstore-write device/$NC2_XS_DEVICE/0/$NC2_XS_BACKEND \
+			"/local/domain/7/backend/$NC2_XS_DEVICE/$1/0"
 }
 
 # ---------------------------------------------------------------- dom0 side
@@ -210,7 +210,7 @@ hz_sum() {
 		END { print s + 0 }'
 }
 hz_bestate() {
-	xenstore-read /local/domain/0/backend/vif2/$1/0/state 2>/dev/null
+	xenstore-read /local/domain/0/backend/$NC2_XS_DEVICE/$1/0/$NC2_XS_STATE 2>/dev/null
 }
 
 # The kernel log after a mark: "T<timestamp of its last line>", so a log
@@ -298,9 +298,9 @@ hz_wait_stat() {
 
 hz_bypass_dir() {
 	if [ "$D1" -lt "$D2" ]; then
-		echo /local/domain/0/nc2/bypass/$D1-$D2
+		echo /local/domain/0/$NC2_XS_BYPASS_DIR/$D1-$D2
 	else
-		echo /local/domain/0/nc2/bypass/$D2-$D1
+		echo /local/domain/0/$NC2_XS_BYPASS_DIR/$D2-$D1
 	fi
 }
 # hz_bypass_final SECS : wait for a final status after a disable request.
@@ -308,7 +308,7 @@ hz_bypass_final() {
 	local i=0 st dir
 	dir=$(hz_bypass_dir)
 	while :; do
-		st=$(xenstore-read "$dir/status" 2>/dev/null)
+		st=$(xenstore-read "$dir/$NC2_XS_BP_STATUS" 2>/dev/null)
 		case "$st" in disabled|error) echo "$st"; return 0 ;; esac
 		i=$((i + 1))
 		if [ $i -gt $(($1 * 5)) ]; then
@@ -322,7 +322,7 @@ hz_bypass_final() {
 hz_bypass_off() {
 	local dir st
 	dir=$(hz_bypass_dir)
-	[ "$(xenstore-read "$dir/request" 2>/dev/null)" = enable ] || return 0
+	[ "$(xenstore-read "$dir/$NC2_XS_BP_REQUEST" 2>/dev/null)" = enable ] || return 0
 	nc2ctl bypass disable "$D1" "$D2" >/dev/null 2>&1 || return 1
 	st=$(hz_bypass_final 30) || {
 		lab_log "bypass disable: status '$st' after 30 s"
@@ -659,7 +659,7 @@ hz_a_f13() {
 		sleep 0.2
 		i=$((i + 1))
 	done
-	xenstore-read /local/domain/0/backend/vif2/$D1/0/state >/dev/null 2>&1 &&
+	xenstore-read /local/domain/0/backend/$NC2_XS_DEVICE/$D1/0/$NC2_XS_STATE >/dev/null 2>&1 &&
 		hz_bad "the real backend directory is still there"
 	[ -e /sys/class/net/vif2.$D1.0 ] && hz_bad "vif2.$D1.0 still there"
 	grep -q "vif2.$D1.0 off br1" /tmp/hz-f13.log ||
@@ -689,7 +689,7 @@ hz_a_f14() {
 		hz_note "enabled again"
 		nc2_bypass disable || hz_note "final disable failed"
 	else
-		hz_bad "the pair could not be enabled again (domu1 backend state $(hz_bestate "$D1"), $(xenstore-read "$(hz_bypass_dir)/error" 2>/dev/null))"
+		hz_bad "the pair could not be enabled again (domu1 backend state $(hz_bestate "$D1"), $(xenstore-read "$(hz_bypass_dir)/$NC2_XS_BP_ERROR" 2>/dev/null))"
 	fi
 }
 

@@ -11,6 +11,13 @@
 
 export PATH=/usr/lib/xen-4.17/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
+# The xenstore key names of a vif2 device and of bypass requests
+# (NC2_XS_*), generated from include/nc2/xenbus.h by tools/xenbus-keys.sh;
+# tools/lab/mkimages.sh puts it here. Every script that uses them sources
+# this file first.
+# shellcheck source=/dev/null
+. /lib/nc2lab/nc2-xenbus-keys.sh
+
 lab_uptime() { cut -d' ' -f1 /proc/uptime; }
 lab_step() { echo "NC2LAB STEP [$(lab_uptime)] $*"; }
 lab_log() { echo "NC2LAB LOG [$(lab_uptime)] $*"; }

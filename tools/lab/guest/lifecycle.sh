@@ -73,8 +73,8 @@ lc_new_domid() {
 # lc_connected D : vif2 D/0 Connected on both ends within 90 s.
 lc_connected() {
 	local i=0
-	while [ "$(xenstore-read /local/domain/0/backend/vif2/$1/0/state 2>/dev/null)" != 4 ] ||
-	      [ "$(xenstore-read /local/domain/$1/device/vif2/0/state 2>/dev/null)" != 4 ]; do
+	while [ "$(xenstore-read /local/domain/0/backend/$NC2_XS_DEVICE/$1/0/$NC2_XS_STATE 2>/dev/null)" != 4 ] ||
+	      [ "$(xenstore-read /local/domain/$1/device/$NC2_XS_DEVICE/0/$NC2_XS_STATE 2>/dev/null)" != 4 ]; do
 		i=$((i + 1))
 		[ $i -gt 450 ] && return 1
 		sleep 0.2
@@ -108,14 +108,14 @@ lc_stats() {
 lc_leftovers() {
 	local b p
 	for b in $(xenstore-list /local/domain 2>/dev/null); do
-		xenstore-exists /local/domain/$b/backend/vif2/$1 2>/dev/null &&
-			echo "backend/vif2/$1 in domain $b"
-		for p in $(xenstore-list /local/domain/$b/nc2/bypass 2>/dev/null); do
+		xenstore-exists /local/domain/$b/backend/$NC2_XS_DEVICE/$1 2>/dev/null &&
+			echo "backend/$NC2_XS_DEVICE/$1 in domain $b"
+		for p in $(xenstore-list /local/domain/$b/$NC2_XS_BYPASS_DIR 2>/dev/null); do
 			case "-$p-" in *-$1-*) echo "bypass $p in domain $b" ;; esac
 		done
 	done
-	xenstore-exists /local/domain/$1/device/vif2 2>/dev/null &&
-		echo "/local/domain/$1/device/vif2"
+	xenstore-exists /local/domain/$1/device/$NC2_XS_DEVICE 2>/dev/null &&
+		echo "/local/domain/$1/device/$NC2_XS_DEVICE"
 }
 
 # lc_clean D : wait up to 30 s for D's leftovers to go; prints them if not.
@@ -145,8 +145,8 @@ lc_step() {
 	fi
 	if ! lc_connected "$d"; then
 		lab_check FAIL "lifecycle-$name" "$what: domid $d, vif2 not Connected" \
-			"(backend $(xenstore-read /local/domain/0/backend/vif2/$d/0/state 2>/dev/null)," \
-			"frontend $(xenstore-read /local/domain/$d/device/vif2/0/state 2>/dev/null))"
+			"(backend $(xenstore-read /local/domain/0/backend/$NC2_XS_DEVICE/$d/0/$NC2_XS_STATE 2>/dev/null)," \
+			"frontend $(xenstore-read /local/domain/$d/device/$NC2_XS_DEVICE/0/$NC2_XS_STATE 2>/dev/null))"
 		return 1
 	fi
 	LC_D=$d
@@ -164,8 +164,8 @@ lc_step() {
 
 # lc_bypass_dir A B : the bypass request directory of the pair in dom0.
 lc_bypass_dir() {
-	[ "$1" -lt "$2" ] && echo "/local/domain/0/nc2/bypass/$1-$2" ||
-		echo "/local/domain/0/nc2/bypass/$2-$1"
+	[ "$1" -lt "$2" ] && echo "/local/domain/0/$NC2_XS_BYPASS_DIR/$1-$2" ||
+		echo "/local/domain/0/$NC2_XS_BYPASS_DIR/$2-$1"
 }
 
 lc_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
@@ -200,7 +200,7 @@ lc_move_bypass() {
 		return 1
 	fi
 	ta=$(($(lc_ms) - t0))
-	lab_log "$name: bypass $(basename $dir) up $ta ms into the stream, origin $(xenstore-read $dir/origin 2>/dev/null)"
+	lab_log "$name: bypass $(basename $dir) up $ta ms into the stream, origin $(xenstore-read $dir/$NC2_XS_BP_ORIGIN 2>/dev/null)"
 	sleep 5
 	ts=$(($(lc_ms) - t0))
 	case $how in
@@ -228,7 +228,7 @@ lc_move_bypass() {
 	d=$(lc_domid $n)
 	tb=$(cat /tmp/reform.ms 2>/dev/null)
 	if [ -n "$tb" ]; then
-		lab_check PASS "lifecycle-$name-reformed" "the bypass domu$n-domu2 formed again by itself under domid $d, $((tb - te)) ms after the move ended, origin $(xenstore-read "$(lc_bypass_dir "$d" "$D2")"/origin 2>/dev/null)"
+		lab_check PASS "lifecycle-$name-reformed" "the bypass domu$n-domu2 formed again by itself under domid $d, $((tb - te)) ms after the move ended, origin $(xenstore-read "$(lc_bypass_dir "$d" "$D2")"/$NC2_XS_BP_ORIGIN 2>/dev/null)"
 	else
 		lab_check FAIL "lifecycle-$name-reformed" "no bypass domu$n-domu2 within 90 s after the move"
 	fi
@@ -299,7 +299,7 @@ lc_bypass_restore() {
 		sleep 1
 	done
 	if xenstore-exists "$dir" 2>/dev/null; then
-		lab_check FAIL lifecycle-bypass-idle "the automatic bypass is still there 60 s after its stream ended: $(xenstore-read $dir/status 2>/dev/null)"
+		lab_check FAIL lifecycle-bypass-idle "the automatic bypass is still there 60 s after its stream ended: $(xenstore-read $dir/$NC2_XS_BP_STATUS 2>/dev/null)"
 		nc2ctl bypass disable domu1 domu2 >/dev/null 2>&1
 		lc_wait_status "$dir" disabled 300
 	else
@@ -310,7 +310,7 @@ lc_bypass_restore() {
 # lc_wait_status DIR STATUS TENTHS : wait for a bypass status.
 lc_wait_status() {
 	local i=0
-	while [ "$(xenstore-read $1/status 2>/dev/null)" != "$2" ]; do
+	while [ "$(xenstore-read $1/$NC2_XS_BP_STATUS 2>/dev/null)" != "$2" ]; do
 		i=$((i + 1))
 		[ $i -gt $3 ] && return 1
 		sleep 0.1
@@ -350,7 +350,7 @@ lc_ordering() {
 		n=$((n + 1))
 		sleep 0.5
 	done
-	lab_log "ordering: $n bypass up/down cycles under the stream, last status $(xenstore-read $dir/status 2>/dev/null)"
+	lab_log "ordering: $n bypass up/down cycles under the stream, last status $(xenstore-read $dir/$NC2_XS_BP_STATUS 2>/dev/null)"
 	wait $txpid
 	wait $rxpid
 	tx=$(cat /tmp/seq-tx.out)
@@ -447,9 +447,9 @@ lc_suite() {
 	lab_step "lifecycle: bypass domu1-domu2 by name, then xl destroy domu1"
 	d=$LC_D
 	nc2ctl bypass enable domu1 domu2 || true
-	dir=/local/domain/0/nc2/bypass/$([ "$d" -lt "$D2" ] && echo "$d-$D2" || echo "$D2-$d")
+	dir=/local/domain/0/$NC2_XS_BYPASS_DIR/$([ "$d" -lt "$D2" ] && echo "$d-$D2" || echo "$D2-$d")
 	i=0
-	while st=$(xenstore-read $dir/status 2>/dev/null); [ "$st" != active ] && [ $i -lt 150 ]; do
+	while st=$(xenstore-read $dir/$NC2_XS_BP_STATUS 2>/dev/null); [ "$st" != active ] && [ $i -lt 150 ]; do
 		i=$((i + 1))
 		sleep 0.2
 	done
@@ -459,7 +459,7 @@ lc_suite() {
 	elif ! left=$(lc_clean "$d"); then
 		lab_check FAIL lifecycle-destroy "left after xl destroy: $left"
 	else
-		lab_check PASS lifecycle-destroy "bypass $d-$D2 was active; after xl destroy nothing of $d left (backend/vif2, device/vif2, bypass)"
+		lab_check PASS lifecycle-destroy "bypass $d-$D2 was active; after xl destroy nothing of $d left (backend/$NC2_XS_DEVICE, device/$NC2_XS_DEVICE, bypass)"
 	fi
 
 	out=$(nc2ctl list 2>&1)

@@ -94,13 +94,13 @@ nc2_detach() {
 nc2_bypass() {
 	local want=active i=0 st dir a=${2:-$D1} b=${3:-$D2}
 	[ "$1" = disable ] && want=disabled
-	dir=/local/domain/0/nc2/bypass/$(
+	dir=/local/domain/0/$NC2_XS_BYPASS_DIR/$(
 		[ "$a" -lt "$b" ] && echo "$a-$b" || echo "$b-$a")
 	nc2ctl bypass "$1" "$a" "$b" || return 1
-	while st=$(xenstore-read $dir/status 2>/dev/null); [ "$st" != $want ]; do
+	while st=$(xenstore-read $dir/$NC2_XS_BP_STATUS 2>/dev/null); [ "$st" != $want ]; do
 		i=$((i + 1))
 		if [ $i -gt 150 ] || [ "$st" = error ]; then
-			lab_log "bypass $1: status '$st' $(xenstore-read $dir/error 2>/dev/null)"
+			lab_log "bypass $1: status '$st' $(xenstore-read $dir/$NC2_XS_BP_ERROR 2>/dev/null)"
 			return 1
 		fi
 		sleep 0.2
@@ -231,18 +231,18 @@ nc2_full_tests() {
 nc2_autobypass_row() {
 	local a=$D1 b=$D2 dir i=0 st org r bg p=/sys/module/netback2/parameters
 	[ "$a" -gt "$b" ] && a=$D2 && b=$D1
-	dir=/local/domain/0/nc2/bypass/$a-$b
+	dir=/local/domain/0/$NC2_XS_BYPASS_DIR/$a-$b
 	echo 1 >$p/auto_bypass
 	domu_run $D1 $((SECS + 40)) lab_iperf "$(nc2_ip 2)" "$SECS" >/dev/null 2>&1 &
 	bg=$!
-	while st=$(xenstore-read $dir/status 2>/dev/null); [ "$st" != active ]; do
+	while st=$(xenstore-read $dir/$NC2_XS_BP_STATUS 2>/dev/null); [ "$st" != active ]; do
 		i=$((i + 1))
 		[ $i -gt $((SECS * 10 + 50)) ] && break
 		sleep 0.1
 	done
 	wait $bg
 	echo 0 >$p/auto_bypass
-	org=$(xenstore-read $dir/origin 2>/dev/null)
+	org=$(xenstore-read $dir/$NC2_XS_BP_ORIGIN 2>/dev/null)
 	if [ "$st" != active ] || [ "$org" != auto ]; then
 		fail "no automatic bypass (status '$st', origin '$org')"
 		lab_result domu_to_domu_autobypass nc2 "" "" "" failed

@@ -31,8 +31,8 @@ nc2ctl_checks() {
 		return 0
 	fi
 	lab_step "nc2ctl checks against domU $d"
-	fe=/local/domain/$d/device/vif2/5
-	be=/local/domain/0/backend/vif2/$d/5
+	fe=/local/domain/$d/device/$NC2_XS_DEVICE/5
+	be=/local/domain/0/backend/$NC2_XS_DEVICE/$d/5
 
 	if nc2ctl --help | grep -q "EXIT STATUS"; then
 		lab_check PASS nc2ctl-help
@@ -49,26 +49,26 @@ nc2ctl_checks() {
 	lab_expect nc2ctl-attach 0 nc2ctl --no-wait attach "$d" handle=5 \
 		mac=00:16:3e:00:05:01 bridge=br1
 	ok=PASS
-	xs_is x "$fe/backend" "$be" || ok=FAIL
-	xs_is x "$fe/backend-id" 0 || ok=FAIL
-	xs_is x "$fe/handle" 5 || ok=FAIL
-	xs_is x "$fe/mac" 00:16:3e:00:05:01 || ok=FAIL
+	xs_is x "$fe/$NC2_XS_BACKEND" "$be" || ok=FAIL
+	xs_is x "$fe/$NC2_XS_BACKEND_ID" 0 || ok=FAIL
+	xs_is x "$fe/$NC2_XS_HANDLE" 5 || ok=FAIL
+	xs_is x "$fe/$NC2_XS_MAC" 00:16:3e:00:05:01 || ok=FAIL
 	# With a live netfront2/netback2 the states move on at once.
-	[ "$NC2" = 1 ] || xs_is x "$fe/state" 1 || ok=FAIL
-	xs_is x "$be/frontend" "$fe" || ok=FAIL
-	xs_is x "$be/frontend-id" "$d" || ok=FAIL
-	xs_is x "$be/online" 1 || ok=FAIL
-	xs_is x "$be/handle" 5 || ok=FAIL
-	xs_is x "$be/bridge" br1 || ok=FAIL
-	xs_is x "$be/script" /etc/xen/scripts/vif2-bridge || ok=FAIL
-	xs_is x "$be/max-bypasses" 5 || ok=FAIL
-	xs_is x "$be/local-trusted" 1 || ok=FAIL
-	xs_is x "$be/remote-trusted" 0 || ok=FAIL
-	xs_is x "$be/filter-mac" 1 || ok=FAIL
+	[ "$NC2" = 1 ] || xs_is x "$fe/$NC2_XS_STATE" 1 || ok=FAIL
+	xs_is x "$be/$NC2_XS_FRONTEND" "$fe" || ok=FAIL
+	xs_is x "$be/$NC2_XS_FRONTEND_ID" "$d" || ok=FAIL
+	xs_is x "$be/$NC2_XS_ONLINE" 1 || ok=FAIL
+	xs_is x "$be/$NC2_XS_HANDLE" 5 || ok=FAIL
+	xs_is x "$be/$NC2_XS_BRIDGE" br1 || ok=FAIL
+	xs_is x "$be/$NC2_XS_SCRIPT" /etc/xen/scripts/vif2-bridge || ok=FAIL
+	xs_is x "$be/$NC2_XS_MAX_BYPASSES" 5 || ok=FAIL
+	xs_is x "$be/$NC2_XS_LOCAL_TRUSTED" 1 || ok=FAIL
+	xs_is x "$be/$NC2_XS_REMOTE_TRUSTED" 0 || ok=FAIL
+	xs_is x "$be/$NC2_XS_FILTER_MAC" 1 || ok=FAIL
 	lab_check $ok nc2ctl-attach-keys
 	ok=PASS
-	xs_perm_is /local/domain/$d/device/vif2 5 "n$d,r0" || ok=FAIL
-	xs_perm_is /local/domain/0/backend/vif2/$d 5 "n0,r$d" || ok=FAIL
+	xs_perm_is /local/domain/$d/device/$NC2_XS_DEVICE 5 "n$d,r0" || ok=FAIL
+	xs_perm_is /local/domain/0/backend/$NC2_XS_DEVICE/$d 5 "n0,r$d" || ok=FAIL
 	lab_check $ok nc2ctl-attach-perms
 	if nc2ctl list "$d" | tee /tmp/list.out | grep -q "^$d  *5  *0 "; then
 		lab_check PASS nc2ctl-list
@@ -96,13 +96,13 @@ nc2ctl_checks() {
 	lab_expect nc2ctl-bypass-enable 0 nc2ctl bypass enable $fake "$d"
 	nc2ctl list | sed 's/^/    | /'
 	ok=PASS
-	xs_is x /local/domain/0/nc2/bypass/$d-$fake/domid-a "$d" || ok=FAIL
-	xs_is x /local/domain/0/nc2/bypass/$d-$fake/domid-b $fake || ok=FAIL
-	xs_is x /local/domain/0/nc2/bypass/$d-$fake/handle-a 5 || ok=FAIL
-	xs_is x /local/domain/0/nc2/bypass/$d-$fake/request enable || ok=FAIL
+	xs_is x /local/domain/0/$NC2_XS_BYPASS_DIR/$d-$fake/$NC2_XS_BP_DOMID_A "$d" || ok=FAIL
+	xs_is x /local/domain/0/$NC2_XS_BYPASS_DIR/$d-$fake/$NC2_XS_BP_DOMID_B $fake || ok=FAIL
+	xs_is x /local/domain/0/$NC2_XS_BYPASS_DIR/$d-$fake/$NC2_XS_BP_HANDLE_A 5 || ok=FAIL
+	xs_is x /local/domain/0/$NC2_XS_BYPASS_DIR/$d-$fake/$NC2_XS_BP_REQUEST enable || ok=FAIL
 	lab_check $ok nc2ctl-bypass-keys
 	lab_expect nc2ctl-bypass-disable 0 nc2ctl bypass disable "$d" $fake
-	if xs_is x /local/domain/0/nc2/bypass/$d-$fake/request disable; then
+	if xs_is x /local/domain/0/$NC2_XS_BYPASS_DIR/$d-$fake/$NC2_XS_BP_REQUEST disable; then
 		lab_check PASS nc2ctl-bypass-disable-key
 	else
 		lab_check FAIL nc2ctl-bypass-disable-key
@@ -111,7 +111,7 @@ nc2ctl_checks() {
 	[ "$fake" != 4000 ] && nc2ctl_detach_checks "$d" $fake
 	nc2ctl --timeout 1 detach $fake 0 >/dev/null 2>&1
 	xl destroy standin 2>/dev/null
-	xenstore-rm /local/domain/0/nc2/bypass/$d-$fake
+	xenstore-rm /local/domain/0/$NC2_XS_BYPASS_DIR/$d-$fake
 
 	if [ "$NC2" = 0 ]; then
 		# No backend driver: attach waits and gives up with status 3.
@@ -121,8 +121,8 @@ nc2ctl_checks() {
 			"$d" 6
 	fi
 	lab_expect nc2ctl-detach 0 nc2ctl --timeout 2 detach "$d" 5
-	if xenstore-read "$fe/state" >/dev/null 2>&1 ||
-	   xenstore-read "$be/state" >/dev/null 2>&1; then
+	if xenstore-read "$fe/$NC2_XS_STATE" >/dev/null 2>&1 ||
+	   xenstore-read "$be/$NC2_XS_STATE" >/dev/null 2>&1; then
 		lab_check FAIL nc2ctl-detach-removed "entries still present"
 	else
 		lab_check PASS nc2ctl-detach-removed
@@ -135,16 +135,16 @@ nc2ctl_checks() {
 # is the guest's, so its backend-id/backend may lie, and another domain
 # (OTHER) may plant a look-alike backend directory in its own tree.
 nc2ctl_detach_checks() {
-	local d=$1 o=$2 fe=/local/domain/$1/device/vif2/7
-	local be=/local/domain/0/backend/vif2/$1/7
-	local fake=/local/domain/$2/backend/vif2/$1/7
+	local d=$1 o=$2 fe=/local/domain/$1/device/$NC2_XS_DEVICE/7
+	local be=/local/domain/0/backend/$NC2_XS_DEVICE/$1/7
+	local fake=/local/domain/$2/backend/$NC2_XS_DEVICE/$1/7
 	nc2ctl --no-wait attach "$d" handle=7 bridge=br1 >/dev/null
-	xenstore-write "$fe/backend-id" "$o" "$fe/backend" "$fake" \
-		"$fake/frontend" "$fe" "$fake/frontend-id" "$d"
+	xenstore-write "$fe/$NC2_XS_BACKEND_ID" "$o" "$fe/$NC2_XS_BACKEND" "$fake" \
+		"$fake/$NC2_XS_FRONTEND" "$fe" "$fake/$NC2_XS_FRONTEND_ID" "$d"
 	lab_expect nc2ctl-detach-forged-backend-id 0 nc2ctl --timeout 2 \
 		detach "$d" 7
-	if xenstore-read "$be/state" >/dev/null 2>&1 ||
-	   ! xenstore-read "$fake/frontend" >/dev/null 2>&1; then
+	if xenstore-read "$be/$NC2_XS_STATE" >/dev/null 2>&1 ||
+	   ! xenstore-read "$fake/$NC2_XS_FRONTEND" >/dev/null 2>&1; then
 		lab_check FAIL nc2ctl-detach-real-backend \
 			"dom0's entry left or the look-alike removed"
 	else
