@@ -591,8 +591,8 @@ static netdev_tx_t __tx(struct nc2k_chan *ch, struct sk_buff *skb)
 		ch->fault_bad_gref = false;
 		pkt->frag[0].gref ^= 0x40000000u;
 	}
-	err = nc2_net_send_packet(n, pkt);
-	if (err) {
+	err = nc2_net_send_packet(n, pkt, NULL);
+	if (err < 0) {
 		if (ch->lim && pkt->type != NC2_PKT_SMALL)
 			nc2_limiter_unqueue(ch->lim, skb->len);
 		tx_undo(ch, &scratch, skb);
@@ -764,8 +764,8 @@ int nc2k_chan_send_trans(struct nc2k_chan *ch, const struct nc2_pkt *pkt,
 		err = -ENOBUFS;
 		goto undo;
 	}
-	err = nc2_net_send_packet(n, out);
-	if (err) {
+	err = nc2_net_send_packet(n, out, NULL);
+	if (err < 0) {
 		if (ch->lim && pkt->type != NC2_PKT_SMALL)
 			nc2_limiter_unqueue(ch->lim, pkt->total_len);
 		err = err == -NC2_E_AGAIN ? -EAGAIN : -EINVAL;
@@ -1043,7 +1043,7 @@ static void on_finish(struct nc2k_chan *ch, const struct nc2_msg *m)
 
 	if (nc2_link_finish_begin(l, m, &it))
 		return;
-	while (nc2_link_finish_next(l, &it, &id) > 0)
+	while (nc2_link_finish_next(l, &it, &id, NULL) > 0)
 		slot_release(ch, &ch->slots[id]);
 }
 

@@ -132,9 +132,9 @@ static void drop(struct vif *v, int fi)
 static int vif_send(struct vif *v, int fi)
 {
 	struct fwd *f = &B->fwd[fi];
-	int r = nc2_net_send_packet(&v->ch.net, &f->pkt);
+	int r = nc2_net_send_packet(&v->ch.net, &f->pkt, NULL);
 
-	if (r)
+	if (r < 0)
 		return r;
 	v->ch.dirty = true;
 	v->st.tx_pkts++;
@@ -407,7 +407,7 @@ static int on_finish(struct vif *v, const struct nc2_msg *m)
 	uint32_t id;
 	int r = nc2_link_finish_begin(l, m, &it);
 
-	while (r == 0 && (r = nc2_link_finish_next(l, &it, &id)) > 0) {
+	while (r == 0 && (r = nc2_link_finish_next(l, &it, &id, NULL)) > 0) {
 		fwd_done(v, id);
 		r = 0;
 	}

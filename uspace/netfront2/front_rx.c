@@ -64,7 +64,7 @@ static int on_finish(struct front *f, struct chan *ch, int *slot_of_id,
 	uint32_t id;
 	int r = nc2_link_finish_begin(l, m, &it);
 
-	while (r == 0 && (r = nc2_link_finish_next(l, &it, &id)) > 0) {
+	while (r == 0 && (r = nc2_link_finish_next(l, &it, &id, NULL)) > 0) {
 		front_tx_done(f, ch, slot_of_id, id);
 		r = 0;
 	}

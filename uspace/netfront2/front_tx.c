@@ -93,8 +93,8 @@ static int tx_send(struct front *f, int s)
 			return -NC2_E_AGAIN;
 		t->granted = true;
 	}
-	err = nc2_net_send_packet(&ch->net, &t->pkt);
-	if (err)
+	err = nc2_net_send_packet(&ch->net, &t->pkt, NULL);
+	if (err < 0)
 		return err;
 	ch->dirty = true;
 	if (t->pkt.type != NC2_PKT_SMALL) {
