@@ -98,7 +98,7 @@ int nc2_link_finish_begin(struct nc2_link *l, const struct nc2_msg *m,
 }
 
 int nc2_link_finish_next(struct nc2_link *l, struct nc2_finish_iter *it,
-			 uint32_t *id)
+			 uint32_t *id, void **token)
 {
 	uint32_t v;
 	int err;
@@ -110,11 +110,12 @@ int nc2_link_finish_next(struct nc2_link *l, struct nc2_finish_iter *it,
 		return err;
 	v = nc2_le32_to_cpu(nc2_load32(&it->ids[it->pos]));
 	it->pos++;
-	err = nc2_idpool_put(&l->pool, v);
+	err = nc2_idpool_put(&l->pool, v, token);
 	if (err) {
 		nc2_link_fail(l, err);
 		return err;
 	}
-	*id = v;
+	if (id)
+		*id = v;
 	return 1;
 }

@@ -7,7 +7,8 @@
 #include <nc2/ids.h>
 #include <nc2/wire.h>
 
-int nc2_idpool_init(struct nc2_idpool *p, uint32_t *words, uint32_t cap)
+int nc2_idpool_init(struct nc2_idpool *p, uint32_t *words, void **tokens,
+		    uint32_t cap)
 {
 	nc2_memset(p, 0, sizeof(*p));
 	if (!words || cap == 0 || cap > NC2_MAX_OUTSTANDING_LIMIT)
@@ -15,6 +16,7 @@ int nc2_idpool_init(struct nc2_idpool *p, uint32_t *words, uint32_t cap)
 	p->stack = words;
 	p->seq = words + cap;
 	p->busy = words + 2 * cap;
+	p->tokens = tokens;
 	p->cap = cap;
 	nc2_memset(p->busy, 0, NC2_IDSET_WORDS(cap) * sizeof(uint32_t));
 	return 0;
@@ -35,9 +37,12 @@ int nc2_idpool_set_limit(struct nc2_idpool *p, uint32_t peer_max)
 	return 0;
 }
 
-int nc2_idpool_get(struct nc2_idpool *p, uint32_t *id)
+int nc2_idpool_get(struct nc2_idpool *p, void *token, uint32_t *id)
 {
 	uint32_t v;
+
+	if (token && !p->tokens)
+		return -NC2_E_INVAL;
 
 	if (p->nfree)
 		v = p->stack[--p->nfree];
@@ -47,6 +52,8 @@ int nc2_idpool_get(struct nc2_idpool *p, uint32_t *id)
 		return -NC2_E_AGAIN;
 	p->busy[v / 32] |= 1u << (v % 32);
 	p->seq[v] = ++p->gets;
+	if (p->tokens)
+		p->tokens[v] = token;
 	p->inflight++;
 	*id = v;
 	return 0;
@@ -74,7 +81,7 @@ int nc2_idpool_busy(const struct nc2_idpool *p, uint32_t id)
 	return !!(p->busy[id / 32] & (1u << (id % 32)));
 }
 
-int nc2_idpool_put(struct nc2_idpool *p, uint32_t id)
+int nc2_idpool_put(struct nc2_idpool *p, uint32_t id, void **token)
 {
 	if (id >= p->limit)
 		return -NC2_EP_ID_RANGE;
@@ -82,6 +89,8 @@ int nc2_idpool_put(struct nc2_idpool *p, uint32_t id)
 		return -NC2_EP_ID_UNKNOWN;
 	p->busy[id / 32] &= ~(1u << (id % 32));
 	p->stack[p->nfree++] = id;
+	if (token)
+		*token = p->tokens ? p->tokens[id] : NULL;
 	p->inflight--;
 	return 0;
 }

@@ -23,7 +23,8 @@ int nc2_link_init(struct nc2_link *l, const struct nc2_link_config *cfg,
 	if (!err)
 		err = nc2_cons_init(&l->rx, rx_ctrl, rx_ring, rx_bytes);
 	if (!err && cfg->pool_cap)
-		err = nc2_idpool_init(&l->pool, cfg->pool_words, cfg->pool_cap);
+		err = nc2_idpool_init(&l->pool, cfg->pool_words,
+				      cfg->pool_tokens, cfg->pool_cap);
 	if (!err && cfg->set_limit)
 		err = nc2_idset_init(&l->set, cfg->set_words, cfg->set_limit);
 	if (err)
@@ -242,7 +243,7 @@ uint32_t nc2_link_tx_consumed(const struct nc2_link *l)
 	return nc2_prod_consumed(&l->tx);
 }
 
-int nc2_link_get_id(struct nc2_link *l, uint32_t *id)
+int nc2_link_get_id(struct nc2_link *l, void *token, uint32_t *id)
 {
 	int err = nc2_link_error(l);
 
@@ -252,7 +253,7 @@ int nc2_link_get_id(struct nc2_link *l, uint32_t *id)
 		return -NC2_E_STATE;
 	if (!l->pool.cap)
 		return -NC2_E_INVAL;
-	return nc2_idpool_get(&l->pool, id);
+	return nc2_idpool_get(&l->pool, token, id);
 }
 
 int nc2_link_recv_id(struct nc2_link *l, uint32_t id)
@@ -266,13 +267,13 @@ int nc2_link_recv_id(struct nc2_link *l, uint32_t id)
 	return nc2_link_check(l, nc2_idset_add(&l->set, id));
 }
 
-int nc2_link_complete(struct nc2_link *l, uint32_t id)
+int nc2_link_complete(struct nc2_link *l, uint32_t id, void **token)
 {
 	int err = nc2_link_error(l);
 
 	if (err)
 		return err;
-	return nc2_link_check(l, nc2_idpool_put(&l->pool, id));
+	return nc2_link_check(l, nc2_idpool_put(&l->pool, id, token));
 }
 
 int nc2_link_answered(struct nc2_link *l, uint32_t id)

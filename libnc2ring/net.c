@@ -147,7 +147,7 @@ int nc2_net_recv_packet(struct nc2_net *n, const struct nc2_msg *m,
 	return 0;
 }
 
-int nc2_net_send_packet(struct nc2_net *n, struct nc2_pkt *pkt)
+int nc2_net_send_packet(struct nc2_net *n, struct nc2_pkt *pkt, void *token)
 {
 	struct nc2_link *l = &n->link;
 	uint32_t size, id = 0;
@@ -168,7 +168,7 @@ int nc2_net_send_packet(struct nc2_net *n, struct nc2_pkt *pkt)
 	if (err)
 		return nc2_link_check(l, err);
 	if (pkt->type != NC2_PKT_SMALL) {
-		err = nc2_link_get_id(l, &id);
+		err = nc2_link_get_id(l, token, &id);
 		if (err)
 			return err;
 		pkt->id = id;
@@ -177,9 +177,10 @@ int nc2_net_send_packet(struct nc2_net *n, struct nc2_pkt *pkt)
 	nc2_prod_commit(&l->tx, NC2_MSG_PACKET, 0, size);
 	n->stats.tx_packets++;
 	n->stats.tx_bytes += pkt->total_len;
-	if (pkt->type == NC2_PKT_SMALL)
-		n->stats.tx_small++;
-	return 0;
+	if (pkt->type != NC2_PKT_SMALL)
+		return NC2_NET_SENT_ID;
+	n->stats.tx_small++;
+	return NC2_NET_SENT_INLINE;
 }
 
 int nc2_net_recv_bypass(struct nc2_net *n, const struct nc2_msg *m,

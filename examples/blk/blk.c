@@ -12,7 +12,7 @@ int blk_submit(struct nc2_link *l, enum blk_op op, uint64_t sector,
 
 	if (op != BLK_OP_READ && op != BLK_OP_WRITE)
 		return -NC2_E_INVAL;
-	err = nc2_link_get_id(l, id);
+	err = nc2_link_get_id(l, NULL, id);
 	if (err)
 		return err;
 	nc2_memset(r, 0, sizeof(*r));
@@ -25,7 +25,7 @@ int blk_submit(struct nc2_link *l, enum blk_op op, uint64_t sector,
 	err = nc2_link_send(l, BLK_MSG_REQUEST, 0, buf + sizeof(r->hdr),
 			    len - sizeof(r->hdr));
 	if (err)
-		nc2_link_complete(l, *id); /* give the id back unused */
+		nc2_link_complete(l, *id, NULL); /* give the id back unused */
 	return err;
 }
 
@@ -110,7 +110,7 @@ int blk_reap(struct nc2_link *l, uint32_t *id, int32_t *status, void *data)
 	}
 	nc2_msg_copy(&m, &rsp, sizeof(rsp));
 	*id = nc2_le32_to_cpu(rsp.id);
-	ret = nc2_link_complete(l, *id);
+	ret = nc2_link_complete(l, *id, NULL);
 	if (ret)
 		return ret;
 	*status = (int32_t)nc2_le32_to_cpu((uint32_t)rsp.status);

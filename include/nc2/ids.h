@@ -8,9 +8,15 @@
  * id out of range or used twice is caught as a protocol error. Both know
  * nothing of what the ids stand for: any device class can use them.
  *
+ * Each id handed out carries the sender's token (void *, say the buffer
+ * the message stands for), given back when the id completes: the sender
+ * keeps no id-to-object table, and never gets a token for an id the peer
+ * had no business naming (out of range, or not in flight).
+ *
  * Storage comes from the caller (the library never allocates):
  *	uint32_t pool_words[NC2_IDPOOL_WORDS(256)];
- *	nc2_idpool_init(&pool, pool_words, 256);
+ *	void *pool_tokens[256];        or NULL: no tokens kept
+ *	nc2_idpool_init(&pool, pool_words, pool_tokens, 256);
  */
 #ifndef NC2_IDS_H
 #define NC2_IDS_H
@@ -26,6 +32,7 @@ struct nc2_idpool {
 	uint32_t *stack;   /* free ids, cap entries */
 	uint32_t *seq;	   /* per id: the value of gets it was handed out at */
 	uint32_t *busy;	   /* bit per id: in flight */
+	void **tokens;	   /* per id: the sender's token, or NULL storage */
 	uint32_t gets;	   /* ids handed out so far (wraps) */
 	uint32_t cap;	   /* ids the storage can track */
 	uint32_t limit;	   /* min(cap, the peer's declared maximum) */
@@ -42,8 +49,12 @@ struct nc2_idset {
 	uint32_t inflight;
 };
 
-/* Set up a pool over words[NC2_IDPOOL_WORDS(cap)]; it starts with no credit. */
-int nc2_idpool_init(struct nc2_idpool *p, uint32_t *words, uint32_t cap);
+/*
+ * Set up a pool over words[NC2_IDPOOL_WORDS(cap)] and tokens[cap] (tokens
+ * may be NULL: then every token must be NULL). It starts with no credit.
+ */
+int nc2_idpool_init(struct nc2_idpool *p, uint32_t *words, void **tokens,
+		    uint32_t cap);
 
 /*
  * Apply the peer's SET_MAX_OUTSTANDING value. -NC2_EP_LIMIT if it is 0,
@@ -51,11 +62,18 @@ int nc2_idpool_init(struct nc2_idpool *p, uint32_t *words, uint32_t cap);
  */
 int nc2_idpool_set_limit(struct nc2_idpool *p, uint32_t peer_max);
 
-/* Take a free id into *id. -NC2_E_AGAIN when the peer's limit is reached. */
-int nc2_idpool_get(struct nc2_idpool *p, uint32_t *id);
+/*
+ * Take a free id into *id, remembering token with it. -NC2_E_AGAIN when
+ * the peer's limit is reached, -NC2_E_INVAL for a token without storage.
+ */
+int nc2_idpool_get(struct nc2_idpool *p, void *token, uint32_t *id);
 
-/* Give back id named by a FINISH. -NC2_EP_ID_RANGE/-NC2_EP_ID_UNKNOWN. */
-int nc2_idpool_put(struct nc2_idpool *p, uint32_t id);
+/*
+ * Give back id named by a FINISH, its token into *token (token may be
+ * NULL). -NC2_EP_ID_RANGE/-NC2_EP_ID_UNKNOWN, *token untouched, if the
+ * id is out of range or not in flight.
+ */
+int nc2_idpool_put(struct nc2_idpool *p, uint32_t id, void **token);
 
 /* Ids currently in flight. */
 static inline uint32_t nc2_idpool_inflight(const struct nc2_idpool *p)

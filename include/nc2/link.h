@@ -27,6 +27,7 @@ struct nc2_link_config {
 	uint32_t features;     /* NC2_FEAT_* offered */
 	uint32_t *pool_words;  /* NC2_IDPOOL_WORDS(pool_cap) words */
 	uint32_t pool_cap;     /* ids we can have in flight at the peer */
+	void **pool_tokens;    /* pool_cap tokens, or NULL: tokens all NULL */
 	uint32_t *set_words;   /* NC2_IDSET_WORDS(set_limit) words */
 	uint32_t set_limit;    /* ids the peer may have in flight to us */
 };
@@ -124,17 +125,22 @@ uint32_t nc2_link_tx_unconsumed(struct nc2_link *l);
  */
 uint32_t nc2_link_tx_consumed(const struct nc2_link *l);
 
-/* Take an id for a message that wants a FINISH. -NC2_E_AGAIN: no credit. */
-int nc2_link_get_id(struct nc2_link *l, uint32_t *id);
+/*
+ * Take an id for a message that wants a FINISH; token comes back with
+ * its completion (nc2_link_finish_next, nc2_link_complete). -NC2_E_AGAIN:
+ * no credit; -NC2_E_INVAL: no pool, or a token without token storage.
+ */
+int nc2_link_get_id(struct nc2_link *l, void *token, uint32_t *id);
 
 /* Record an id arriving in a class message; fails the link if bad. */
 int nc2_link_recv_id(struct nc2_link *l, uint32_t id);
 
 /*
  * A class message of our peer completed id (instead of a FINISH): return
- * it to the pool, failing the link if it was not in flight.
+ * it to the pool and its token into *token (token may be NULL), failing
+ * the link if it was not in flight (then *token is untouched).
  */
-int nc2_link_complete(struct nc2_link *l, uint32_t id);
+int nc2_link_complete(struct nc2_link *l, uint32_t id, void **token);
 
 /* We answered the received id with a class message: forget it. */
 int nc2_link_answered(struct nc2_link *l, uint32_t id);
@@ -160,11 +166,13 @@ int nc2_link_finish_begin(struct nc2_link *l, const struct nc2_msg *m,
 			  struct nc2_finish_iter *it);
 
 /*
- * Next completed id into *id, returned to the pool: 1 if one, 0 at the
- * end, <0 if the peer named an id we do not have in flight.
+ * Next completed id, returned to the pool: its id into *id and the token
+ * it was sent with into *token (either may be NULL). 1 if one, 0 at the
+ * end, <0 if the peer named an id we do not have in flight: the link
+ * fails and no token is handed out.
  */
 int nc2_link_finish_next(struct nc2_link *l, struct nc2_finish_iter *it,
-			 uint32_t *id);
+			 uint32_t *id, void **token);
 
 /* Send CLOSE with reason (0 for orderly); nothing may be sent after it. */
 int nc2_link_close(struct nc2_link *l, uint32_t reason);

@@ -22,6 +22,7 @@
 #include <nc2/bypass.h>
 #include <nc2/limiter.h>
 #include <nc2/finq.h>
+#include <nc2/fwdledger.h>
 #include <nc2/flowmeter.h>
 #include <nc2/policy.h>
 #include <nc2/steer.h>

@@ -54,11 +54,25 @@ int nc2_net_poll(struct nc2_net *n, struct nc2_msg *m);
 int nc2_net_recv_packet(struct nc2_net *n, const struct nc2_msg *m,
 			struct nc2_pkt *pkt);
 
+/* What nc2_net_send_packet() did with a packet it queued. */
+enum {
+	NC2_NET_SENT_ID = 0,	 /* took an id: token comes back at FINISH */
+	NC2_NET_SENT_INLINE = 1, /* small: no id, no completion will come */
+};
+
 /*
- * Queue pkt. Non-small packets get an id, written to pkt->id. -NC2_E_LIMIT
- * if the peer's limits forbid it, -NC2_E_AGAIN if no room or no credit.
+ * Queue pkt. A non-small packet takes an id, written to pkt->id, and
+ * token rides with it to its completion (nc2_link_finish_next): returns
+ * NC2_NET_SENT_ID. A small packet is wholly in the ring, takes no id and
+ * is never completed, so token is not kept: NC2_NET_SENT_INLINE, and the
+ * caller's buffers are free at once. -NC2_E_LIMIT if the peer's limits
+ * forbid it, -NC2_E_AGAIN if no room or no credit; nothing is kept then.
+ *
+ * The token is an argument, not a field of struct nc2_pkt: it is the
+ * sender's bookkeeping, never on the wire, and means nothing in a packet
+ * that was received.
  */
-int nc2_net_send_packet(struct nc2_net *n, struct nc2_pkt *pkt);
+int nc2_net_send_packet(struct nc2_net *n, struct nc2_pkt *pkt, void *token);
 
 /* 1 if a packet of len bytes may travel wholly inline to the peer. */
 static inline int nc2_net_fits_inline(const struct nc2_net *n, uint32_t len)

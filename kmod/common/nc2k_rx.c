@@ -250,7 +250,7 @@ static void on_finish(struct nc2k_chan *ch, const struct nc2_msg *m)
 
 	if (nc2_link_finish_begin(l, m, &it))
 		return;
-	while (nc2_link_finish_next(l, &it, &id) > 0)
+	while (nc2_link_finish_next(l, &it, &id, NULL) > 0)
 		nc2k_slot_release(ch, &ch->slots[id]);
 }
 

@@ -316,8 +316,8 @@ static netdev_tx_t __tx(struct nc2k_chan *ch, struct sk_buff *skb)
 		ch->fault_bad_gref = false;
 		pkt->frag[0].gref ^= 0x40000000u;
 	}
-	err = nc2_net_send_packet(n, pkt);
-	if (err) {
+	err = nc2_net_send_packet(n, pkt, NULL);
+	if (err < 0) {
 		if (ch->lim && pkt->type != NC2_PKT_SMALL)
 			nc2_limiter_unqueue(ch->lim, skb->len);
 		tx_undo(ch, &scratch, skb);

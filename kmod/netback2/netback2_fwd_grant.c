@@ -171,8 +171,8 @@ int nb2_fwd_send(struct nc2k_chan *ch, const struct nc2_pkt *pkt,
 		err = -ENOBUFS;
 		goto undo;
 	}
-	err = nc2_net_send_packet(n, out);
-	if (err) {
+	err = nc2_net_send_packet(n, out, NULL);
+	if (err < 0) {
 		if (ch->lim && pkt->type != NC2_PKT_SMALL)
 			nc2_limiter_unqueue(ch->lim, pkt->total_len);
 		err = err == -NC2_E_AGAIN ? -EAGAIN : -EINVAL;

@@ -81,7 +81,7 @@ static void handle_finish(struct h *h, const struct nc2_msg *m)
 
 	if (nc2_link_finish_begin(lnk(h), m, &it))
 		return;
-	while ((r = nc2_link_finish_next(lnk(h), &it, &id)) > 0) {
+	while ((r = nc2_link_finish_next(lnk(h), &it, &id, NULL)) > 0) {
 		FUZZ_CHECK(id < lnk(h)->pool.limit);
 		FUZZ_CHECK(!nc2_idpool_busy(&lnk(h)->pool, id));
 		n++;
@@ -172,8 +172,8 @@ static void send_some(struct h *h, struct fin *in)
 			pkt.prefix = body;
 			pkt.frag[0].len = 100;
 			pkt.total_len = pkt.prefix_size + 100u;
-			nc2_net_send_packet(&h->net, &pkt);
-		} else if (!nc2_link_get_id(lnk(h), &id)) {
+			nc2_net_send_packet(&h->net, &pkt, NULL);
+		} else if (!nc2_link_get_id(lnk(h), NULL, &id)) {
 			body[0] = (uint8_t)id;
 			nc2_link_send(lnk(h),
 				      lnk(h)->device_class == NC2_CLASS_NET ?

@@ -122,7 +122,7 @@ static void a_handle(struct h *h, const struct nc2_msg *m)
 	if (m->type == NC2_MSG_FINISH) {
 		if (nc2_link_finish_begin(A(h), m, &it))
 			return;
-		while (nc2_link_finish_next(A(h), &it, &id) > 0) {
+		while (nc2_link_finish_next(A(h), &it, &id, NULL) > 0) {
 			FUZZ_CHECK(id < CAP && h->out[id]);
 			h->out[id] = 0;
 			h->nout--;
@@ -171,7 +171,7 @@ static void a_send(struct h *h, struct fin *in)
 			pkt.total_len += 64;
 		}
 	}
-	if (nc2_net_send_packet(&h->a, &pkt) == 0 && pkt.type) {
+	if (nc2_net_send_packet(&h->a, &pkt, NULL) == 0 && pkt.type) {
 		FUZZ_CHECK(pkt.id < CAP && !h->out[pkt.id]);
 		h->out[pkt.id] = 1;
 		h->nout++;

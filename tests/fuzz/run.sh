@@ -20,12 +20,12 @@ top=$(cd "$here/../.." && pwd)
 bdir=${NC2_FUZZ_BUILD:-$top/build-fuzz}
 art=$here/artifacts
 parallel=${NC2_FUZZ_PARALLEL:-1}
-harnesses=(consumer packet link limiter flowmeter steer)
+harnesses=(consumer packet link limiter flowmeter steer fwdledger)
 
 # Largest useful input per harness: two ring pages plus a script for the
 # consumer, a whole 64 KiB message for packets.
 declare -A max_len=([consumer]=12288 [packet]=66000 [link]=8192
-	[limiter]=4096 [flowmeter]=16384 [steer]=8192)
+	[limiter]=4096 [flowmeter]=16384 [steer]=8192 [fwdledger]=8192)
 
 log() { printf '== fuzz: %s\n' "$*" >&2; }
 

@@ -43,6 +43,8 @@ void tpair_config(struct tpair *p, struct nc2_link_config *ca,
 	ca->pool_words = p->pool_a;
 	ca->set_words = p->set_a;
 	cb->pool_words = p->pool_b;
+	ca->pool_tokens = p->tok_a;
+	cb->pool_tokens = p->tok_b;
 	cb->set_words = p->set_b;
 	ca->pool_cap = ca->set_limit = cb->pool_cap = cb->set_limit = 256;
 }

@@ -25,6 +25,7 @@ struct tpair {
 	struct tring a2b, b2a;
 	uint32_t pool_a[NC2_IDPOOL_WORDS(256)], set_a[NC2_IDSET_WORDS(256)];
 	uint32_t pool_b[NC2_IDPOOL_WORDS(256)], set_b[NC2_IDSET_WORDS(256)];
+	void *tok_a[256], *tok_b[256]; /* each side's completion tokens */
 };
 
 void tpair_alloc(struct tpair *p, uint32_t pages);

@@ -50,7 +50,7 @@ static void qfix_up(struct qfix *f, uint32_t features)
 static void qfix_owe(struct qfix *f, uint32_t n, uint64_t seed)
 {
 	for (uint32_t i = 0; i < n; i++) {
-		assert_int_equal(nc2_link_get_id(&f->a, &f->ids[i]), 0);
+		assert_int_equal(nc2_link_get_id(&f->a, NULL, &f->ids[i]), 0);
 		assert_int_equal(nc2_link_recv_id(&f->b, f->ids[i]), 0);
 	}
 	for (uint32_t i = n - 1; seed && i > 0; i--) {
@@ -88,7 +88,7 @@ static uint32_t qfix_drain_a(struct qfix *f, uint32_t *next, bool release)
 		if (m.type == NC2_MSG_FINISH) {
 			assert_int_equal(nc2_link_finish_begin(&f->a, &m, &it),
 					 0);
-			while (nc2_link_finish_next(&f->a, &it, &id) > 0) {
+			while (nc2_link_finish_next(&f->a, &it, &id, NULL) > 0) {
 				assert_int_equal(id, f->ids[(*next)++]);
 				got++;
 			}

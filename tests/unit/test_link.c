@@ -105,7 +105,7 @@ static void test_out_of_order_finish(void **state)
 		lfix_up(&f);
 		/* a sends 200 requests; b answers them in a random order. */
 		for (int i = 0; i < 200; i++) {
-			assert_int_equal(nc2_link_get_id(&f.a, &ids[i]), 0);
+			assert_int_equal(nc2_link_get_id(&f.a, NULL, &ids[i]), 0);
 			uint32_t le = ids[i];
 			assert_int_equal(nc2_link_send(&f.a, 0x80, 0, &le, 4), 0);
 		}
@@ -129,7 +129,7 @@ static void test_out_of_order_finish(void **state)
 		while (nc2_link_poll(&f.a, &m) > 0) {
 			assert_int_equal(m.type, NC2_MSG_FINISH);
 			assert_int_equal(nc2_link_finish_begin(&f.a, &m, &it), 0);
-			while (nc2_link_finish_next(&f.a, &it, &id) > 0) {
+			while (nc2_link_finish_next(&f.a, &it, &id, NULL) > 0) {
 				back[id]++;
 				got++;
 			}
@@ -154,7 +154,7 @@ static void test_finish_single_without_batch(void **state)
 	f.ca.features = 0;
 	lfix_up(&f);
 	for (int i = 0; i < 3; i++) {
-		nc2_link_get_id(&f.a, &ids[i]);
+		nc2_link_get_id(&f.a, NULL, &ids[i]);
 		nc2_link_recv_id(&f.b, ids[i]);
 	}
 	assert_int_equal(nc2_link_finish(&f.b, ids, 3), 3);
@@ -165,7 +165,7 @@ static void test_finish_single_without_batch(void **state)
 
 		assert_int_equal(m.size, 16);
 		nc2_link_finish_begin(&f.a, &m, &it);
-		while (nc2_link_finish_next(&f.a, &it, &id) > 0)
+		while (nc2_link_finish_next(&f.a, &it, &id, NULL) > 0)
 			;
 		nc2_link_consume(&f.a);
 		msgs++;
@@ -250,12 +250,32 @@ static void test_id_errors(void **state)
 		assert_int_equal(nc2_link_poll(&f.a, &m), 1);
 		assert_int_equal(nc2_link_finish_begin(&f.a, &m, &it),
 				 fin[i].begin_err);
-		if (!fin[i].begin_err)
-			assert_int_equal(nc2_link_finish_next(&f.a, &it, &id),
+		if (!fin[i].begin_err) {
+			void *tok = &f; /* a bad id must leave it alone */
+
+			assert_int_equal(nc2_link_finish_next(&f.a, &it, &id,
+							      &tok),
 					 fin[i].next_err);
+			assert_ptr_equal(tok, &f);
+		}
 		assert_true(nc2_link_error(&f.a) < 0);
 		tpair_free(&f.t);
 	}
+	/* A class message's completion hands the id's token back. */
+	lfix_init(&f, 1);
+	lfix_up(&f);
+	{
+		void *tok = NULL;
+
+		assert_int_equal(nc2_link_get_id(&f.a, &f, &id), 0);
+		assert_int_equal(nc2_link_complete(&f.a, id, &tok), 0);
+		assert_ptr_equal(tok, &f);
+		tok = NULL;
+		assert_int_equal(nc2_link_complete(&f.a, id, &tok),
+				 -NC2_EP_ID_UNKNOWN);
+		assert_null(tok);
+	}
+	tpair_free(&f.t);
 	/* Receiving: out of range and duplicate ids. */
 	lfix_init(&f, 1);
 	lfix_up(&f);
@@ -266,14 +286,14 @@ static void test_id_errors(void **state)
 	lfix_init(&f, 1);
 	lfix_up(&f);
 	assert_int_equal(nc2_link_recv_id(&f.b, 256), -NC2_EP_ID_RANGE);
-	assert_int_equal(nc2_link_complete(&f.b, 3), -NC2_EP_ID_RANGE);
+	assert_int_equal(nc2_link_complete(&f.b, 3, NULL), -NC2_EP_ID_RANGE);
 	tpair_free(&f.t);
 	/* A link that accepts no ids refuses every id. */
 	lfix_init(&f, 1);
 	f.cb.set_limit = 0;
 	f.ca.pool_cap = 0;
 	lfix_up(&f);
-	assert_int_equal(nc2_link_get_id(&f.a, &id), -NC2_E_INVAL);
+	assert_int_equal(nc2_link_get_id(&f.a, NULL, &id), -NC2_E_INVAL);
 	assert_int_equal(nc2_link_recv_id(&f.b, 0), -NC2_EP_ID_RANGE);
 	tpair_free(&f.t);
 }
@@ -285,7 +305,7 @@ static void test_credit_and_state(void **state)
 
 	lfix_init(&f, 1);
 	lfix_attach(&f);
-	assert_int_equal(nc2_link_get_id(&f.a, &id), -NC2_E_STATE);
+	assert_int_equal(nc2_link_get_id(&f.a, NULL, &id), -NC2_E_STATE);
 	assert_int_equal(nc2_link_send(&f.a, 0x80, 0, NULL, 0), -NC2_E_STATE);
 	assert_int_equal(nc2_link_finish(&f.a, &id, 1), -NC2_E_STATE);
 	nc2_link_start(&f.a);
@@ -293,8 +313,8 @@ static void test_credit_and_state(void **state)
 	pump(&f);
 	f.cb.set_limit = 4; /* irrelevant after start; a's pool saw 256 */
 	for (int i = 0; i < 256; i++)
-		assert_int_equal(nc2_link_get_id(&f.a, &id), 0);
-	assert_int_equal(nc2_link_get_id(&f.a, &id), -NC2_E_AGAIN);
+		assert_int_equal(nc2_link_get_id(&f.a, NULL, &id), 0);
+	assert_int_equal(nc2_link_get_id(&f.a, NULL, &id), -NC2_E_AGAIN);
 	assert_int_equal(nc2_link_send(&f.a, NC2_MSG_FINISH, 0, NULL, 0),
 			 -NC2_E_INVAL);
 	assert_int_equal(nc2_link_send(&f.a, 0x40, 0, NULL, 0), -NC2_E_INVAL);
@@ -367,7 +387,7 @@ static void test_review_regressions(void **state)
 	/* An id named twice in one batch is refused, nothing is sent. */
 	lfix_init(&f, 1);
 	lfix_up(&f);
-	nc2_link_get_id(&f.a, &ids[0]);
+	nc2_link_get_id(&f.a, NULL, &ids[0]);
 	nc2_link_recv_id(&f.b, ids[0]);
 	ids[1] = ids[0];
 	assert_int_equal(nc2_link_finish(&f.b, ids, 2), -NC2_E_INVAL);
@@ -421,7 +441,7 @@ static void test_review_regressions(void **state)
 static void owe(struct lfix *f, uint32_t *ids, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
-		assert_int_equal(nc2_link_get_id(&f->a, &ids[i]), 0);
+		assert_int_equal(nc2_link_get_id(&f->a, NULL, &ids[i]), 0);
 		assert_int_equal(nc2_link_recv_id(&f->b, ids[i]), 0);
 	}
 }
@@ -463,7 +483,7 @@ static void test_finish_fills_room(void **state)
 
 		if (m.type == NC2_MSG_FINISH) {
 			nc2_link_finish_begin(&f.a, &m, &it);
-			while (nc2_link_finish_next(&f.a, &it, &id) > 0)
+			while (nc2_link_finish_next(&f.a, &it, &id, NULL) > 0)
 				assert_int_equal(id, ids[got++]);
 		}
 		nc2_link_consume(&f.a);

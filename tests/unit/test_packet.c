@@ -80,14 +80,17 @@ static void test_round_trip(void **state)
 	for (int i = 0; i < 200; i++)
 		small[i] = (uint8_t)(i * 3);
 	tcp_pkt(&tx, hdr, 16);
-	assert_int_equal(nc2_net_send_packet(&f.a, &tx), 0);
+	assert_int_equal(nc2_net_send_packet(&f.a, &tx, &tx), NC2_NET_SENT_ID);
 	memset(&rx, 0, sizeof(rx));
 	rx.type = NC2_PKT_SMALL;
 	rx.flags = NC2_PKT_F_DATA_VALIDATED;
 	rx.prefix = small;
 	rx.prefix_size = rx.total_len = 200;
 	assert_true(nc2_net_fits_inline(&f.a, 200));
-	assert_int_equal(nc2_net_send_packet(&f.a, &rx), 0);
+	/* Small: no id, so the token is not kept and nothing comes back. */
+	assert_int_equal(nc2_net_send_packet(&f.a, &rx, &rx),
+			 NC2_NET_SENT_INLINE);
+	assert_int_equal(nc2_link_ids_inflight(&f.a.link), 1);
 	nc2_link_push(&f.a.link);
 
 	assert_int_equal(nc2_net_poll(&f.b, &m), 1);
@@ -131,13 +134,16 @@ static void test_round_trip(void **state)
 	{
 		struct nc2_finish_iter it;
 		uint32_t id;
+		void *tok = NULL;
 
 		assert_int_equal(nc2_link_finish(&f.b.link, &tx.id, 1), 1);
 		nc2_link_push(&f.b.link);
 		assert_int_equal(nc2_net_poll(&f.a, &m), 1);
 		assert_int_equal(nc2_link_finish_begin(&f.a.link, &m, &it), 0);
-		assert_int_equal(nc2_link_finish_next(&f.a.link, &it, &id), 1);
+		assert_int_equal(nc2_link_finish_next(&f.a.link, &it, &id, &tok),
+				 1);
 		assert_int_equal(id, tx.id);
+		assert_ptr_equal(tok, &tx);
 		assert_int_equal(nc2_link_ids_inflight(&f.a.link), 0);
 		assert_int_equal(nc2_link_ids_free(&f.a.link),
 				 f.a.link.pool.limit);
@@ -155,25 +161,25 @@ static void test_sender_limits(void **state)
 
 	nfix_up(&f, NC2_OFFLOAD_CSUM, 4);
 	tcp_pkt(&p, hdr, 4);
-	assert_int_equal(nc2_net_send_packet(&f.a, &p), -NC2_E_LIMIT); /* TSO */
+	assert_int_equal(nc2_net_send_packet(&f.a, &p, NULL), -NC2_E_LIMIT); /* TSO */
 	p.gso_type = NC2_GSO_NONE;
 	p.gso_size = p.hdr_len = 0;
-	assert_int_equal(nc2_net_send_packet(&f.a, &p), 0);
+	assert_int_equal(nc2_net_send_packet(&f.a, &p, NULL), 0);
 	tcp_pkt(&p, hdr, 5);
 	p.gso_type = NC2_GSO_NONE;
 	p.gso_size = p.hdr_len = 0;
-	assert_int_equal(nc2_net_send_packet(&f.a, &p), -NC2_E_LIMIT); /* frags */
+	assert_int_equal(nc2_net_send_packet(&f.a, &p, NULL), -NC2_E_LIMIT); /* frags */
 	memset(&p, 0, sizeof(p));
 	p.prefix = hdr;
 	p.prefix_size = p.total_len = 513;
 	assert_false(nc2_net_fits_inline(&f.a, 513));
-	assert_int_equal(nc2_net_send_packet(&f.a, &p), -NC2_E_LIMIT);
+	assert_int_equal(nc2_net_send_packet(&f.a, &p, NULL), -NC2_E_LIMIT);
 	/* b's defaults for a: 1 fragment, 256 inline, no offloads. */
 	p.prefix_size = p.total_len = 100;
 	p.flags = NC2_PKT_F_CSUM_BLANK;
 	p.csum_start = 34;
 	p.csum_offset = 16;
-	assert_int_equal(nc2_net_send_packet(&f.b, &p), -NC2_E_LIMIT);
+	assert_int_equal(nc2_net_send_packet(&f.b, &p, NULL), -NC2_E_LIMIT);
 	tpair_free(&f.t);
 }
 
@@ -373,7 +379,7 @@ static void test_net_errors(void **state)
 
 		nfix_up(&f, NC2_OFFLOAD_ALL, 4);
 		tcp_pkt(&p, hdr, 1);
-		assert_int_equal(nc2_net_send_packet(&f.a, &p), 0);
+		assert_int_equal(nc2_net_send_packet(&f.a, &p, NULL), 0);
 		/* Replay the same message by hand: same id again. */
 		{
 			void *msg;
@@ -391,7 +397,7 @@ static void test_net_errors(void **state)
 		assert_int_equal(nc2_net_recv_packet(&f.b, &m, &out),
 				 -NC2_EP_ID_DUP);
 		assert_int_equal(nc2_link_error(&f.b.link), -NC2_EP_ID_DUP);
-		assert_int_equal(nc2_net_send_packet(&f.b, &p), -NC2_EP_ID_DUP);
+		assert_int_equal(nc2_net_send_packet(&f.b, &p, NULL), -NC2_EP_ID_DUP);
 		tpair_free(&f.t);
 	}
 }
@@ -421,7 +427,7 @@ static void test_init_checks(void **state)
 	assert_int_equal(nc2_net_init(&n, 1, &ca, &l, t.a2b.ctrl, t.a2b.data,
 				      4096, t.b2a.ctrl, t.b2a.data, 4096), 0);
 	assert_ptr_equal(nc2_net_link(&n), &n.link);
-	assert_int_equal(nc2_net_send_packet(&n, &p), -NC2_E_STATE);
+	assert_int_equal(nc2_net_send_packet(&n, &p, NULL), -NC2_E_STATE);
 	tpair_free(&t);
 }
 

@@ -617,7 +617,7 @@ static void finish_one(struct nc2_link *a, struct nc2_link *b, uint32_t id)
 	nc2_link_push(b);
 	assert_int_equal(nc2_link_poll(a, &msg), 1);
 	assert_int_equal(nc2_link_finish_begin(a, &msg, &it), 0);
-	while (nc2_link_finish_next(a, &it, &back) > 0)
+	while (nc2_link_finish_next(a, &it, &back, NULL) > 0)
 		;
 	nc2_link_consume(a);
 }
@@ -649,8 +649,8 @@ static void test_drain(void **state)
 	nc2_bpend_mapped(e);
 	nc2_bpend_sent(e, 0);
 	/* Two ids in flight at the peer. */
-	assert_int_equal(nc2_link_get_id(&a, &id), 0);
-	assert_int_equal(nc2_link_get_id(&a, &id2), 0);
+	assert_int_equal(nc2_link_get_id(&a, NULL, &id), 0);
+	assert_int_equal(nc2_link_get_id(&a, NULL, &id2), 0);
 	m.type = NC2_MSG_BYPASS_DISABLE;
 	assert_int_equal(nc2_bpend_recv(&t, &m, &e), 0);
 	assert_int_equal(nc2_bpend_drain(&t, e, &a, now), 0);
@@ -675,7 +675,7 @@ static void test_drain(void **state)
 	assert_int_equal(nc2_bpend_recv(&t, &m, &e), 0);
 	nc2_bpend_mapped(e);
 	nc2_bpend_sent(e, 0);
-	assert_int_equal(nc2_link_get_id(&a, &id), 0);
+	assert_int_equal(nc2_link_get_id(&a, NULL, &id), 0);
 	m.type = NC2_MSG_BYPASS_DISABLE;
 	assert_int_equal(nc2_bpend_recv(&t, &m, &e), 0);
 	assert_int_equal(nc2_bpend_drain(&t, e, &a, now), 0);
@@ -692,7 +692,7 @@ static void test_drain(void **state)
 	nc2_bpend_mapped(e);
 	nc2_bpend_sent(e, 0);
 	for (int i = 0; i < 40; i++)
-		nc2_link_get_id(&a, &ids[i]);
+		nc2_link_get_id(&a, NULL, &ids[i]);
 	m.type = NC2_MSG_BYPASS_DISABLE;
 	assert_int_equal(nc2_bpend_recv(&t, &m, &e), 0);
 	for (int i = 0; i < 40; i++) {
@@ -776,13 +776,13 @@ static void test_gate(void **state)
 	/* The parent still carries a message and an id for the backend. */
 	assert_int_equal(nc2_link_send(&a, 0x80, 0, body, sizeof(body)), 0);
 	nc2_link_push(&a);
-	assert_int_equal(nc2_link_get_id(&a, &id), 0);
+	assert_int_equal(nc2_link_get_id(&a, NULL, &id), 0);
 	assert_int_equal(nc2_bpend_gate(&t, e, &a, T0), 0);
 	assert_int_equal(nc2_bpend_route(e, true), NC2_BPEND_HOLD);
 	/* Sent after the gate armed, an id too: not waited for. */
 	assert_int_equal(nc2_link_send(&a, 0x80, 0, body, sizeof(body)), 0);
 	nc2_link_push(&a);
-	assert_int_equal(nc2_link_get_id(&a, &id2), 0);
+	assert_int_equal(nc2_link_get_id(&a, NULL, &id2), 0);
 	/* The backend consumes the first message: the id still flies. */
 	assert_int_equal(nc2_link_poll(&b, &msg), 1);
 	nc2_link_consume(&b);
@@ -800,7 +800,7 @@ static void test_gate(void **state)
 	m.handle = 10;
 	assert_int_equal(nc2_bpend_recv(&t, &m, &e), 0);
 	nc2_bpend_mapped(e);
-	assert_int_equal(nc2_link_get_id(&a, &id), 0);
+	assert_int_equal(nc2_link_get_id(&a, NULL, &id), 0);
 	assert_int_equal(nc2_bpend_gate(&t, e, &a, T0), 0);
 	assert_int_equal(nc2_bpend_gate(&t, e, &a, T0 + NC2_BPEND_STALL_MS - 1),
 			 0);

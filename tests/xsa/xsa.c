@@ -107,7 +107,7 @@ void xassert_failed(struct xnet *x, int err)
 	assert_int_equal(nc2_link_rearm(l), err);
 	assert_int_equal(nc2_link_push(l), err);
 	assert_int_equal(nc2_link_start(l), err);
-	assert_int_equal(nc2_link_get_id(l, &id), err);
+	assert_int_equal(nc2_link_get_id(l, NULL, &id), err);
 	assert_int_equal(nc2_link_send(l, NC2_MSG_SET_OFFLOAD, 0, &id, 4), err);
 	assert_int_equal(nc2_link_close(l, 0), err);
 	assert_int_equal(nc2_link_finish(l, &id, 1), err);
@@ -122,14 +122,14 @@ void xassert_failed(struct xnet *x, int err)
 	}
 	assert_int_equal(nc2_link_tx_unconsumed(l), 0);
 	xpkt_frags(&pkt, 0, 1, 100);
-	assert_int_equal(nc2_net_send_packet(&x->a, &pkt), err);
+	assert_int_equal(nc2_net_send_packet(&x->a, &pkt, NULL), err);
 	m.data = zero;
 	assert_true(nc2_net_recv_packet(&x->a, &m, &pkt) < 0);
 	m.type = NC2_MSG_FINISH;
 	m.size = 16;
 	/* the layout is fine, but no id is returned from a failed link */
 	assert_int_equal(nc2_link_finish_begin(l, &m, &it), 0);
-	assert_int_equal(nc2_link_finish_next(l, &it, &id), err);
+	assert_int_equal(nc2_link_finish_next(l, &it, &id, NULL), err);
 	/* Nothing reached the peer after the failure. */
 	assert_int_equal(x->p.a2b.ctrl->prod, prod);
 	assert_int_equal(nc2_link_error(l), err);

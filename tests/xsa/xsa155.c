@@ -144,7 +144,7 @@ static void check_finish(struct nc2_link *l, const struct nc2_msg *m,
 	/* count was read once: the walk ends inside the message */
 	assert_true(8 + 4 * it.count <= m->size);
 	assert_true((const uint8_t *)(it.ids + it.count) <= m->data + m->size);
-	while ((r = nc2_link_finish_next(l, &it, &id)) > 0) {
+	while ((r = nc2_link_finish_next(l, &it, &id, NULL)) > 0) {
 		assert_true(id < POOL);
 		assert_int_equal(nc2_idpool_busy(&l->pool, id), 0);
 		n++;
@@ -186,7 +186,7 @@ static void link_reset(struct nc2_link *l, uint32_t *pool, uint32_t *set,
 				       rx->ctrl, rx->data, rx->bytes), 0);
 	l->features = NC2_FEAT_ALL;
 	assert_int_equal(nc2_idpool_set_limit(&l->pool, POOL), 0);
-	while (nc2_idpool_get(&l->pool, &id) == 0)
+	while (nc2_idpool_get(&l->pool, NULL, &id) == 0)
 		;
 }
 

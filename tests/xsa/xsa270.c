@@ -23,7 +23,7 @@ static void expect(uint8_t type, const void *body, uint32_t len, int err)
 
 		r = nc2_link_finish_begin(&x.a.link, &m, &it);
 		if (!r)
-			while ((r = nc2_link_finish_next(&x.a.link, &it, &id)) > 0)
+			while ((r = nc2_link_finish_next(&x.a.link, &it, &id, NULL)) > 0)
 				;
 	} else if (r == 1) {
 		struct nc2_bypass_msg b;

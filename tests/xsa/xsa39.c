@@ -66,7 +66,7 @@ static void test_sender_keeps_no_id(void **state)
 	for (;;) {
 		xpkt_frags(&pkt, 0, 64, 1);
 		before = nc2_idpool_inflight(&x.a.link.pool);
-		r = nc2_net_send_packet(&x.a, &pkt);
+		r = nc2_net_send_packet(&x.a, &pkt, NULL);
 		if (r)
 			break;
 		sent++;
@@ -88,15 +88,16 @@ static void test_sender_out_of_credit(void **state)
 	xnet_up(&x, NC2_ROLE_FRONTEND);
 	/* A fresh pair: B declared 256; use them all up, then one more. */
 	for (i = 0; i < 256; i++)
-		assert_int_equal(nc2_link_get_id(&x.a.link, &id), 0);
+		assert_int_equal(nc2_link_get_id(&x.a.link, NULL, &id), 0);
 	xpkt_frags(&pkt, 0, 1, 100);
-	assert_int_equal(nc2_net_send_packet(&x.a, &pkt), -NC2_E_AGAIN);
+	assert_int_equal(nc2_net_send_packet(&x.a, &pkt, NULL), -NC2_E_AGAIN);
 	assert_int_equal(nc2_idpool_inflight(&x.a.link.pool), 256);
 	/* Small packets need no id and still go. */
 	memset(&pkt, 0, sizeof(pkt));
 	pkt.prefix = (const uint8_t *)"0123456789abcdef";
 	pkt.prefix_size = pkt.total_len = 16;
-	assert_int_equal(nc2_net_send_packet(&x.a, &pkt), 0);
+	assert_int_equal(nc2_net_send_packet(&x.a, &pkt, NULL),
+			 NC2_NET_SENT_INLINE);
 	xnet_free(&x);
 }
 

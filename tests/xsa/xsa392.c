@@ -21,14 +21,15 @@ static void test_ring_bounds_memory(void **state)
 	memset(&pkt, 0, sizeof(pkt));
 	pkt.prefix = (const uint8_t *)"0123456789abcdefghijklmnopqrstuv";
 	pkt.prefix_size = pkt.total_len = 32;
-	while ((r = nc2_net_send_packet(&x.a, &pkt)) == 0)
+	while ((r = nc2_net_send_packet(&x.a, &pkt, NULL)) == NC2_NET_SENT_INLINE)
 		sent++;
 	assert_int_equal(r, -NC2_E_AGAIN);
 	nc2_link_push(&x.a.link);
 	prod = x.p.a2b.ctrl->prod;
 	/* Pressing on changes nothing: no hidden queue behind the ring. */
 	for (i = 0; i < 10000; i++)
-		assert_int_equal(nc2_net_send_packet(&x.a, &pkt), -NC2_E_AGAIN);
+		assert_int_equal(nc2_net_send_packet(&x.a, &pkt, NULL),
+				 -NC2_E_AGAIN);
 	assert_int_equal(x.p.a2b.ctrl->prod, prod);
 	assert_true(x.a.link.tx.stats.full >= 10000);
 	assert_int_equal(nc2_link_error(&x.a.link), 0);
@@ -42,7 +43,8 @@ static void test_ring_bounds_memory(void **state)
 	}
 	assert_int_equal(nc2_link_release(&x.b.link), 1);
 	assert_int_equal(nc2_prod_want_space(&x.a.link.tx, 64), 1);
-	assert_int_equal(nc2_net_send_packet(&x.a, &pkt), 0);
+	assert_int_equal(nc2_net_send_packet(&x.a, &pkt, NULL),
+			 NC2_NET_SENT_INLINE);
 	assert_true(sent > 0);
 	xnet_free(&x);
 }
@@ -131,10 +133,10 @@ static void test_finish_without_release(void **state)
 		uint32_t id;
 
 		/* A sends what fits; each packet is held until FINISHed. */
-		while (nc2_link_get_id(&x.a.link, &id) == 0) {
+		while (nc2_link_get_id(&x.a.link, NULL, &id) == 0) {
 			xpkt_frags(&pkt, id, 1, 1400);
-			if (nc2_net_send_packet(&x.a, &pkt)) {
-				nc2_link_complete(&x.a.link, id);
+			if (nc2_net_send_packet(&x.a, &pkt, NULL)) {
+				nc2_link_complete(&x.a.link, id, NULL);
 				break;
 			}
 			assert_int_equal(nc2_limiter_queue(&lim, 1414), 0);
@@ -155,7 +157,7 @@ static void test_finish_without_release(void **state)
 
 			assert_int_equal(m.type, NC2_MSG_FINISH);
 			nc2_link_finish_begin(&x.a.link, &m, &it);
-			while (nc2_link_finish_next(&x.a.link, &it, &id) > 0) {
+			while (nc2_link_finish_next(&x.a.link, &it, &id, NULL) > 0) {
 				nc2_limiter_unqueue(&lim, 1414);
 				nc2_limiter_progress(&lim, 1414);
 				finished++;

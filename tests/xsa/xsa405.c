@@ -21,7 +21,7 @@ static void setup_inflight(struct xnet *x, uint32_t ids[3])
 	xnet_up(x, NC2_ROLE_FRONTEND);
 	for (int i = 0; i < 3; i++) {
 		xpkt_frags(&pkt, 0, 1, 500);
-		assert_int_equal(nc2_net_send_packet(&x->a, &pkt), 0);
+		assert_int_equal(nc2_net_send_packet(&x->a, &pkt, NULL), 0);
 		ids[i] = pkt.id;
 	}
 	assert_int_equal(nc2_idpool_inflight(&x->a.link.pool), 3);
@@ -42,7 +42,7 @@ static int finish(struct xnet *x, const struct fin *f, uint32_t len,
 	r = nc2_link_finish_begin(&x->a.link, &m, &it);
 	if (r)
 		return r;
-	while ((r = nc2_link_finish_next(&x->a.link, &it, &id)) > 0)
+	while ((r = nc2_link_finish_next(&x->a.link, &it, &id, NULL)) > 0)
 		(*done)++;
 	nc2_link_consume(&x->a.link);
 	return r;

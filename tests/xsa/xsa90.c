@@ -44,7 +44,7 @@ static void test_teardown_after_error(void **state)
 		xnet_up(&x, NC2_ROLE_BACKEND);
 		/* Something in flight both ways before the attack. */
 		xpkt_frags(&pkt, 0, 1, 100);
-		assert_int_equal(nc2_net_send_packet(&x.a, &pkt), 0);
+		assert_int_equal(nc2_net_send_packet(&x.a, &pkt, NULL), 0);
 		id = pkt.id;
 		xpkt_frags(&pkt, 7, 1, 100);
 		xpkt(&x, &pkt);

@@ -21,6 +21,7 @@ static int net_start(struct chan *c, enum nc2_net_role role)
 		.features = NC2_FEAT_ALL,
 		.pool_words = c->pool_words,
 		.pool_cap = CHAN_IDS,
+		.pool_tokens = c->pool_tokens,
 		.set_words = c->set_words,
 		.set_limit = CHAN_IDS,
 	};

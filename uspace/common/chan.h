@@ -43,6 +43,7 @@ struct chan {
 	uint8_t *rings;	      /* both rings, contiguous */
 	void *page[1 + 2 * CHAN_MAX_PAGES]; /* granter's own pages */
 	uint32_t pool_words[NC2_IDPOOL_WORDS(CHAN_IDS)];
+	void *pool_tokens[CHAN_IDS]; /* what each id in flight stands for */
 	uint32_t set_words[NC2_IDSET_WORDS(CHAN_IDS)];
 	bool dirty;	      /* queued messages not yet pushed */
 	struct nc2_finq finq; /* FINISHes owed, sent as room and credit allow */

@@ -22,6 +22,7 @@
 #define BACK_OPS 512
 #define PORT_TAP (-2)
 #define PORT_FLOOD (-1)
+#define ZOMBIE_NO_LH 0xffffffffu
 
 enum copy_mode { MODE_RECEIVER, MODE_BACKEND };
 
@@ -29,13 +30,16 @@ enum bypass_mode { BYPASS_OFF, BYPASS_MANUAL, BYPASS_AUTO };
 
 enum fwd_kind { FWD_INLINE, FWD_TRANS, FWD_BUF };
 
-/* A packet in flight from the backend to one frontend. */
+/*
+ * A packet from the backend to one frontend: queued, then in flight under
+ * one of its ids (the fwd is that id's token).
+ */
 struct fwd {
 	uint8_t kind;
+	bool inflight;		/* sent, its FINISH not yet seen */
+	bool led;		/* FWD_TRANS: lh is ours to settle */
 	int dst;		/* vif index */
-	int src;		/* vif index whose id we owe, or -1 */
-	uint32_t src_gen;
-	uint32_t src_id;
+	uint32_t lh;		/* FWD_TRANS: the sender's ledger entry */
 	int buf;		/* FWD_BUF: backend buffer */
 	uint32_t bytes;		/* charged to dst's limiter */
 	struct nc2_pkt pkt;	/* frags: our grants to dst */
@@ -61,7 +65,6 @@ struct vif {
 	struct chan ch;
 	struct nc2_limiter lim;
 	struct nc2_flowmeter meter;	/* where it sends: automatic bypass */
-	int inflight[CHAN_IDS];	/* fwd we sent under each id */
 	int q[BACK_QMAX];	/* fwds waiting for ring room, FIFO */
 	unsigned int qhead, qlen;
 	uint64_t block_until;	/* event or copy limiter said wait */
@@ -100,8 +103,16 @@ struct back {
 	unsigned int njobs;
 	struct nc2_hv_copy_op ops[BACK_OPS];
 	unsigned int nops;
-	uint32_t zombie_gref[4096]; /* transitive grants still busy */
+	/* Grants still busy after their FINISH, retried by back_reap(). */
+	struct zombie {
+		uint32_t gref;
+		int buf;	/* backend buffer it covers, or -1 */
+		uint32_t lh;	/* ledger entry it holds up, or ZOMBIE_NO_LH */
+	} zombie[4096];
 	unsigned int nzombie;
+	/* Transitive forwards: when their senders may be answered. */
+	struct nc2_fwdledger led;
+	struct nc2_fwd_entry led_ents[BACK_FWDS];
 	struct nc2_limiter_config limcfg;
 	enum bypass_mode bypass_mode;
 	int max_bypasses;

@@ -61,7 +61,6 @@ static int fwd_get(void)
 	if (f >= 0) {
 		B->free_fwd = B->fwd[f].next;
 		memset(&B->fwd[f], 0, offsetof(struct fwd, pkt));
-		B->fwd[f].src = -1;
 		B->fwd[f].buf = -1;
 	}
 	return f;
@@ -79,30 +78,57 @@ static void owe_finish(int src, uint32_t gen, uint32_t id)
 		chan_finish(&s->ch, &id, 1);
 }
 
-static void zombie(uint32_t gref)
+/* Answer every sender the ledger says may be answered now. */
+static void answer_ready(void)
 {
-	if (B->nzombie < sizeof(B->zombie_gref) / sizeof(B->zombie_gref[0]))
-		B->zombie_gref[B->nzombie++] = gref;
+	uint32_t src, gen, id;
+
+	while (nc2_fwdl_next_answer(&B->led, &src, &gen, &id) > 0)
+		owe_finish((int)src, gen, id);
 }
 
-/* Revoke our grants of fwd f and settle what it owed. */
+/*
+ * gref (of backend buffer buf, or for ledger entry lh) is still busy:
+ * retry it later. With no room left it is never retried: the data stays
+ * put and the sender it holds up is never answered (its entry stays
+ * taken, as other zombies may still name it).
+ */
+static void zombie(uint32_t gref, int buf, uint32_t lh)
+{
+	if (buf >= 0)
+		B->buf[buf].refs++; /* keep the data */
+	if (B->nzombie < sizeof(B->zombie) / sizeof(B->zombie[0])) {
+		B->zombie[B->nzombie].gref = gref;
+		B->zombie[B->nzombie].buf = buf;
+		B->zombie[B->nzombie++].lh = lh;
+	}
+}
+
+/*
+ * Revoke our grants of fwd f and settle what it owed: its receiver is
+ * done with it (FINISHed, never got it, or gone), so a transitive
+ * forward's sender is answered once the grants into it have ended.
+ */
 static void fwd_release(int fi)
 {
 	struct fwd *f = &B->fwd[fi];
+	uint32_t lh = f->led ? f->lh : ZOMBIE_NO_LH;
 
+	if (f->led)
+		nc2_fwdl_dest_done(&B->led, lh);
 	for (unsigned int i = 0; f->kind != FWD_INLINE && i < f->pkt.nr_frags;
 	     i++) {
 		if (!f->pkt.frag[i].gref)
 			continue;
 		/* Busy only if the receiver FINISHed while still copying. */
-		if (nc2_hv_end_access(B->hv, f->pkt.frag[i].gref) == -EBUSY) {
-			zombie(f->pkt.frag[i].gref);
-			if (f->buf >= 0)
-				B->buf[f->buf].refs++; /* keep the data */
-		}
+		if (nc2_hv_end_access(B->hv, f->pkt.frag[i].gref) == -EBUSY)
+			zombie(f->pkt.frag[i].gref, f->buf, lh);
+		else if (f->led)
+			nc2_fwdl_grant_ended(&B->led, lh, 1);
 	}
-	if (f->kind == FWD_TRANS)
-		owe_finish(f->src, f->src_gen, f->src_id);
+	f->led = false;
+	f->inflight = false;
+	answer_ready();
 	if (f->buf >= 0)
 		buf_put(f->buf);
 	if (f->bytes)
@@ -115,10 +141,20 @@ void back_reap(void)
 {
 	unsigned int k = 0;
 
-	for (unsigned int i = 0; i < B->nzombie; i++)
-		if (nc2_hv_end_access(B->hv, B->zombie_gref[i]) == -EBUSY)
-			B->zombie_gref[k++] = B->zombie_gref[i];
+	for (unsigned int i = 0; i < B->nzombie; i++) {
+		struct zombie *z = &B->zombie[i];
+
+		if (nc2_hv_end_access(B->hv, z->gref) == -EBUSY) {
+			B->zombie[k++] = *z;
+			continue;
+		}
+		if (z->lh != ZOMBIE_NO_LH)
+			nc2_fwdl_grant_ended(&B->led, z->lh, 1);
+		if (z->buf >= 0)
+			buf_put(z->buf);
+	}
 	B->nzombie = k;
+	answer_ready();
 }
 
 static void drop(struct vif *v, int fi)
@@ -132,17 +168,17 @@ static void drop(struct vif *v, int fi)
 static int vif_send(struct vif *v, int fi)
 {
 	struct fwd *f = &B->fwd[fi];
-	int r = nc2_net_send_packet(&v->ch.net, &f->pkt);
+	int r = nc2_net_send_packet(&v->ch.net, &f->pkt, f);
 
-	if (r)
+	if (r < 0)
 		return r;
 	v->ch.dirty = true;
 	v->st.tx_pkts++;
 	v->st.tx_bytes += f->pkt.total_len;
-	if (f->pkt.type == NC2_PKT_SMALL)
+	if (r == NC2_NET_SENT_INLINE)
 		fwd_release(fi);
 	else
-		v->inflight[f->pkt.id] = fi;
+		f->inflight = true;
 	return 0;
 }
 
@@ -212,38 +248,38 @@ void back_vif_drop_queue(struct vif *v)
  */
 void back_vif_orphan(struct vif *v)
 {
-	for (unsigned int id = 0; id < CHAN_IDS; id++) {
-		struct fwd *f;
+	for (unsigned int fi = 0; fi < BACK_FWDS; fi++) {
+		struct fwd *f = &B->fwd[fi];
 		unsigned int busy = 0;
 
-		if (v->inflight[id] < 0)
-			continue;
-		f = &B->fwd[v->inflight[id]];
-		if (f->kind != FWD_TRANS || f->src < 0)
+		if (!f->inflight || f->dst != vif_index(v) || !f->led)
 			continue;
 		for (unsigned int i = 0; i < f->pkt.nr_frags; i++) {
-			if (f->pkt.frag[i].gref &&
-			    nc2_hv_end_access(B->hv, f->pkt.frag[i].gref) ==
-				    -EBUSY)
+			if (!f->pkt.frag[i].gref)
+				continue;
+			if (nc2_hv_end_access(B->hv, f->pkt.frag[i].gref) ==
+			    -EBUSY) {
 				busy++;
-			else
-				f->pkt.frag[i].gref = 0;
+				continue;
+			}
+			f->pkt.frag[i].gref = 0;
+			nc2_fwdl_grant_ended(&B->led, f->lh, 1);
 		}
 		if (busy)
 			continue;
-		owe_finish(f->src, f->src_gen, f->src_id);
-		f->src = -1;
+		/* v can copy nothing more: it is done, by decree. */
+		nc2_fwdl_dest_done(&B->led, f->lh);
+		f->led = false;
 	}
+	answer_ready();
 }
 
 void back_vif_release_all(struct vif *v)
 {
 	back_vif_drop_queue(v);
-	for (unsigned int id = 0; id < CHAN_IDS; id++) {
-		if (v->inflight[id] >= 0)
-			fwd_release(v->inflight[id]);
-		v->inflight[id] = -1;
-	}
+	for (int fi = 0; fi < BACK_FWDS; fi++)
+		if (B->fwd[fi].inflight && B->fwd[fi].dst == vif_index(v))
+			fwd_release(fi);
 }
 
 /* One receiver's copy of job j. */
@@ -271,6 +307,16 @@ static void to_vif(struct job *j, int d)
 		struct vif *s = &B->vif[j->src];
 
 		f->kind = FWD_TRANS;
+		/* The sender's id now rides on ours: answered per the ledger. */
+		if (nc2_fwdl_add(&B->led, (uint32_t)j->src, j->src_gen, j->id,
+				 f->pkt.nr_frags, &f->lh)) {
+			/* Full of entries for grants still busy: drop. */
+			f->kind = FWD_INLINE;
+			drop(v, fi);
+			return;
+		}
+		f->led = true;
+		j->has_id = false;
 		for (unsigned int i = 0; i < f->pkt.nr_frags; i++) {
 			int g = nc2_hv_grant_transitive(B->hv, v->domid,
 							s->domid,
@@ -278,16 +324,13 @@ static void to_vif(struct job *j, int d)
 							true);
 
 			f->pkt.frag[i].gref = g < 0 ? 0 : (uint32_t)g;
-			if (g < 0)
+			if (g < 0) {
 				err = g;
-			else
+				nc2_fwdl_grant_ended(&B->led, f->lh, 1);
+			} else {
 				B->st.trans_grants++;
+			}
 		}
-		/* The sender's id now rides on ours. */
-		f->src = j->src;
-		f->src_gen = j->src_gen;
-		f->src_id = j->id;
-		j->has_id = false;
 	} else {
 		f->kind = FWD_BUF;
 		f->buf = j->buf;
@@ -389,26 +432,24 @@ static int job_copy(struct job *j, uint16_t src_domid)
 	return 0;
 }
 
-static void fwd_done(struct vif *v, uint32_t id)
+/* v FINISHed the packet sent as f (its id's token). */
+static void fwd_done(struct vif *v, struct fwd *f)
 {
-	int fi = v->inflight[id];
-
-	if (fi < 0)
+	if (!f->inflight)
 		return;
-	v->inflight[id] = -1;
-	nc2_limiter_progress(&v->lim, B->fwd[fi].bytes);
-	fwd_release(fi);
+	nc2_limiter_progress(&v->lim, f->bytes);
+	fwd_release((int)(f - B->fwd));
 }
 
 static int on_finish(struct vif *v, const struct nc2_msg *m)
 {
 	struct nc2_link *l = nc2_net_link(&v->ch.net);
 	struct nc2_finish_iter it;
-	uint32_t id;
+	void *f;
 	int r = nc2_link_finish_begin(l, m, &it);
 
-	while (r == 0 && (r = nc2_link_finish_next(l, &it, &id)) > 0) {
-		fwd_done(v, id);
+	while (r == 0 && (r = nc2_link_finish_next(l, &it, NULL, &f)) > 0) {
+		fwd_done(v, f);
 		r = 0;
 	}
 	return r;

@@ -98,8 +98,6 @@ static void vif_connect(uint16_t domid)
 	v->used = true;
 	v->carrier = true;
 	back_bypass_meter_start(vif_index(v));
-	for (unsigned int i = 0; i < CHAN_IDS; i++)
-		v->inflight[i] = -1;
 	nc2_limiter_init(&v->lim, &B->limcfg, now_ns());
 	/* FINISHes answer the frontend's packets: its limiter pays. */
 	v->ch.lim = &v->lim;
@@ -130,6 +128,8 @@ void vif_remove(struct vif *v, const char *why)
 	if (v->ch.evfd > 0)
 		epoll_ctl(B->epfd, EPOLL_CTL_DEL, v->ch.evfd, NULL);
 	back_vif_release_all(v);
+	/* Its ids of this generation mean nothing once it is gone. */
+	nc2_fwdl_source_gone(&B->led, (uint32_t)vif_index(v));
 	sw_forget(vif_index(v));
 	chan_destroy(&v->ch);
 	v->used = false;

@@ -71,6 +71,7 @@ static void setup(void)
 		B->buf[i].next = B->free_buf;
 		B->free_buf = i;
 	}
+	nc2_fwdl_init(&B->led, B->led_ents, BACK_FWDS);
 	B->free_fwd = -1;
 	for (int i = BACK_FWDS - 1; i >= 0; i--) {
 		B->fwd[i].next = B->free_fwd;

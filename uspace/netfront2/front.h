@@ -34,9 +34,9 @@ struct txslot {
 	struct nc2_pkt pkt;   /* frags hold our grefs while in flight */
 	struct virtio_net_hdr vh;
 	struct chan *ch;
-	int *ids;	      /* ch's id -> slot table */
 	uint32_t len;
 	bool granted;
+	bool inflight;	      /* sent under an id of ch: its token */
 	int next;	      /* free list */
 };
 
@@ -50,7 +50,6 @@ struct bypass {
 	bool polled;	      /* ch's event fd is in the epoll set */
 	bool up_logged;
 	struct chan ch;
-	int txslot_id[CHAN_IDS];
 };
 
 struct front {
@@ -65,7 +64,6 @@ struct front {
 	bool connected;
 	bool tap_blocked;
 	struct chan parent;
-	int slot_of_id[CHAN_IDS]; /* parent ids -> slot */
 	struct txslot slot[FRONT_SLOTS];
 	int free_slot;
 	int pending;	      /* slot read but not yet sent, or -1 */
@@ -90,14 +88,13 @@ void front_disconnect(struct front *f);
 
 /* Read frames from the TAP and send them while there is room. */
 void front_tx(struct front *f);
-/* A FINISH for id arrived on ch: release its slot. */
-void front_tx_done(struct front *f, struct chan *ch, int *slot_of_id,
-		   uint32_t id);
+/* t's packet completed (its id's token came back): release the slot. */
+void front_tx_done(struct front *f, struct txslot *t);
 /* Retry ending grants that were busy. */
 void front_tx_reap(struct front *f);
 
 /* Consume ch: FINISHes, PACKETs (copied into our buffers), bypass msgs. */
-int front_rx(struct front *f, struct chan *ch, int *slot_of_id);
+int front_rx(struct front *f, struct chan *ch);
 
 /* Hostile modes, for the XSA regression tests. */
 bool front_evil_tick(struct front *f);
@@ -108,13 +105,12 @@ void front_bypass_init(struct front *f);
 int front_bypass_msg(struct front *f, const struct nc2_msg *m);
 /*
  * The channel for frame (its Ethernet header, in our own memory): a
- * bypass to its destination MAC, or the parent; NULL (and *ids NULL):
- * hold it, a bypass to its destination is draining (or failed, until
- * the backend disables it). A frame whose
- * source is not our MAC stays off a bypass that does not trust us with
- * others.
+ * bypass to its destination MAC, or the parent; NULL: hold it, a bypass
+ * to its destination is draining (or failed, until the backend disables
+ * it). A frame whose source is not our MAC stays off a bypass that does
+ * not trust us with others.
  */
-struct chan *front_route(struct front *f, const uint8_t *frame, int **ids);
+struct chan *front_route(struct front *f, const uint8_t *frame);
 /*
  * Whether what holds frame (route NULL) ends by itself: its bypass is
  * draining, not failed and waiting for the backend's DISABLE.

@@ -78,8 +78,6 @@ static void build(struct front *f, struct nc2_bpend *e)
 	int err;
 
 	memset(b, 0, sizeof(*b));
-	for (unsigned int i = 0; i < CHAN_IDS; i++)
-		b->txslot_id[i] = -1;
 	if (e->role == NC2_BPEND_A) {
 		err = chan_grant(&b->ch, f->hv, e->peer_domid, e->ring_pages,
 				 NC2_ROLE_PEER);
@@ -116,9 +114,9 @@ static void build(struct front *f, struct nc2_bpend *e)
 /* The peer is gone: nothing more will be finished, reclaim everything. */
 static void abandon(struct front *f, struct bypass *b)
 {
-	for (unsigned int id = 0; id < CHAN_IDS; id++)
-		if (b->txslot_id[id] >= 0)
-			front_tx_done(f, &b->ch, b->txslot_id, id);
+	for (unsigned int s = 0; s < FRONT_SLOTS; s++)
+		if (f->slot[s].inflight && f->slot[s].ch == &b->ch)
+			front_tx_done(f, &f->slot[s]);
 	b->ch.live = false;
 }
 
@@ -204,7 +202,7 @@ int front_bypass_msg(struct front *f, const struct nc2_msg *msg)
 	return 0;
 }
 
-struct chan *front_route(struct front *f, const uint8_t *frame, int **ids)
+struct chan *front_route(struct front *f, const uint8_t *frame)
 {
 	/*
 	 * LOCAL_TRUSTED clear: only our own MAC may be the source on the
@@ -234,15 +232,10 @@ struct chan *front_route(struct front *f, const uint8_t *frame, int **ids)
 			break;
 		}
 	}
-	if (hold) {
-		*ids = NULL; /* until drained and DISABLED is out */
-		return NULL;
-	}
-	if (via) {
-		*ids = via->txslot_id;
+	if (hold)
+		return NULL; /* until drained and DISABLED is out */
+	if (via)
 		return &via->ch;
-	}
-	*ids = f->slot_of_id;
 	return &f->parent;
 }
 
@@ -300,7 +293,7 @@ void front_bypass_poll(struct front *f)
 			lost(f, e);
 		}
 		if (b->built && b->ch.live &&
-		    front_rx(f, &b->ch, b->txslot_id) < 0)
+		    front_rx(f, &b->ch) < 0)
 			lost(f, e);
 		/*
 		 * Up: the peer's frames wait (held) until the parent has

@@ -17,7 +17,7 @@ static void raw_send(struct front *f, struct nc2_pkt *pkt)
 	uint32_t size = nc2_pkt_msg_size(pkt);
 	void *msg;
 
-	if (pkt->type != NC2_PKT_SMALL && nc2_link_get_id(l, &pkt->id))
+	if (pkt->type != NC2_PKT_SMALL && nc2_link_get_id(l, NULL, &pkt->id))
 		return;
 	if (nc2_prod_reserve(&l->tx, size, &msg))
 		return;

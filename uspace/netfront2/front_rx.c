@@ -56,22 +56,21 @@ static void deliver(struct front *f, struct chan *ch, struct rxent *e,
 	f->st.rx_bytes += e->pkt.total_len;
 }
 
-static int on_finish(struct front *f, struct chan *ch, int *slot_of_id,
-		     const struct nc2_msg *m)
+static int on_finish(struct front *f, struct chan *ch, const struct nc2_msg *m)
 {
 	struct nc2_link *l = nc2_net_link(&ch->net);
 	struct nc2_finish_iter it;
-	uint32_t id;
+	void *t;
 	int r = nc2_link_finish_begin(l, m, &it);
 
-	while (r == 0 && (r = nc2_link_finish_next(l, &it, &id)) > 0) {
-		front_tx_done(f, ch, slot_of_id, id);
+	while (r == 0 && (r = nc2_link_finish_next(l, &it, NULL, &t)) > 0) {
+		front_tx_done(f, t);
 		r = 0;
 	}
 	return r;
 }
 
-int front_rx(struct front *f, struct chan *ch, int *slot_of_id)
+int front_rx(struct front *f, struct chan *ch)
 {
 	static struct nc2_hv_copy_op ops[RX_OPS];
 	struct rxent ent[FRONT_RXB];
@@ -86,7 +85,7 @@ int front_rx(struct front *f, struct chan *ch, int *slot_of_id)
 	       (r = nc2_net_poll(&ch->net, &m)) > 0) {
 		work = 1;
 		if (m.type == NC2_MSG_FINISH) {
-			r = on_finish(f, ch, slot_of_id, &m);
+			r = on_finish(f, ch, &m);
 		} else if (m.type == NC2_MSG_PACKET) {
 			struct rxent *e = &ent[n];
 

@@ -67,12 +67,11 @@ static int tx_send(struct front *f, int s)
 {
 	struct txslot *t = &f->slot[s];
 	struct chan *ch;
-	int *ids;
 	int err;
 
 	/* Route again at every try: a bypass may have come or gone. */
-	ch = front_route(f, t->buf.page[0], &ids);
-	if (!ch && !ids) {
+	ch = front_route(f, t->buf.page[0]);
+	if (!ch) {
 		t->ch = NULL; /* held until its bypass has drained */
 		return -NC2_E_AGAIN;
 	}
@@ -83,8 +82,7 @@ static int tx_send(struct front *f, int s)
 		t->granted = false;
 	}
 	t->ch = ch;
-	t->ids = ids;
-	if (!ch || !ch->live)
+	if (!ch->live)
 		return -NC2_E_STATE;
 	if (t->pkt.type != NC2_PKT_SMALL && !t->granted) {
 		err = pbuf_grant(f->hv, &t->buf, ch->peer, t->pkt.prefix_size,
@@ -93,12 +91,12 @@ static int tx_send(struct front *f, int s)
 			return -NC2_E_AGAIN;
 		t->granted = true;
 	}
-	err = nc2_net_send_packet(&ch->net, &t->pkt);
-	if (err)
+	err = nc2_net_send_packet(&ch->net, &t->pkt, t);
+	if (err < 0)
 		return err;
 	ch->dirty = true;
-	if (t->pkt.type != NC2_PKT_SMALL) {
-		t->ids[t->pkt.id] = s;
+	if (err == NC2_NET_SENT_ID) {
+		t->inflight = true;
 		if (f->evil == EVIL_REVOKE) {
 			int busy = pbuf_ungrant(f->hv, &t->pkt);
 
@@ -151,13 +149,11 @@ static bool flush_held(struct front *f)
 		err = tx_send(f, s);
 		if (err == -NC2_E_AGAIN) {
 			struct chan *ch = f->slot[s].ch;
-			int *ids;
 
 			/* Still held, or it must wait (ring full). */
 			if (ch)
 				nc2_link_want_space(&ch->net.link, 1024);
-			stuck = ch || front_route(f, f->slot[s].buf.page[0],
-						  &ids) || ids;
+			stuck = ch || front_route(f, f->slot[s].buf.page[0]);
 			f->held[kept++] = s;
 			continue;
 		}
@@ -231,17 +227,15 @@ void front_tx(struct front *f)
 	}
 }
 
-void front_tx_done(struct front *f, struct chan *ch, int *slot_of_id,
-		   uint32_t id)
+void front_tx_done(struct front *f, struct txslot *t)
 {
-	int s = slot_of_id[id];
-	struct txslot *t;
+	int s;
 
-	(void)ch;
-	if (s < 0)
+	/* NULL: an id the hostile modes took for a hand-made packet. */
+	if (!t || !t->inflight)
 		return;
-	slot_of_id[id] = -1;
-	t = &f->slot[s];
+	s = (int)(t - f->slot);
+	t->inflight = false;
 	/* Still busy means the peer finished before its copy ended. */
 	if (t->granted && pbuf_ungrant(f->hv, &t->pkt)) {
 		f->zombies++;

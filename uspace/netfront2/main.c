@@ -75,8 +75,6 @@ static void setup(struct front *f)
 {
 	f->free_slot = -1;
 	f->pending = -1;
-	for (unsigned int i = 0; i < CHAN_IDS; i++)
-		f->slot_of_id[i] = -1;
 	for (int s = FRONT_SLOTS - 1; s >= 0; s--) {
 		if (pbuf_alloc(f->hv, &f->slot[s].buf))
 			die("out of guest memory");
@@ -105,7 +103,7 @@ static int service(struct front *f)
 	do {
 		if (front_evil_tick(f))
 			return 0;
-		if (front_rx(f, &f->parent, f->slot_of_id) < 0)
+		if (front_rx(f, &f->parent) < 0)
 			return -1;
 		front_bypass_poll(f);
 		if (!f->connected &&
