@@ -728,7 +728,7 @@ int nc2k_chan_send_trans(struct nc2k_chan *ch, const struct nc2_pkt *pkt,
 		/* Reserve before granting: the ring must take it now. */
 		err = nc2_link_want_space(l, nc2_pkt_msg_size(pkt));
 		if (err < 0)
-			return -EINVAL;
+			return nc2k_errno(err);
 		if (!err)
 			return -EAGAIN;
 		/* Every hold in use: the peer keeps grants busy. */
@@ -768,7 +768,7 @@ int nc2k_chan_send_trans(struct nc2k_chan *ch, const struct nc2_pkt *pkt,
 	if (err) {
 		if (ch->lim && pkt->type != NC2_PKT_SMALL)
 			nc2_limiter_unqueue(ch->lim, pkt->total_len);
-		err = err == -NC2_E_AGAIN ? -EAGAIN : -EINVAL;
+		err = nc2k_errno(err);
 		goto undo;
 	}
 	if (h) {
@@ -1056,8 +1056,8 @@ void nc2k_chan_failed(struct nc2k_chan *ch, int err)
 	/* A failed bypass leaves the parent ring, and the carrier, alone. */
 	if (ch->role != NC2_ROLE_PEER)
 		netif_carrier_off(ch->dev);
-	netdev_err(ch->dev, "%s link failed: %s (%d)\n", ch->name,
-		   nc2_strerror(err), err);
+	netdev_err(ch->dev, "%s link failed: %s (%u)\n", ch->name,
+		   nc2_strerror(err), nc2_err_to_wire(err));
 	if (ch->ops && ch->ops->link_failed)
 		ch->ops->link_failed(ch, err);
 }
@@ -1553,7 +1553,7 @@ int nc2k_chan_attach(struct nc2k_chan *ch, enum nc2_net_role role,
 	if (err) {
 		netdev_err(ch->dev, "nc2 %s link: %s\n", ch->name,
 			   nc2_strerror(err));
-		err = -EINVAL;
+		err = nc2k_errno(err);
 		goto fail;
 	}
 	netif_napi_add(ch->dev, &ch->napi, nc2k_poll);
