@@ -333,7 +333,8 @@ void nc2k_chan_schedule(struct nc2k_chan *ch);
  */
 static inline int nc2k_errno(int ret)
 {
-	if (ret >= 0 || ret >= -MAX_ERRNO)
+	/* Counts and errnos pass as they are. */
+	if (ret >= -MAX_ERRNO)
 		return ret;
 	if (nc2_is_protocol_error(ret))
 		return -EPROTO;
