@@ -139,8 +139,31 @@ static int decode_addrs(const uint8_t *buf, uint32_t size,
 }
 
 /*
- * The whole message is copied into buf first, once; ring_pages is read
- * from that copy, so the size check and the gref walk agree.
+ * The sizes a type allows, before any field is read: exactly its size for
+ * a fixed layout; for one that grows with a count, from its fixed part
+ * (which holds the count) to its size at the largest count.
+ */
+static void size_bounds(uint8_t type, struct layout lo, uint32_t *min,
+			uint32_t *max)
+{
+	if (type == NC2_MSG_BYPASS_ADDRS) {
+		*min = sizeof(struct nc2_msg_bypass_addrs);
+		*max = addrs_size(NC2_BYPASS_MAX_ADDRS, NC2_BYPASS_MAX_ADDRS);
+	} else if (lo.rings_at) {
+		*min = lo.size;
+		*max = msg_size(lo, NC2_BYPASS_MAX_PAGES);
+	} else {
+		*min = *max = msg_size(lo, 0);
+	}
+}
+
+/*
+ * Checks run in the order of docs/protocol.md 10.2 (normative there):
+ * role, then the size against what the type allows, then the fields, then
+ * the exact size a count implies. The size comes first so that no field
+ * is ever read from past the end of a short message. The whole message is
+ * copied into buf first, once; ring_pages is read from that copy, so the
+ * size check and the gref walk agree.
  */
 int nc2_bypass_decode(enum nc2_net_role role, const struct nc2_msg *m,
 		      struct nc2_bypass_msg *b)
@@ -148,13 +171,14 @@ int nc2_bypass_decode(enum nc2_net_role role, const struct nc2_msg *m,
 	uint8_t buf[sizeof(struct nc2_msg_bypass_backend) +
 		    8 * NC2_BYPASS_MAX_PAGES];
 	struct layout lo;
-	uint32_t i, pages = 0;
+	uint32_t i, pages = 0, min, max;
 	int err = nc2_bypass_allowed(role, m->type);
 
 	if (err)
 		return err;
 	lo = layout_of(m->type);
-	if (m->size < lo.size || m->size > sizeof(buf))
+	size_bounds(m->type, lo, &min, &max);
+	if (m->size < min || m->size > max || m->size > sizeof(buf))
 		return -NC2_EP_MSG_LAYOUT;
 	nc2_msg_copy(m, buf, m->size);
 	nc2_memset(b, 0, sizeof(*b));
@@ -163,11 +187,8 @@ int nc2_bypass_decode(enum nc2_net_role role, const struct nc2_msg *m,
 		nc2_memcpy(b->mac, buf + 4, 6);
 	else
 		b->handle = get32(buf + 4);
-	if (m->type == NC2_MSG_BYPASS_ADDRS) {
-		if (m->size < sizeof(struct nc2_msg_bypass_addrs))
-			return -NC2_EP_MSG_LAYOUT;
+	if (m->type == NC2_MSG_BYPASS_ADDRS)
 		return decode_addrs(buf, m->size, b);
-	}
 	if (lo.pages_at)
 		pages = get16(buf + lo.pages_at);
 	if (lo.rings_at)

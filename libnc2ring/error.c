@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* Error descriptions. */
+/* Error descriptions and the wire values of the codes. */
 #include <nc2/error.h>
 
-const char *nc2_strerror(int code)
+const char *nc2_strerror(int ret)
 {
-	if (code < 0)
-		code = -code;
-	switch (code) {
-	case NC2_OK:
+	if (ret >= 0)
 		return "success";
+	switch (-ret) {
 	case NC2_E_AGAIN:
 		return "try again: ring full, no credit or nothing to read";
 	case NC2_E_INVAL:
@@ -58,4 +56,26 @@ const char *nc2_strerror(int code)
 	default:
 		return "unknown error";
 	}
+}
+
+/*
+ * The wire value is the code's offset from NC2_ERR_BASE, which error.h
+ * freezes; the range checks keep anything else (an errno, a count) off
+ * the wire.
+ */
+uint32_t nc2_err_to_wire(int ret)
+{
+	if (!nc2_is_error(ret))
+		return 0;
+	return (uint32_t)(-ret - NC2_ERR_BASE);
+}
+
+int nc2_err_from_wire(uint32_t v)
+{
+	int ret;
+
+	if (v == 0 || v >= NC2_EP_LAST - NC2_ERR_BASE)
+		return 0;
+	ret = -(int)(v + NC2_ERR_BASE);
+	return nc2_is_error(ret) ? ret : 0;
 }

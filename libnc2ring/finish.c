@@ -88,7 +88,7 @@ int nc2_link_finish_begin(struct nc2_link *l, const struct nc2_msg *m,
 	count = nc2_le16_to_cpu(nc2_load16(&f->count));
 	if (count == 0 || m->size != ((sizeof(*f) + 4 * count + 7) & ~7u) ||
 	    (count > 1 && !(l->features & NC2_FEAT_FINISH_BATCH))) {
-		nc2_link_fail(l, NC2_EP_MSG_LAYOUT);
+		nc2_link_fail(l, -NC2_EP_MSG_LAYOUT);
 		return -NC2_EP_MSG_LAYOUT;
 	}
 	it->ids = f->id;

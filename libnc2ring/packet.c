@@ -23,7 +23,7 @@ static int check_frags(const struct nc2_pkt *pkt, uint32_t *sum)
 		const struct nc2_pkt_frag *f = &pkt->frag[i];
 
 		if (f->len == 0 || (uint32_t)f->off + f->len > NC2_PAGE_SIZE)
-			return NC2_EP_PKT_FRAG;
+			return -NC2_EP_PKT_FRAG;
 		total += f->len;
 	}
 	*sum = total;
@@ -41,21 +41,21 @@ static int check_offload(const struct nc2_pkt *pkt,
 
 	if (pkt->flags & NC2_PKT_F_CSUM_BLANK) {
 		if (!(lim->offloads & NC2_OFFLOAD_CSUM))
-			return NC2_EP_PKT_OFFLOAD;
+			return -NC2_EP_PKT_OFFLOAD;
 		/* The checksum field itself must be inline. */
 		if ((uint32_t)pkt->csum_start + pkt->csum_offset + 2 >
 		    pkt->prefix_size)
-			return NC2_EP_PKT_HEADER;
+			return -NC2_EP_PKT_HEADER;
 	} else if (pkt->csum_start || pkt->csum_offset) {
 		/* Stale offsets would be a trap for a receiver that trusts them. */
-		return NC2_EP_PKT_OFFLOAD;
+		return -NC2_EP_PKT_OFFLOAD;
 	}
 	if (pkt->gso_type == NC2_GSO_NONE)
-		return pkt->gso_size || pkt->hdr_len ? NC2_EP_PKT_OFFLOAD : 0;
+		return pkt->gso_size || pkt->hdr_len ? -NC2_EP_PKT_OFFLOAD : 0;
 	if (pkt->gso_type > NC2_GSO_UDP_L4 ||
 	    !(lim->offloads & need[pkt->gso_type]) ||
 	    !(pkt->flags & NC2_PKT_F_CSUM_BLANK) || pkt->gso_size == 0)
-		return NC2_EP_PKT_OFFLOAD;
+		return -NC2_EP_PKT_OFFLOAD;
 	/*
 	 * Segmentation needs every header inline, the checksum field inside
 	 * them, and payload after them.
@@ -63,7 +63,7 @@ static int check_offload(const struct nc2_pkt *pkt,
 	if (pkt->hdr_len < NC2_MIN_PREFIX ||
 	    pkt->hdr_len < (uint32_t)pkt->csum_start + pkt->csum_offset + 2 ||
 	    pkt->hdr_len > pkt->prefix_size || pkt->hdr_len >= pkt->total_len)
-		return NC2_EP_PKT_HEADER;
+		return -NC2_EP_PKT_HEADER;
 	return 0;
 }
 
@@ -73,28 +73,28 @@ int nc2_pkt_check(const struct nc2_pkt *pkt, const struct nc2_net_limits *lim)
 	int err;
 
 	if (pkt->type > NC2_PKT_RECEIVER_MAP || (pkt->flags & ~NC2_PKT_F_ALL))
-		return NC2_EP_PKT_FLAGS;
+		return -NC2_EP_PKT_FLAGS;
 	if (pkt->type == NC2_PKT_SMALL) {
 		if (pkt->nr_frags || pkt->id)
-			return NC2_EP_PKT_FLAGS;
+			return -NC2_EP_PKT_FLAGS;
 	} else if (pkt->nr_frags == 0) {
-		return NC2_EP_PKT_FLAGS;
+		return -NC2_EP_PKT_FLAGS;
 	}
 	/* The second bound keeps frag[] in range whatever limits we get. */
 	if (pkt->nr_frags > lim->max_frags ||
 	    pkt->nr_frags > NC2_MAX_FRAGMENTS_LIMIT)
-		return NC2_EP_PKT_FRAGS;
+		return -NC2_EP_PKT_FRAGS;
 	if (pkt->prefix_size > lim->max_inline)
-		return NC2_EP_PKT_LENGTH;
+		return -NC2_EP_PKT_LENGTH;
 	err = check_frags(pkt, &sum);
 	if (err)
 		return err;
 	sum += pkt->prefix_size;
 	if (sum != pkt->total_len || sum == 0 || sum > NC2_MAX_PACKET_BYTES)
-		return NC2_EP_PKT_LENGTH;
+		return -NC2_EP_PKT_LENGTH;
 	/* Switching needs the Ethernet header without touching any grant. */
 	if (pkt->prefix_size < NC2_MIN_PREFIX && pkt->prefix_size != sum)
-		return NC2_EP_PKT_HEADER;
+		return -NC2_EP_PKT_HEADER;
 	return check_offload(pkt, lim);
 }
 
@@ -147,7 +147,6 @@ int nc2_pkt_decode(const struct nc2_msg *m, const struct nc2_net_limits *lim,
 	struct nc2_msg_packet w;
 	const struct nc2_wire_frag *wf;
 	uint32_t i;
-	int err;
 
 	if (m->type != NC2_MSG_PACKET || m->size < sizeof(w))
 		return -NC2_EP_MSG_LAYOUT;
@@ -180,6 +179,5 @@ int nc2_pkt_decode(const struct nc2_msg *m, const struct nc2_net_limits *lim,
 	}
 	nc2_barrier();
 	pkt->prefix = (const uint8_t *)&wf[pkt->nr_frags];
-	err = nc2_pkt_check(pkt, lim);
-	return err ? -err : 0;
+	return nc2_pkt_check(pkt, lim);
 }

@@ -39,7 +39,7 @@ static int serve_one(struct blk_server *s, const struct nc2_msg *m)
 	int err;
 
 	if (m->type != BLK_MSG_REQUEST || m->size < sizeof(req)) {
-		nc2_link_fail(s->link, NC2_EP_MSG_TYPE);
+		nc2_link_fail(s->link, -NC2_EP_MSG_TYPE);
 		return -NC2_EP_MSG_TYPE;
 	}
 	nc2_msg_copy(m, &req, sizeof(req));
@@ -47,7 +47,7 @@ static int serve_one(struct blk_server *s, const struct nc2_msg *m)
 	     m->size != ((sizeof(req) + BLK_SECTOR + 7) & ~7u)) ||
 	    (req.op == BLK_OP_READ && m->size != ((sizeof(req) + 7) & ~7u)) ||
 	    (req.op != BLK_OP_READ && req.op != BLK_OP_WRITE)) {
-		nc2_link_fail(s->link, NC2_EP_MSG_LAYOUT);
+		nc2_link_fail(s->link, -NC2_EP_MSG_LAYOUT);
 		return -NC2_EP_MSG_LAYOUT;
 	}
 	err = nc2_link_recv_id(s->link, nc2_le32_to_cpu(req.id));
@@ -105,7 +105,7 @@ int blk_reap(struct nc2_link *l, uint32_t *id, int32_t *status, void *data)
 		return ret;
 	if (m.type != BLK_MSG_RESPONSE || m.size < sizeof(rsp) ||
 	    (m.size != sizeof(rsp) && m.size != sizeof(rsp) + BLK_SECTOR)) {
-		nc2_link_fail(l, NC2_EP_MSG_LAYOUT);
+		nc2_link_fail(l, -NC2_EP_MSG_LAYOUT);
 		return -NC2_EP_MSG_LAYOUT;
 	}
 	nc2_msg_copy(&m, &rsp, sizeof(rsp));

@@ -174,7 +174,10 @@ int nc2_link_finish_begin(struct nc2_link *l, const struct nc2_msg *m,
 int nc2_link_finish_next(struct nc2_link *l, struct nc2_finish_iter *it,
 			 uint32_t *id, void **token);
 
-/* Send CLOSE with reason (0 for orderly); nothing may be sent after it. */
+/*
+ * Send CLOSE with reason: 0 for orderly, else a wire value from
+ * nc2_err_to_wire(), never a raw code. Nothing may be sent after it.
+ */
 int nc2_link_close(struct nc2_link *l, uint32_t reason);
 
 /* Queue a class message with body (len bytes after the header). */

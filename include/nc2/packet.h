@@ -45,7 +45,7 @@ struct nc2_net_limits {
 /* The limits in force before any SET_* message arrives. */
 void nc2_net_limits_default(struct nc2_net_limits *lim);
 
-/* 0 if pkt obeys every PACKET rule under lim, else the NC2_EP_PKT_* code. */
+/* 0 if pkt obeys every PACKET rule under lim, else a negated NC2_EP_PKT_*. */
 int nc2_pkt_check(const struct nc2_pkt *pkt, const struct nc2_net_limits *lim);
 
 /* Bytes the PACKET message for pkt takes in the ring. */

@@ -153,7 +153,7 @@ _Static_assert(__builtin_offsetof(struct nc2_msg_finish, id) == 8, "ids");
 /* CLOSE: the sender will produce no further messages on this ring. */
 struct nc2_msg_close {
 	struct nc2_msg_hdr hdr;
-	uint32_t reason; /* enum nc2_err of the sender, 0 for orderly */
+	uint32_t reason; /* 0 for orderly, else nc2_err_to_wire() of a code */
 };
 
 _Static_assert(sizeof(struct nc2_msg_close) == 8, "close size");

@@ -14,6 +14,7 @@
 #define NC2K_H
 
 #include <linux/bits.h>
+#include <linux/err.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
@@ -316,6 +317,32 @@ void nc2k_chan_finish_id(struct nc2k_chan *ch, u32 id);
 void nc2k_chan_destroy(struct nc2k_chan *ch);
 /* Schedule the channel's NAPI poll if it is attached. */
 void nc2k_chan_schedule(struct nc2k_chan *ch);
+
+/*
+ * A library return value (0, a count or a negated enum nc2_err) as the
+ * kernel's: library codes lie above MAX_ERRNO and must never reach a
+ * probe, ndo or sysfs return, or a %pe, unconverted.
+ */
+static inline int nc2k_errno(int ret)
+{
+	/* Counts and errnos pass as they are. */
+	if (ret >= -MAX_ERRNO)
+		return ret;
+	if (nc2_is_protocol_error(ret))
+		return -EPROTO;
+	switch (-ret) {
+	case NC2_E_AGAIN:
+		return -EAGAIN;
+	case NC2_E_LIMIT:
+		return -EMSGSIZE;
+	case NC2_E_STATE:
+		return -ENOTCONN;
+	case NC2_E_CLOSED:
+		return -ECONNRESET;
+	default:
+		return -EINVAL;
+	}
+}
 
 /* Stop the channel after a protocol error: carrier off, counters. */
 void nc2k_chan_failed(struct nc2k_chan *ch, int err);

@@ -24,8 +24,8 @@ void nc2k_chan_failed(struct nc2k_chan *ch, int err)
 	/* A failed bypass leaves the parent ring, and the carrier, alone. */
 	if (ch->role != NC2_ROLE_PEER)
 		netif_carrier_off(ch->dev);
-	netdev_err(ch->dev, "%s link failed: %s (%d)\n", ch->name,
-		   nc2_strerror(err), err);
+	netdev_err(ch->dev, "%s link failed: %s (%u)\n", ch->name,
+		   nc2_strerror(err), nc2_err_to_wire(err));
 	if (ch->ops && ch->ops->link_failed)
 		ch->ops->link_failed(ch, err);
 }
@@ -311,7 +311,7 @@ int nc2k_chan_attach(struct nc2k_chan *ch, enum nc2_net_role role,
 	if (err) {
 		netdev_err(ch->dev, "nc2 %s link: %s\n", ch->name,
 			   nc2_strerror(err));
-		err = -EINVAL;
+		err = nc2k_errno(err);
 		goto fail;
 	}
 	netif_napi_add(ch->dev, &ch->napi, nc2k_poll);

@@ -395,7 +395,7 @@ static void nb2_bad(struct nb2_vif *vif)
 	struct nc2k_chan *ch = &vif->ch;
 
 	spin_lock_bh(&ch->lock);
-	nc2_link_fail(nc2_net_link(&ch->net), NC2_EP_BYPASS);
+	nc2_link_fail(nc2_net_link(&ch->net), -NC2_EP_BYPASS);
 	spin_unlock_bh(&ch->lock);
 	nc2k_chan_failed(ch, -NC2_EP_BYPASS);
 	nc2_steer_gone(&nb2_steer, nb2_key(vif), nb2_now());
@@ -475,7 +475,7 @@ void nb2_bypass_msg(struct nc2k_chan *ch, const struct nc2_msg *m)
 			vif->bp_queued--;
 			spin_unlock(&nb2_events_lock);
 		}
-		nc2_link_fail(nc2_net_link(&ch->net), NC2_EP_BYPASS);
+		nc2_link_fail(nc2_net_link(&ch->net), -NC2_EP_BYPASS);
 		return;
 	}
 	ev->msg = b;

@@ -135,7 +135,7 @@ int nb2_fwd_send(struct nc2k_chan *ch, const struct nc2_pkt *pkt,
 		/* Reserve before granting: the ring must take it now. */
 		err = nc2_link_want_space(l, nc2_pkt_msg_size(pkt));
 		if (err < 0)
-			return -EINVAL;
+			return nc2k_errno(err);
 		if (!err)
 			return -EAGAIN;
 		/* Every hold in use: the peer keeps grants busy. */
@@ -175,7 +175,7 @@ int nb2_fwd_send(struct nc2k_chan *ch, const struct nc2_pkt *pkt,
 	if (err < 0) {
 		if (ch->lim && pkt->type != NC2_PKT_SMALL)
 			nc2_limiter_unqueue(ch->lim, pkt->total_len);
-		err = err == -NC2_E_AGAIN ? -EAGAIN : -EINVAL;
+		err = nc2k_errno(err);
 		goto undo;
 	}
 	if (h) {

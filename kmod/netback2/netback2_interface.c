@@ -49,7 +49,7 @@ static void nb2_publish_stats(struct nb2_vif *vif)
 	xenbus_printf(XBT_NIL, dev->nodename, "stats/guest-rx-packets",
 		      "%llu", txp);
 	xenbus_printf(XBT_NIL, dev->nodename, "stats/protocol-error", "%d",
-		      err);
+		      -(int)nc2_err_to_wire(err));
 	xenbus_printf(XBT_NIL, dev->nodename, "stats/limiter-queue-drops",
 		      "%llu", ls.queue_drops);
 	xenbus_printf(XBT_NIL, dev->nodename, "stats/limiter-stalls", "%llu",
@@ -145,8 +145,8 @@ void nb2_fail_work(struct work_struct *w)
 	mutex_lock(&vif->state_lock);
 	err = nc2_link_error(nc2_net_link(&vif->ch.net));
 	if (vif->connected && err) {
-		xenbus_dev_error(vif->xbdev, -EPROTO, "nc2 protocol error %d",
-				 err);
+		xenbus_dev_error(vif->xbdev, -EPROTO, "nc2 protocol error %u: %s",
+				 nc2_err_to_wire(err), nc2_strerror(err));
 		xenbus_switch_state(vif->xbdev, XenbusStateClosing);
 	}
 	mutex_unlock(&vif->state_lock);

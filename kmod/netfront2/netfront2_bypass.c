@@ -274,7 +274,7 @@ static void nf2_bp_bad(struct nf2_info *info, const struct nc2_bypass_msg *b)
 	netdev_warn(ch->dev, "bypass message %#x for handle %u out of sequence\n",
 		    b->type, b->handle);
 	spin_lock_bh(&ch->lock);
-	nc2_link_fail(nc2_net_link(&ch->net), NC2_EP_BYPASS);
+	nc2_link_fail(nc2_net_link(&ch->net), -NC2_EP_BYPASS);
 	spin_unlock_bh(&ch->lock);
 	nc2k_chan_failed(ch, -NC2_EP_BYPASS);
 }
@@ -387,7 +387,7 @@ void nf2_bypass_msg(struct nc2k_chan *ch, const struct nc2_msg *m)
 	if (info->msgq_len == ARRAY_SIZE(info->msgq)) {
 		spin_unlock(&info->bypass_lock);
 		/* Losing a step would break the sequence: say so, loudly. */
-		nc2_link_fail(nc2_net_link(&ch->net), NC2_EP_BYPASS);
+		nc2_link_fail(nc2_net_link(&ch->net), -NC2_EP_BYPASS);
 		netdev_warn(ch->dev, "bypass messages arrive faster than handled\n");
 		return;
 	}

@@ -40,10 +40,11 @@ MODULE_PARM_DESC(copy_only_grants,
 static void nf2_fail_work(struct work_struct *w)
 {
 	struct nf2_info *info = container_of(w, struct nf2_info, fail_work);
+	int err = nc2_link_error(nc2_net_link(&info->ch.net));
 
 	/* The backend broke the protocol: close; it can only be re-attached. */
-	xenbus_dev_error(info->xbdev, -EPROTO, "nc2 protocol error %d",
-			 nc2_link_error(nc2_net_link(&info->ch.net)));
+	xenbus_dev_error(info->xbdev, -EPROTO, "nc2 protocol error %u: %s",
+			 nc2_err_to_wire(err), nc2_strerror(err));
 	xenbus_switch_state(info->xbdev, XenbusStateClosing);
 }
 

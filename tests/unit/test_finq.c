@@ -293,7 +293,7 @@ static void test_link_failed(void **state)
 	assert_int_equal(nc2_limiter_init(&lim, &c, 0), 0);
 	qfix_up(&f, NC2_FEAT_ALL);
 	qfix_owe(&f, 5, 0);
-	nc2_link_fail(&f.b, NC2_EP_MSG_TYPE);
+	nc2_link_fail(&f.b, -NC2_EP_MSG_TYPE);
 	assert_int_equal(nc2_finq_flush(&f.q, &f.b, &lim), -NC2_EP_MSG_TYPE);
 	assert_int_equal(nc2_finq_len(&f.q), 5);
 	assert_int_equal(lim.stats.resp_sent, 0);

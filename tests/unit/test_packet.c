@@ -256,7 +256,7 @@ static void test_rules(void **state)
 		case 19: p.gso_type = NC2_GSO_TCPV6; l.offloads = NC2_OFFLOAD_TSO4 | NC2_OFFLOAD_CSUM; break;
 		case 20: l.offloads = NC2_OFFLOAD_TSO4; break;
 		}
-		if (nc2_pkt_check(&p, &l) != cases[i].err)
+		if (nc2_pkt_check(&p, &l) != -cases[i].err)
 			fail_msg("case %s: got %d", cases[i].what,
 				 nc2_pkt_check(&p, &l));
 
@@ -284,15 +284,15 @@ static void test_review_rules(void **state)
 
 	tcp_pkt(&p, hdr, 1);
 	p.hdr_len = 10; /* shorter than an Ethernet header */
-	assert_int_equal(nc2_pkt_check(&p, &lim), NC2_EP_PKT_HEADER);
+	assert_int_equal(nc2_pkt_check(&p, &lim), -NC2_EP_PKT_HEADER);
 	tcp_pkt(&p, hdr, 1);
 	p.hdr_len = 40; /* ends before the TCP checksum field */
-	assert_int_equal(nc2_pkt_check(&p, &lim), NC2_EP_PKT_HEADER);
+	assert_int_equal(nc2_pkt_check(&p, &lim), -NC2_EP_PKT_HEADER);
 	tcp_pkt(&p, hdr, 1);
 	p.gso_type = NC2_GSO_NONE;
 	p.gso_size = p.hdr_len = 0;
 	p.flags = 0; /* checksum offsets without CSUM_BLANK */
-	assert_int_equal(nc2_pkt_check(&p, &lim), NC2_EP_PKT_OFFLOAD);
+	assert_int_equal(nc2_pkt_check(&p, &lim), -NC2_EP_PKT_OFFLOAD);
 	/* Encoding pads with zeros whatever the buffer held. */
 	tcp_pkt(&p, hdr, 1);
 	p.prefix_size = 67;

@@ -125,19 +125,19 @@ static void test_packet_lengths(void **state)
 	/* total_len that wraps a 32-bit sum, and 64 KiB + 1 */
 	xpkt_frags(&pkt, 1, 1, 100);
 	pkt.total_len = 0xffffffffu;
-	assert_int_equal(nc2_pkt_check(&pkt, &lim), NC2_EP_PKT_LENGTH);
+	assert_int_equal(nc2_pkt_check(&pkt, &lim), -NC2_EP_PKT_LENGTH);
 	xpkt_frags(&pkt, 1, 17, 4096);
 	pkt.frag[16].len = 4096 - 14 + 1;
 	pkt.total_len = 14 + 16 * 4096 + pkt.frag[16].len;
-	assert_int_equal(nc2_pkt_check(&pkt, &lim), NC2_EP_PKT_LENGTH);
+	assert_int_equal(nc2_pkt_check(&pkt, &lim), -NC2_EP_PKT_LENGTH);
 	/* off + len past the page, where a u16 sum would wrap */
 	xpkt_frags(&pkt, 1, 1, 0xffff);
 	pkt.frag[0].off = 1;
 	pkt.total_len = 14 + 0xffff;
-	assert_int_equal(nc2_pkt_check(&pkt, &lim), NC2_EP_PKT_FRAG);
+	assert_int_equal(nc2_pkt_check(&pkt, &lim), -NC2_EP_PKT_FRAG);
 	xpkt_frags(&pkt, 1, 1, 2);
 	pkt.frag[0].off = 0xffff;
-	assert_int_equal(nc2_pkt_check(&pkt, &lim), NC2_EP_PKT_FRAG);
+	assert_int_equal(nc2_pkt_check(&pkt, &lim), -NC2_EP_PKT_FRAG);
 }
 
 static void test_limiter_saturates(void **state)

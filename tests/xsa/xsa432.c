@@ -41,7 +41,7 @@ static void test_max_frags_tiny(void **state)
 	pkt.frag[0].len = 2;
 	assert_int_equal(nc2_pkt_check(&pkt, &(struct nc2_net_limits){
 					       255, 1024, 15 }),
-			 NC2_EP_PKT_FRAGS);
+			 -NC2_EP_PKT_FRAGS);
 }
 
 int main(void)

@@ -13,7 +13,7 @@ static inline void xexpect_pkt(const struct nc2_pkt *pkt, int err)
 	struct nc2_pkt ok, got, junk;
 	struct nc2_msg m;
 
-	assert_int_equal(nc2_pkt_check(pkt, &lim), -err);
+	assert_int_equal(nc2_pkt_check(pkt, &lim), err);
 	xnet_up(&x, NC2_ROLE_BACKEND);
 	xpkt_frags(&ok, 9, 1, 64);
 	xpkt(&x, &ok);

@@ -9,6 +9,11 @@
  * Layout: control page with the granter-to-mapper ring's control block at
  * NC2_CTRL_OFF_F2B and the other at NC2_CTRL_OFF_B2F; ring pages are the
  * granter-to-mapper ring's pages, then the other ring's.
+ *
+ * Errors: every chan_* function returns 0 (or a positive count) or a
+ * negated errno, never a library code; library results are converted at
+ * one place, chan_errno(). The library's own code for a failed link stays
+ * available, for logs, from chan_nc2_error().
  */
 #ifndef NC2U_CHAN_H
 #define NC2U_CHAN_H
@@ -52,6 +57,17 @@ struct chan {
 	uint64_t finq_lost;   /* ids that found the queue full (a bug) */
 };
 
+/*
+ * A library return value (0, a count, or a negated enum nc2_err) as a
+ * return value of this file: counts pass, protocol errors become -EPROTO,
+ * NC2_E_AGAIN -EAGAIN, NC2_E_INVAL -EINVAL, NC2_E_LIMIT -EMSGSIZE,
+ * NC2_E_STATE -ENOTCONN, NC2_E_CLOSED -ECONNRESET.
+ */
+int chan_errno(int nc2_ret);
+
+/* The link's sticky library error (a negated enum nc2_err), or 0. */
+int chan_nc2_error(const struct chan *c);
+
 /* Limits every userspace endpoint declares. */
 void chan_limits(struct nc2_net_limits *lim);
 
@@ -77,7 +93,10 @@ int chan_kick(struct chan *c);
  */
 void chan_finish(struct chan *c, const uint32_t *ids, uint32_t n);
 
-/* Re-arm the receive event: 1 if more arrived meanwhile, 0 to sleep. */
+/*
+ * Re-arm the receive event: 1 if more arrived meanwhile, 0 to sleep,
+ * -EPROTO if the link failed (chan_nc2_error() says why).
+ */
 int chan_rearm(struct chan *c);
 
 /* True when the peer's port was closed (it died or disconnected). */
