@@ -317,7 +317,7 @@ static void test_finish_limit(void **state)
 	nc2_prod_push(&f.b.tx);
 	assert_int_equal(nc2_link_poll(&f.a, &m), 1);
 	assert_int_equal(nc2_link_finish_begin(&f.a, &m, &it), 0);
-	assert_int_equal(nc2_link_finish_next(&f.a, &it, &id),
+	assert_int_equal(nc2_link_finish_next(&f.a, &it, &id, NULL),
 			 -NC2_EP_ID_RANGE);
 	tpair_free(&f.t);
 
@@ -328,7 +328,7 @@ static void test_finish_limit(void **state)
 	nc2_prod_push(&f.b.tx);
 	assert_int_equal(nc2_link_poll(&f.a, &m), 1);
 	assert_int_equal(nc2_link_finish_begin(&f.a, &m, &it), 0);
-	assert_int_equal(nc2_link_finish_next(&f.a, &it, &id),
+	assert_int_equal(nc2_link_finish_next(&f.a, &it, &id, NULL),
 			 -NC2_EP_ID_UNKNOWN);
 	tpair_free(&f.t);
 }
@@ -383,7 +383,7 @@ static void test_small_packet_in_wait(void **state)
 	assert_int_equal(nc2_net_start(&f.a), 0);
 	assert_int_equal(nc2_link_state(&f.a.link), NC2_LINK_WAIT);
 	small_pkt(&p, frame, sizeof(frame));
-	assert_int_equal(nc2_net_send_packet(&f.a, &p), -NC2_E_STATE);
+	assert_int_equal(nc2_net_send_packet(&f.a, &p, NULL), -NC2_E_STATE);
 	/* What another conforming sender in WAIT may write. */
 	size = nc2_pkt_msg_size(&p);
 	nc2_pkt_encode(buf, &p);
