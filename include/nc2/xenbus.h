@@ -56,6 +56,15 @@
 
 /* ---- BE, written by the backend */
 #define NC2_XS_MAX_RING_PAGE_ORDER "max-ring-page-order"
+/* Counters for nc2ctl stats, refreshed every 5 s (docs/xenbus.md 4). */
+#define NC2_XS_STATS "stats"
+#define NC2_XS_STATS_TX_PACKETS "stats/guest-tx-packets" /* from the guest */
+#define NC2_XS_STATS_RX_PACKETS "stats/guest-rx-packets" /* to the guest */
+/* 0, or minus the wire value of the link's error (protocol.md 5.2). */
+#define NC2_XS_STATS_PROTOCOL_ERROR "stats/protocol-error"
+#define NC2_XS_STATS_QUEUE_DROPS "stats/limiter-queue-drops"
+#define NC2_XS_STATS_STALLS "stats/limiter-stalls"
+#define NC2_XS_STATS_BYPASSES "stats/bypasses" /* bypasses up */
 
 /* ---- BP: nc2ctl or netback2 ask, netback2 answers (docs/xenbus.md 5) */
 #define NC2_XS_BYPASS_DIR "nc2/bypass" /* relative to the backend's home */

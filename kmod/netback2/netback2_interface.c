@@ -44,17 +44,17 @@ static void nb2_publish_stats(struct nb2_vif *vif)
 	ls = *nc2_limiter_get_stats(&vif->lim);
 	spin_unlock_bh(&ch->lock);
 	/* Best effort: the counters are for people, not for the protocol. */
-	xenbus_printf(XBT_NIL, dev->nodename, "stats/guest-tx-packets",
+	xenbus_printf(XBT_NIL, dev->nodename, NC2_XS_STATS_TX_PACKETS,
 		      "%llu", rxp);
-	xenbus_printf(XBT_NIL, dev->nodename, "stats/guest-rx-packets",
+	xenbus_printf(XBT_NIL, dev->nodename, NC2_XS_STATS_RX_PACKETS,
 		      "%llu", txp);
-	xenbus_printf(XBT_NIL, dev->nodename, "stats/protocol-error", "%d",
-		      -(int)nc2_err_to_wire(err));
-	xenbus_printf(XBT_NIL, dev->nodename, "stats/limiter-queue-drops",
+	xenbus_printf(XBT_NIL, dev->nodename, NC2_XS_STATS_PROTOCOL_ERROR,
+		      "%d", -(int)nc2_err_to_wire(err));
+	xenbus_printf(XBT_NIL, dev->nodename, NC2_XS_STATS_QUEUE_DROPS,
 		      "%llu", ls.queue_drops);
-	xenbus_printf(XBT_NIL, dev->nodename, "stats/limiter-stalls", "%llu",
+	xenbus_printf(XBT_NIL, dev->nodename, NC2_XS_STATS_STALLS, "%llu",
 		      ls.stalls);
-	xenbus_printf(XBT_NIL, dev->nodename, "stats/bypasses", "%u",
+	xenbus_printf(XBT_NIL, dev->nodename, NC2_XS_STATS_BYPASSES, "%u",
 		      ch->bypass_count);
 }
 

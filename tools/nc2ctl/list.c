@@ -320,7 +320,7 @@ static void stats_one(struct xs_handle *h, unsigned int b, unsigned int d,
 
 	(void)arg;
 	nc2_be_path(dir, b, d, hd);
-	nc2_path(dir + strlen(dir), "/stats");
+	nc2_path(dir + strlen(dir), "/" NC2_XS_STATS);
 	printf(NC2_XS_DEVICE " %u/%u (backend %u):\n", d, hd, b);
 	keys = xs_directory(h, XBT_NULL, dir, &n);
 	if (!keys || n == 0) {
