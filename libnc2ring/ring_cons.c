@@ -3,6 +3,9 @@
  * Consumer end of a ring. The producer is hostile until proven otherwise:
  * its index and each message header are read exactly once into locals and
  * checked against the ring before anything is trusted.
+ *
+ * peek, consume and release are inline in nc2/ring.h for the common case
+ * (a message already known to be published); this file holds the rest.
  */
 #include <nc2/ring.h>
 
@@ -43,7 +46,8 @@ static int refresh_prod(struct nc2_cons *c)
 	return 0;
 }
 
-int nc2_cons_peek(struct nc2_cons *c, struct nc2_msg *m)
+/* All of peek; the inline nc2_cons_peek() comes here when in doubt. */
+int nc2_cons_peek_slow(struct nc2_cons *c, struct nc2_msg *m)
 {
 	const struct nc2_msg_hdr *h;
 	uint32_t off, size, avail;
@@ -66,7 +70,7 @@ int nc2_cons_peek(struct nc2_cons *c, struct nc2_msg *m)
 		h = (const struct nc2_msg_hdr *)(c->ring + off);
 		type = nc2_load8(&h->type);
 		size = nc2_le16_to_cpu(nc2_load16(&h->size));
-		if (nc2_unlikely(size < NC2_MSG_ALIGN ||
+		if (nc2_unlikely(size < NC2_MSG_MIN_SIZE ||
 				 (size & (NC2_MSG_ALIGN - 1)) || size > avail ||
 				 size > c->size - off)) {
 			nc2_cons_fail(c, NC2_EP_MSG_SIZE);
@@ -88,38 +92,6 @@ int nc2_cons_peek(struct nc2_cons *c, struct nc2_msg *m)
 	m->data = (const uint8_t *)h;
 	c->peeked = size;
 	return 1;
-}
-
-void nc2_cons_consume(struct nc2_cons *c)
-{
-	if (!c->peeked)
-		return;
-	c->pvt += c->peeked;
-	c->stats.msgs++;
-	c->stats.bytes += c->peeked;
-	c->peeked = 0;
-}
-
-int nc2_cons_release(struct nc2_cons *c)
-{
-	uint32_t old = c->released, new = c->pvt, ev;
-
-	if (nc2_unlikely(c->err))
-		return c->err;
-	if (new == old)
-		return 0;
-	/* Our reads of the messages complete before the producer reuses them.
-	 */
-	nc2_store_release32(&c->ctrl->cons, nc2_cpu_to_le32(new));
-	c->released = new;
-	/* Pairs with nc2_mb() in nc2_prod_want_space(). */
-	nc2_mb();
-	ev = nc2_le32_to_cpu(nc2_load32(&c->ctrl->cons_event));
-	if ((uint32_t)(new - ev) < (uint32_t)(new - old)) {
-		c->stats.notifies++;
-		return 1;
-	}
-	return 0;
 }
 
 int nc2_cons_rearm(struct nc2_cons *c, uint32_t min_bytes)
