@@ -26,6 +26,8 @@ void nc2_cons_fail(struct nc2_cons *c, int err)
 	if (!c->err)
 		c->err = err < 0 ? err : -err;
 	c->peeked = 0;
+	/* The inline peek must come to the slow path, which reports err. */
+	c->limit = c->pvt;
 }
 
 /*
@@ -62,8 +64,10 @@ int nc2_cons_peek_slow(struct nc2_cons *c, struct nc2_msg *m)
 
 			if (err)
 				return err;
-			if (c->pvt == c->prod)
+			if (c->pvt == c->prod) {
+				c->limit = c->pvt;
 				return 0;
+			}
 		}
 		avail = c->prod - c->pvt;
 		off = c->pvt & (c->size - 1);
@@ -91,6 +95,8 @@ int nc2_cons_peek_slow(struct nc2_cons *c, struct nc2_msg *m)
 	m->size = (uint16_t)size;
 	m->data = (const uint8_t *)h;
 	c->peeked = size;
+	/* Up to prod or the ring's end, whichever comes first. */
+	c->limit = c->pvt + (avail < c->size - off ? avail : c->size - off);
 	return 1;
 }
 

@@ -26,6 +26,7 @@ void nc2_prod_fail(struct nc2_prod *p, int err)
 {
 	if (!p->err)
 		p->err = err < 0 ? err : -err;
+	p->limit = p->pvt;
 }
 
 /*
@@ -52,6 +53,25 @@ static uint32_t cost(const struct nc2_prod *p, uint32_t len, uint32_t *pad)
 
 	*pad = len > to_end ? to_end : 0;
 	return *pad + len;
+}
+
+/*
+ * Let the inline reserve place messages from pvt up to the least of: the
+ * room the consumer index as last read leaves, the ring's end (no PAD)
+ * and the longest message allowed (so its own len check is enough).
+ */
+static void set_limit(struct nc2_prod *p, uint32_t pvt)
+{
+	uint32_t room = p->size - (pvt - p->cons);
+	uint32_t to_end = p->size - (pvt & (p->size - 1));
+	uint32_t max = p->size / 2 < NC2_MSG_MAX_SIZE ? p->size / 2 :
+							NC2_MSG_MAX_SIZE;
+
+	if (room > to_end)
+		room = to_end;
+	if (room > max)
+		room = max;
+	p->limit = pvt + room;
 }
 
 /* A len the protocol allows and this ring can hold (protocol.md 4.2). */
@@ -86,6 +106,16 @@ int nc2_prod_reserve_slow(struct nc2_prod *p, uint32_t len, void **msg)
 	p->resv_pad = pad;
 	p->resv_len = len;
 	*msg = p->ring + ((p->pvt + pad) & (p->size - 1));
+	/* The padding after the body, as in the inline reserve. */
+	nc2_memset((uint8_t *)*msg + len - 8, 0, 8);
+	/*
+	 * With a PAD pending, pvt stays in the tail until the commit, so no
+	 * fast reservation until then (the commit sets limit past the PAD).
+	 */
+	if (pad)
+		p->limit = p->pvt;
+	else
+		set_limit(p, p->pvt);
 	return 0;
 }
 
@@ -112,6 +142,7 @@ void nc2_prod_commit_slow(struct nc2_prod *p, uint8_t type, uint8_t flags,
 		p->stats.pads++;
 		p->stats.bytes += p->resv_pad;
 		p->resv_pad = 0;
+		set_limit(p, p->pvt);
 	}
 	nc2_prod_put_msg(p, type, flags, len);
 }

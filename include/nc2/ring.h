@@ -72,6 +72,7 @@ struct nc2_prod {
 	uint8_t *ring;
 	uint32_t size;	   /* bytes, power of two */
 	uint32_t pvt;	   /* end of committed messages */
+	uint32_t limit;	   /* pvt may reach this without the slow path */
 	uint32_t pushed;   /* last value stored to ctrl->prod */
 	uint32_t cons;	   /* last validated ctrl->cons */
 	uint32_t resv_pad; /* PAD bytes the reservation needs first */
@@ -86,6 +87,7 @@ struct nc2_cons {
 	const uint8_t *ring;
 	uint32_t size;
 	uint32_t pvt;	   /* start of the next message */
+	uint32_t limit;	   /* pvt may reach this without the slow path */
 	uint32_t released; /* last value stored to ctrl->cons */
 	uint32_t prod;	   /* last validated ctrl->prod */
 	uint32_t peeked;   /* size of the message peek returned, 0 if none */
@@ -121,8 +123,8 @@ NC2_INLINE int nc2_prod_reserve(struct nc2_prod *p, uint32_t len,
 
 /*
  * Commit the reserved message as type/flags with len bytes (8 <= len <=
- * reserved), padding it to 8 with zeros. It becomes visible at the next
- * push. Committing without such a reservation breaks the caller's
+ * reserved), padded to 8 with zeros (the caller writes len bytes, no
+ * more). It becomes visible at the next push. Committing without such a reservation breaks the caller's
  * contract: nc2_assert() fires and nothing is committed.
  */
 NC2_INLINE void nc2_prod_commit(struct nc2_prod *p, uint8_t type,
@@ -243,22 +245,26 @@ static inline uint32_t nc2_align8(uint32_t n)
 }
 
 /*
- * Common case: a healthy producer, a valid len, no PAD needed (the
- * message fits before the ring's end) and room already known from the
- * consumer index as last validated. Anything else, the full check.
+ * Common case: a healthy producer and a message that fits below limit,
+ * which the slow path sets to the least of: the room the consumer index
+ * as last validated leaves, the end of the ring (so no PAD is needed)
+ * and pvt plus the longest message allowed. Anything else, the full
+ * check.
  */
 NC2_INLINE int nc2_prod_reserve(struct nc2_prod *p, uint32_t len, void **msg)
 {
-	uint32_t off = p->pvt & (p->size - 1);
 	uint32_t alen = nc2_align8(len);
 
 	if (nc2_likely(!p->err && len >= NC2_MSG_MIN_SIZE &&
-		       len <= NC2_MSG_MAX_SIZE && len <= p->size / 2 &&
-		       alen <= p->size - off &&
-		       alen <= p->size - (p->pvt - p->cons))) {
+		       len <= NC2_MSG_MAX_SIZE &&
+		       alen <= p->limit - p->pvt)) {
+		uint8_t *at = p->ring + (p->pvt & (p->size - 1));
+
+		/* The padding after the body, zero unless the caller writes it. */
+		nc2_memset(at + alen - 8, 0, 8);
 		p->resv_pad = 0;
 		p->resv_len = alen;
-		*msg = p->ring + off;
+		*msg = at;
 		return 0;
 	}
 	return nc2_prod_reserve_slow(p, len, msg);
@@ -266,9 +272,10 @@ NC2_INLINE int nc2_prod_reserve(struct nc2_prod *p, uint32_t len, void **msg)
 
 /*
  * Write the header of a reserved message at pvt (any PAD already
- * written) and step past it. The 1-7 bytes after len are zeroed with one
- * masked load and store of the last 8-byte word: a memset that short
- * would be a library call per message.
+ * written) and step past it. Reserve zeroed the last 8-byte word of the
+ * reservation; a shorter message has its 1-7 bytes after len zeroed
+ * here, with one masked load and store of its last word (a memset that
+ * short would be a library call).
  */
 static inline void nc2_prod_put_msg(struct nc2_prod *p, uint8_t type,
 				    uint8_t flags, uint32_t len)
@@ -277,7 +284,7 @@ static inline void nc2_prod_put_msg(struct nc2_prod *p, uint8_t type,
 	uint32_t alen = nc2_align8(len);
 
 	h = (struct nc2_msg_hdr *)(p->ring + (p->pvt & (p->size - 1)));
-	if (alen != len) {
+	if (nc2_unlikely(alen != len && alen != p->resv_len)) {
 		uint8_t *w = (uint8_t *)h + alen - 8;
 		uint64_t v;
 
@@ -337,27 +344,28 @@ NC2_INLINE int nc2_prod_push(struct nc2_prod *p)
 }
 
 /*
- * Common case: a message already known to be published (cached prod).
- * Its header is read once, into locals, and fully checked (protocol.md
- * 4.3) before anything is trusted. A PAD, a bad header, an empty view
- * or a failed consumer goes to the slow path, which starts over and
- * judges only what it reads itself.
+ * Common case: a message already known to be published. limit is the
+ * least of the producer index as last validated and the end of the
+ * ring, or pvt itself on a failed consumer. The header is read once,
+ * into locals, and fully checked (protocol.md 4.3: a multiple of 8, at
+ * least 8, within both bounds) before anything is trusted. A PAD, a bad
+ * header, an empty view or a failed consumer goes to the slow path,
+ * which starts over and judges only what it reads itself.
  */
 NC2_INLINE int nc2_cons_peek(struct nc2_cons *c, struct nc2_msg *m)
 {
 	const struct nc2_msg_hdr *h;
-	uint32_t off, size;
+	uint32_t size, lim = c->limit - c->pvt;
 	uint8_t type;
 
-	if (nc2_unlikely(c->err || c->pvt == c->prod))
+	/* lim is a multiple of 8, so lim - 8 cannot wrap below. */
+	if (nc2_unlikely(!lim))
 		return nc2_cons_peek_slow(c, m);
-	off = c->pvt & (c->size - 1);
-	h = (const struct nc2_msg_hdr *)(c->ring + off);
+	h = (const struct nc2_msg_hdr *)(c->ring + (c->pvt & (c->size - 1)));
 	type = nc2_load8(&h->type);
 	size = nc2_le16_to_cpu(nc2_load16(&h->size));
-	if (nc2_unlikely(size < NC2_MSG_MIN_SIZE ||
+	if (nc2_unlikely(size - NC2_MSG_MIN_SIZE > lim - NC2_MSG_MIN_SIZE ||
 			 (size & (NC2_MSG_ALIGN - 1)) ||
-			 size > c->prod - c->pvt || size > c->size - off ||
 			 type == NC2_MSG_PAD || type == NC2_MSG_INVALID))
 		return nc2_cons_peek_slow(c, m);
 	m->type = type;

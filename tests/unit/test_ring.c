@@ -99,8 +99,8 @@ static void test_pad_every_offset(void **state)
 			rfix_init(&f, 1);
 			/* Move both ends to off with one throwaway message. */
 			if (off) {
-				f.p.pvt = f.p.pushed = f.p.cons = off;
-				f.c.pvt = f.c.released = f.c.prod = off;
+				f.p.pvt = f.p.limit = f.p.pushed = f.p.cons = off;
+				f.c.pvt = f.c.limit = f.c.released = f.c.prod = off;
 				f.t.ctrl->prod = f.t.ctrl->cons = off;
 			}
 			pads = f.p.stats.pads;
@@ -260,7 +260,8 @@ static void test_bad_headers(void **state)
 		struct rfix f;
 
 		rfix_init(&f, 1);
-		f.p.pvt = f.c.pvt = f.c.prod = f.c.released = 4096 - 16;
+		f.p.pvt = f.p.limit = f.c.pvt = f.c.limit = f.c.prod =
+			f.c.released = 4096 - 16;
 		f.t.ctrl->cons = 4096 - 16;
 		traw(&f.p, 0x40, 0, 64, NULL, 0);
 		f.t.ctrl->prod = 4096 - 16 + 64;
@@ -413,8 +414,8 @@ static void test_index_wrap(void **state)
 	const uint32_t start = 0u - 3 * 4096 - 8; /* 8-aligned, near 2^32 */
 
 	rfix_init(&f, 1);
-	f.p.pvt = f.p.pushed = f.p.cons = start;
-	f.c.pvt = f.c.released = f.c.prod = start;
+	f.p.pvt = f.p.limit = f.p.pushed = f.p.cons = start;
+	f.c.pvt = f.c.limit = f.c.released = f.c.prod = start;
 	f.t.ctrl->prod = f.t.ctrl->cons = start;
 	f.t.ctrl->prod_event = start + 1;
 	for (uint32_t i = 0; i < 200; i++)
@@ -438,7 +439,7 @@ static void test_room(void **state)
 			uint32_t room;
 
 			f.p.cons = start;
-			f.p.pvt = f.p.pushed = start + used;
+			f.p.pvt = f.p.limit = f.p.pushed = start + used;
 			f.t.ctrl->cons = start;
 			room = nc2_prod_room(&f.p);
 			assert_int_equal(room & 7, 0);
