@@ -144,19 +144,8 @@ static int on_close(struct nc2_link *l, const struct nc2_msg *m)
 	return 0;
 }
 
-/* Which class owns a type, so the wrong class's messages are refused. */
-static bool type_is_ours(const struct nc2_link *l, uint8_t type)
-{
-	if (type == NC2_MSG_FINISH)
-		return true;
-	if (type >= NC2_MSG_NET_FIRST && type <= NC2_MSG_NET_LAST)
-		return l->device_class == NC2_CLASS_NET;
-	if (type >= NC2_MSG_CLASS_FIRST && type <= NC2_MSG_CLASS_LAST)
-		return l->device_class != NC2_CLASS_NET;
-	return false;
-}
-
-int nc2_link_poll(struct nc2_link *l, struct nc2_msg *m)
+/* All of poll: core messages, errors, CLOSE (nc2/link.h inlines the rest). */
+int nc2_link_poll_slow(struct nc2_link *l, struct nc2_msg *m)
 {
 	uint32_t budget = CTL_BUDGET;
 	int ret = nc2_link_error(l);
@@ -186,7 +175,7 @@ int nc2_link_poll(struct nc2_link *l, struct nc2_msg *m)
 			ret = on_close(l, m);
 			break;
 		default:
-			if (!type_is_ours(l, m->type))
+			if (!nc2_link_type_is_ours(l, m->type))
 				return nc2_link_check(l, -NC2_EP_MSG_TYPE);
 			return 1;
 		}
@@ -198,21 +187,6 @@ int nc2_link_poll(struct nc2_link *l, struct nc2_msg *m)
 			return -NC2_E_CLOSED;
 	}
 	return 0;
-}
-
-void nc2_link_consume(struct nc2_link *l)
-{
-	nc2_cons_consume(&l->rx);
-}
-
-int nc2_link_push(struct nc2_link *l)
-{
-	return nc2_link_check(l, nc2_prod_push(&l->tx));
-}
-
-int nc2_link_release(struct nc2_link *l)
-{
-	return nc2_cons_release(&l->rx);
 }
 
 int nc2_link_rearm(struct nc2_link *l)
@@ -310,7 +284,7 @@ int nc2_link_send(struct nc2_link *l, uint8_t type, uint8_t flags,
 		return err;
 	if (l->close_sent || l->state == NC2_LINK_INIT)
 		return -NC2_E_STATE;
-	if (!type_is_ours(l, type) || type == NC2_MSG_FINISH)
+	if (!nc2_link_type_is_ours(l, type) || type == NC2_MSG_FINISH)
 		return -NC2_E_INVAL;
 	return nc2_link_check(l, nc2_prod_send(&l->tx, type, flags, body, len));
 }

@@ -3,6 +3,9 @@
  * Consumer end of a ring. The producer is hostile until proven otherwise:
  * its index and each message header are read exactly once into locals and
  * checked against the ring before anything is trusted.
+ *
+ * peek, consume and release are inline in nc2/ring.h for the common case
+ * (a message already known to be published); this file holds the rest.
  */
 #include <nc2/ring.h>
 
@@ -23,6 +26,8 @@ void nc2_cons_fail(struct nc2_cons *c, int err)
 	if (!c->err)
 		c->err = err < 0 ? err : -err;
 	c->peeked = 0;
+	/* The inline peek must come to the slow path, which reports err. */
+	c->limit = c->pvt;
 }
 
 /*
@@ -43,7 +48,8 @@ static int refresh_prod(struct nc2_cons *c)
 	return 0;
 }
 
-int nc2_cons_peek(struct nc2_cons *c, struct nc2_msg *m)
+/* All of peek; the inline nc2_cons_peek() comes here when in doubt. */
+int nc2_cons_peek_slow(struct nc2_cons *c, struct nc2_msg *m)
 {
 	const struct nc2_msg_hdr *h;
 	uint32_t off, size, avail;
@@ -58,15 +64,17 @@ int nc2_cons_peek(struct nc2_cons *c, struct nc2_msg *m)
 
 			if (err)
 				return err;
-			if (c->pvt == c->prod)
+			if (c->pvt == c->prod) {
+				c->limit = c->pvt;
 				return 0;
+			}
 		}
 		avail = c->prod - c->pvt;
 		off = c->pvt & (c->size - 1);
 		h = (const struct nc2_msg_hdr *)(c->ring + off);
 		type = nc2_load8(&h->type);
 		size = nc2_le16_to_cpu(nc2_load16(&h->size));
-		if (nc2_unlikely(size < NC2_MSG_ALIGN ||
+		if (nc2_unlikely(size < NC2_MSG_MIN_SIZE ||
 				 (size & (NC2_MSG_ALIGN - 1)) || size > avail ||
 				 size > c->size - off)) {
 			nc2_cons_fail(c, NC2_EP_MSG_SIZE);
@@ -87,39 +95,9 @@ int nc2_cons_peek(struct nc2_cons *c, struct nc2_msg *m)
 	m->size = (uint16_t)size;
 	m->data = (const uint8_t *)h;
 	c->peeked = size;
+	/* Up to prod or the ring's end, whichever comes first. */
+	c->limit = c->pvt + (avail < c->size - off ? avail : c->size - off);
 	return 1;
-}
-
-void nc2_cons_consume(struct nc2_cons *c)
-{
-	if (!c->peeked)
-		return;
-	c->pvt += c->peeked;
-	c->stats.msgs++;
-	c->stats.bytes += c->peeked;
-	c->peeked = 0;
-}
-
-int nc2_cons_release(struct nc2_cons *c)
-{
-	uint32_t old = c->released, new = c->pvt, ev;
-
-	if (nc2_unlikely(c->err))
-		return c->err;
-	if (new == old)
-		return 0;
-	/* Our reads of the messages complete before the producer reuses them.
-	 */
-	nc2_store_release32(&c->ctrl->cons, nc2_cpu_to_le32(new));
-	c->released = new;
-	/* Pairs with nc2_mb() in nc2_prod_want_space(). */
-	nc2_mb();
-	ev = nc2_le32_to_cpu(nc2_load32(&c->ctrl->cons_event));
-	if ((uint32_t)(new - ev) < (uint32_t)(new - old)) {
-		c->stats.notifies++;
-		return 1;
-	}
-	return 0;
 }
 
 int nc2_cons_rearm(struct nc2_cons *c, uint32_t min_bytes)

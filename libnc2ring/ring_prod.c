@@ -4,13 +4,11 @@
  * before the end of the ring, a PAD message fills the tail first. That is
  * why a message may take at most half the ring: the PAD in front of it is
  * always shorter than the message, so both fit once the ring drains.
+ *
+ * reserve, commit and push are inline in nc2/ring.h for the common case;
+ * this file holds the rest.
  */
 #include <nc2/ring.h>
-
-static inline uint32_t align8(uint32_t n)
-{
-	return (n + NC2_MSG_ALIGN - 1) & ~(NC2_MSG_ALIGN - 1);
-}
 
 int nc2_prod_init(struct nc2_prod *p, struct nc2_wire_ctrl *ctrl, void *ring,
 		  uint32_t ring_bytes)
@@ -28,6 +26,7 @@ void nc2_prod_fail(struct nc2_prod *p, int err)
 {
 	if (!p->err)
 		p->err = err < 0 ? err : -err;
+	p->limit = p->pvt;
 }
 
 /*
@@ -56,17 +55,43 @@ static uint32_t cost(const struct nc2_prod *p, uint32_t len, uint32_t *pad)
 	return *pad + len;
 }
 
-int nc2_prod_reserve(struct nc2_prod *p, uint32_t len, void **msg)
+/*
+ * Let the inline reserve place messages from pvt up to the least of: the
+ * room the consumer index as last read leaves, the ring's end (no PAD)
+ * and the longest message allowed (so its own len check is enough).
+ */
+static void set_limit(struct nc2_prod *p, uint32_t pvt)
+{
+	uint32_t room = p->size - (pvt - p->cons);
+	uint32_t to_end = p->size - (pvt & (p->size - 1));
+	uint32_t max = p->size / 2 < NC2_MSG_MAX_SIZE ? p->size / 2 :
+							NC2_MSG_MAX_SIZE;
+
+	if (room > to_end)
+		room = to_end;
+	if (room > max)
+		room = max;
+	p->limit = pvt + room;
+}
+
+/* A len the protocol allows and this ring can hold (protocol.md 4.2). */
+static bool len_ok(const struct nc2_prod *p, uint32_t len)
+{
+	return len >= NC2_MSG_MIN_SIZE && len <= NC2_MSG_MAX_SIZE &&
+	       len <= p->size / 2;
+}
+
+/* All of reserve; the inline nc2_prod_reserve() comes here when in doubt. */
+int nc2_prod_reserve_slow(struct nc2_prod *p, uint32_t len, void **msg)
 {
 	uint32_t pad, need;
 
 	p->resv_len = 0;
 	if (nc2_unlikely(p->err))
 		return p->err;
-	if (nc2_unlikely(len < sizeof(struct nc2_msg_hdr) ||
-			 len > NC2_MSG_MAX_SIZE || len > p->size / 2))
+	if (nc2_unlikely(!len_ok(p, len)))
 		return -NC2_E_INVAL;
-	len = align8(len);
+	len = nc2_align8(len);
 	need = cost(p, len, &pad);
 	if (need > p->size - (p->pvt - p->cons)) {
 		int err = refresh_cons(p);
@@ -81,36 +106,32 @@ int nc2_prod_reserve(struct nc2_prod *p, uint32_t len, void **msg)
 	p->resv_pad = pad;
 	p->resv_len = len;
 	*msg = p->ring + ((p->pvt + pad) & (p->size - 1));
+	/* The padding after the body, as in the inline reserve. */
+	nc2_memset((uint8_t *)*msg + len - 8, 0, 8);
+	/*
+	 * With a PAD pending, pvt stays in the tail until the commit, so no
+	 * fast reservation until then (the commit sets limit past the PAD).
+	 */
+	if (pad)
+		p->limit = p->pvt;
+	else
+		set_limit(p, p->pvt);
 	return 0;
 }
 
 /*
- * Zero all but the first keep bytes of the 8-byte word at w. One masked
- * load and store: a memset of 1-7 bytes would be a library call on every
- * message that is not a multiple of 8 long.
+ * All of commit: the PAD a reservation needed, and a commit the caller
+ * had no right to make (no reservation, or len outside 8..reserved),
+ * which is refused whole: a message that is half ours would corrupt the
+ * ring for the peer.
  */
-static inline void zero_tail(uint8_t *w, uint32_t keep)
-{
-	uint64_t v;
-
-	nc2_memcpy(&v, w, 8);
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	v &= (1ull << (8 * keep)) - 1;
-#else
-	v &= ~((1ull << (64 - 8 * keep)) - 1);
-#endif
-	nc2_memcpy(w, &v, 8);
-}
-
-void nc2_prod_commit(struct nc2_prod *p, uint8_t type, uint8_t flags,
-		     uint32_t len)
+void nc2_prod_commit_slow(struct nc2_prod *p, uint8_t type, uint8_t flags,
+			  uint32_t len)
 {
 	struct nc2_msg_hdr *h;
-	uint32_t alen = align8(len);
 
-	/* A commit without a fitting reservation is a caller bug: drop it. */
-	if (nc2_unlikely(!p->resv_len || alen > p->resv_len ||
-			 len < sizeof(*h)))
+	if (!nc2_assert(p->resv_len && len >= NC2_MSG_MIN_SIZE &&
+			len <= p->resv_len))
 		return;
 	if (p->resv_pad) {
 		h = (struct nc2_msg_hdr *)(p->ring + (p->pvt & (p->size - 1)));
@@ -120,17 +141,10 @@ void nc2_prod_commit(struct nc2_prod *p, uint8_t type, uint8_t flags,
 		p->pvt += p->resv_pad;
 		p->stats.pads++;
 		p->stats.bytes += p->resv_pad;
+		p->resv_pad = 0;
+		set_limit(p, p->pvt);
 	}
-	h = (struct nc2_msg_hdr *)(p->ring + (p->pvt & (p->size - 1)));
-	if (alen != len)
-		zero_tail((uint8_t *)h + alen - 8, len & 7);
-	h->type = type;
-	h->flags = flags;
-	h->size = nc2_cpu_to_le16((uint16_t)alen);
-	p->pvt += alen;
-	p->resv_len = 0;
-	p->stats.msgs++;
-	p->stats.bytes += alen;
+	nc2_prod_put_msg(p, type, flags, len);
 }
 
 int nc2_prod_send(struct nc2_prod *p, uint8_t type, uint8_t flags,
@@ -149,32 +163,6 @@ int nc2_prod_send(struct nc2_prod *p, uint8_t type, uint8_t flags,
 	return 0;
 }
 
-/*
- * Same rule as Xen's RING_PUSH_REQUESTS_AND_CHECK_NOTIFY, on bytes: notify
- * iff prod_event lies in (old, new].
- */
-int nc2_prod_push(struct nc2_prod *p)
-{
-	uint32_t old = p->pushed, new = p->pvt, ev;
-
-	if (nc2_unlikely(p->err))
-		return p->err;
-	if (new == old)
-		return 0;
-	/* Pairs with the consumer's acquire load of prod: data before index. */
-	nc2_store_release32(&p->ctrl->prod, nc2_cpu_to_le32(new));
-	p->pushed = new;
-	/* Pairs with nc2_mb() in nc2_cons_rearm(): prod store before event
-	 * load. */
-	nc2_mb();
-	ev = nc2_le32_to_cpu(nc2_load32(&p->ctrl->prod_event));
-	if ((uint32_t)(new - ev) < (uint32_t)(new - old)) {
-		p->stats.notifies++;
-		return 1;
-	}
-	return 0;
-}
-
 int nc2_prod_want_space(struct nc2_prod *p, uint32_t len)
 {
 	uint32_t pad, need;
@@ -182,10 +170,9 @@ int nc2_prod_want_space(struct nc2_prod *p, uint32_t len)
 
 	if (nc2_unlikely(p->err))
 		return p->err;
-	if (nc2_unlikely(len < sizeof(struct nc2_msg_hdr) ||
-			 len > NC2_MSG_MAX_SIZE || len > p->size / 2))
+	if (nc2_unlikely(!len_ok(p, len)))
 		return -NC2_E_INVAL;
-	need = cost(p, align8(len), &pad);
+	need = cost(p, nc2_align8(len), &pad);
 	/* The consumer must release up to pvt + need - size for it to fit. */
 	nc2_store32(&p->ctrl->cons_event,
 		    nc2_cpu_to_le32(p->pvt + need - p->size));

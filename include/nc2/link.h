@@ -91,16 +91,16 @@ int nc2_link_check(struct nc2_link *l, int err);
  * messages are handled inside, a bounded number per call. 1: *m is set;
  * 0: nothing now; <0: error (-NC2_E_CLOSED after an orderly CLOSE).
  */
-int nc2_link_poll(struct nc2_link *l, struct nc2_msg *m);
+NC2_INLINE int nc2_link_poll(struct nc2_link *l, struct nc2_msg *m);
 
 /* Step past the message nc2_link_poll() returned. */
-void nc2_link_consume(struct nc2_link *l);
+NC2_INLINE void nc2_link_consume(struct nc2_link *l);
 
 /* Publish what was queued: 1 if the peer must be notified. */
-int nc2_link_push(struct nc2_link *l);
+NC2_INLINE int nc2_link_push(struct nc2_link *l);
 
 /* Release consumed ring space: 1 if the peer must be notified. */
-int nc2_link_release(struct nc2_link *l);
+NC2_INLINE int nc2_link_release(struct nc2_link *l);
 
 /* Re-arm the receive event and recheck: 1 if more to poll, 0 to sleep. */
 int nc2_link_rearm(struct nc2_link *l);
@@ -228,6 +228,67 @@ static inline const struct nc2_ring_stats *
 nc2_link_rx_stats(const struct nc2_link *l)
 {
 	return nc2_cons_stats(&l->rx);
+}
+
+/*
+ * Library internal: all of nc2_link_poll(), which the inline one comes to
+ * for anything but a class message or FINISH on an open link.
+ */
+int nc2_link_poll_slow(struct nc2_link *l, struct nc2_msg *m);
+
+/*
+ * Library internal: whether the caller owns type on this link (FINISH,
+ * or a type of the link's device class), so the wrong class's messages
+ * are refused.
+ */
+static inline bool nc2_link_type_is_ours(const struct nc2_link *l,
+					 uint8_t type)
+{
+	if (type == NC2_MSG_FINISH)
+		return true;
+	if (type >= NC2_MSG_NET_FIRST && type <= NC2_MSG_NET_LAST)
+		return l->device_class == NC2_CLASS_NET;
+	if (type >= NC2_MSG_CLASS_FIRST && type <= NC2_MSG_CLASS_LAST)
+		return l->device_class != NC2_CLASS_NET;
+	return false;
+}
+
+/*
+ * Common case: an open link (HELLO seen, no CLOSE, neither ring failed)
+ * and the next message is the caller's, or there is none. Core messages,
+ * errors and CLOSE go the slow way, which peeks again from scratch.
+ */
+NC2_INLINE int nc2_link_poll(struct nc2_link *l, struct nc2_msg *m)
+{
+	if (nc2_likely(l->hello_rcvd && !l->close_rcvd && !l->tx.err)) {
+		int r = nc2_cons_peek(&l->rx, m);
+
+		if (r == 0)
+			return 0;
+		if (r > 0 && nc2_link_type_is_ours(l, m->type))
+			return 1;
+	}
+	return nc2_link_poll_slow(l, m);
+}
+
+NC2_INLINE void nc2_link_consume(struct nc2_link *l)
+{
+	nc2_cons_consume(&l->rx);
+}
+
+NC2_INLINE int nc2_link_push(struct nc2_link *l)
+{
+	int r = nc2_prod_push(&l->tx);
+
+	/* A failed producer fails the whole link. */
+	if (nc2_unlikely(r < 0))
+		return nc2_link_check(l, r);
+	return r;
+}
+
+NC2_INLINE int nc2_link_release(struct nc2_link *l)
+{
+	return nc2_cons_release(&l->rx);
 }
 
 #endif /* NC2_LINK_H */

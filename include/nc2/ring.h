@@ -27,12 +27,36 @@
  * Neither side locks: one thread produces and one consumes per ring. Any
  * peer-written index is read once, checked, and kept privately; a bad one
  * makes the endpoint fail for good (see nc2/error.h).
+ *
+ * The per-message calls (reserve, commit, push; peek, consume, release)
+ * are declared NC2_INLINE and defined at the end of this header, as
+ * liburing and DPDK do: the common case is a few instructions on private
+ * state, and a call per message would cost more than the work. Whatever
+ * is rare (reading the peer's index when the cached one says the ring is
+ * full or empty, PAD messages, errors, a broken caller contract) is an
+ * out-of-line *_slow() function of the library. The library also exports
+ * an ordinary copy of every NC2_INLINE function (libnc2ring/ring_inline.c)
+ * for callers that cannot use the header's, e.g. through an FFI.
  */
 #ifndef NC2_RING_H
 #define NC2_RING_H
 
 #include <nc2/wire.h>
 #include <nc2/error.h>
+
+/*
+ * How the fast paths are defined: static inline for every user of the
+ * headers, plain external definitions in the one library file that
+ * defines NC2_INLINE_EXPORT before including them.
+ */
+#ifdef NC2_INLINE_EXPORT
+#define NC2_INLINE
+#else
+#define NC2_INLINE static inline
+#endif
+
+/* The shortest message: a header and one 4-byte word (protocol.md 4.2). */
+#define NC2_MSG_MIN_SIZE 8u
 
 struct nc2_ring_stats {
 	uint64_t msgs;	   /* messages produced or consumed, PAD excluded */
@@ -48,6 +72,7 @@ struct nc2_prod {
 	uint8_t *ring;
 	uint32_t size;	   /* bytes, power of two */
 	uint32_t pvt;	   /* end of committed messages */
+	uint32_t limit;	   /* pvt may reach this without the slow path */
 	uint32_t pushed;   /* last value stored to ctrl->prod */
 	uint32_t cons;	   /* last validated ctrl->cons */
 	uint32_t resv_pad; /* PAD bytes the reservation needs first */
@@ -62,6 +87,7 @@ struct nc2_cons {
 	const uint8_t *ring;
 	uint32_t size;
 	uint32_t pvt;	   /* start of the next message */
+	uint32_t limit;	   /* pvt may reach this without the slow path */
 	uint32_t released; /* last value stored to ctrl->cons */
 	uint32_t prod;	   /* last validated ctrl->prod */
 	uint32_t peeked;   /* size of the message peek returned, 0 if none */
@@ -88,24 +114,28 @@ int nc2_prod_init(struct nc2_prod *p, struct nc2_wire_ctrl *ctrl, void *ring,
 		  uint32_t ring_bytes);
 
 /*
- * Reserve room for a message of len bytes (header included, at most half
- * the ring); *msg receives where to write it. -NC2_E_AGAIN if full.
+ * Reserve room for a message of len bytes (header included, from 8 to
+ * half the ring and at most NC2_MSG_MAX_SIZE); *msg receives where to
+ * write it. -NC2_E_AGAIN if full, -NC2_E_INVAL for a bad len.
  */
-int nc2_prod_reserve(struct nc2_prod *p, uint32_t len, void **msg);
+NC2_INLINE int nc2_prod_reserve(struct nc2_prod *p, uint32_t len,
+				void **msg);
 
 /*
- * Commit the reserved message as type/flags with len bytes (<= reserved),
- * padding it to 8 with zeros. It becomes visible at the next push.
+ * Commit the reserved message as type/flags with len bytes (8 <= len <=
+ * reserved), padded to 8 with zeros (the caller writes len bytes, no
+ * more). It becomes visible at the next push. Committing without such a reservation breaks the caller's
+ * contract: nc2_assert() fires and nothing is committed.
  */
-void nc2_prod_commit(struct nc2_prod *p, uint8_t type, uint8_t flags,
-		     uint32_t len);
+NC2_INLINE void nc2_prod_commit(struct nc2_prod *p, uint8_t type,
+				uint8_t flags, uint32_t len);
 
 /* Reserve, copy body (len bytes after the header) and commit. */
 int nc2_prod_send(struct nc2_prod *p, uint8_t type, uint8_t flags,
 		  const void *body, uint32_t len);
 
 /* Publish committed messages: 1 if the peer must be notified, else 0. */
-int nc2_prod_push(struct nc2_prod *p);
+NC2_INLINE int nc2_prod_push(struct nc2_prod *p);
 
 /*
  * Ask for an event once a len-byte message fits. 1: it fits now, retry;
@@ -164,13 +194,13 @@ int nc2_cons_init(struct nc2_cons *c, struct nc2_wire_ctrl *ctrl,
  * Fill *m with the next validated message, skipping PADs: 1 if there is
  * one, 0 if the ring is empty. Peeking again returns the same message.
  */
-int nc2_cons_peek(struct nc2_cons *c, struct nc2_msg *m);
+NC2_INLINE int nc2_cons_peek(struct nc2_cons *c, struct nc2_msg *m);
 
-/* Step past the message the last peek returned. */
-void nc2_cons_consume(struct nc2_cons *c);
+/* Step past the message the last peek returned (none: no effect). */
+NC2_INLINE void nc2_cons_consume(struct nc2_cons *c);
 
 /* Hand consumed space back: 1 if the producer must be notified, else 0. */
-int nc2_cons_release(struct nc2_cons *c);
+NC2_INLINE int nc2_cons_release(struct nc2_cons *c);
 
 /*
  * Ask for an event when min_bytes more arrive (0: any message), then look
@@ -196,5 +226,188 @@ nc2_cons_stats(const struct nc2_cons *c)
 
 /* Copy up to len bytes of m (header included) into private memory. */
 uint32_t nc2_msg_copy(const struct nc2_msg *m, void *dst, uint32_t len);
+
+/*
+ * Library internals: the out-of-line halves of the inline calls below.
+ * Each does the whole job of its public call from scratch (checks, index
+ * refresh, PAD, errors); call the public ones instead.
+ */
+int nc2_prod_reserve_slow(struct nc2_prod *p, uint32_t len, void **msg);
+void nc2_prod_commit_slow(struct nc2_prod *p, uint8_t type, uint8_t flags,
+			  uint32_t len);
+int nc2_cons_peek_slow(struct nc2_cons *c, struct nc2_msg *m);
+
+/* Fast paths. Everything here reads only private state, except as noted. */
+
+static inline uint32_t nc2_align8(uint32_t n)
+{
+	return (n + NC2_MSG_ALIGN - 1) & ~(NC2_MSG_ALIGN - 1);
+}
+
+/*
+ * Common case: a healthy producer and a message that fits below limit,
+ * which the slow path sets to the least of: the room the consumer index
+ * as last validated leaves, the end of the ring (so no PAD is needed)
+ * and pvt plus the longest message allowed. Anything else, the full
+ * check.
+ */
+NC2_INLINE int nc2_prod_reserve(struct nc2_prod *p, uint32_t len, void **msg)
+{
+	uint32_t alen = nc2_align8(len);
+
+	if (nc2_likely(!p->err && len >= NC2_MSG_MIN_SIZE &&
+		       len <= NC2_MSG_MAX_SIZE &&
+		       alen <= p->limit - p->pvt)) {
+		uint8_t *at = p->ring + (p->pvt & (p->size - 1));
+
+		/* The padding after the body, zero unless the caller writes it. */
+		nc2_memset(at + alen - 8, 0, 8);
+		p->resv_pad = 0;
+		p->resv_len = alen;
+		*msg = at;
+		return 0;
+	}
+	return nc2_prod_reserve_slow(p, len, msg);
+}
+
+/*
+ * Write the header of a reserved message at pvt (any PAD already
+ * written) and step past it. Reserve zeroed the last 8-byte word of the
+ * reservation; a shorter message has its 1-7 bytes after len zeroed
+ * here, with one masked load and store of its last word (a memset that
+ * short would be a library call).
+ */
+static inline void nc2_prod_put_msg(struct nc2_prod *p, uint8_t type,
+				    uint8_t flags, uint32_t len)
+{
+	struct nc2_msg_hdr *h;
+	uint32_t alen = nc2_align8(len);
+
+	h = (struct nc2_msg_hdr *)(p->ring + (p->pvt & (p->size - 1)));
+	if (nc2_unlikely(alen != len && alen != p->resv_len)) {
+		uint8_t *w = (uint8_t *)h + alen - 8;
+		uint64_t v;
+
+		nc2_memcpy(&v, w, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		v &= (1ull << (8 * (len & 7))) - 1;
+#else
+		v &= ~((1ull << (64 - 8 * (len & 7))) - 1);
+#endif
+		nc2_memcpy(w, &v, 8);
+	}
+	h->type = type;
+	h->flags = flags;
+	h->size = nc2_cpu_to_le16((uint16_t)alen);
+	p->pvt += alen;
+	p->resv_len = 0;
+	p->stats.msgs++;
+	p->stats.bytes += alen;
+}
+
+/* Common case: a reservation without PAD that len fits. */
+NC2_INLINE void nc2_prod_commit(struct nc2_prod *p, uint8_t type,
+				uint8_t flags, uint32_t len)
+{
+	/* resv_len is 0 or a multiple of 8: len <= it iff alen <= it. */
+	if (nc2_likely(len >= NC2_MSG_MIN_SIZE && len <= p->resv_len &&
+		       !p->resv_pad))
+		nc2_prod_put_msg(p, type, flags, len);
+	else
+		nc2_prod_commit_slow(p, type, flags, len);
+}
+
+/*
+ * Same rule as Xen's RING_PUSH_REQUESTS_AND_CHECK_NOTIFY, on bytes: notify
+ * iff prod_event lies in (old, cur]. prod_event is read once and only
+ * decides whether to notify: no value of it can harm us.
+ */
+NC2_INLINE int nc2_prod_push(struct nc2_prod *p)
+{
+	uint32_t old = p->pushed, cur = p->pvt, ev;
+
+	if (nc2_unlikely(p->err))
+		return p->err;
+	if (cur == old)
+		return 0;
+	/* Pairs with the consumer's acquire load of prod: data before index. */
+	nc2_store_release32(&p->ctrl->prod, nc2_cpu_to_le32(cur));
+	p->pushed = cur;
+	/* Pairs with nc2_mb() in nc2_cons_rearm(): prod store, event load. */
+	nc2_mb();
+	ev = nc2_le32_to_cpu(nc2_load32(&p->ctrl->prod_event));
+	if ((uint32_t)(cur - ev) < (uint32_t)(cur - old)) {
+		p->stats.notifies++;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Common case: a message already known to be published. limit is the
+ * least of the producer index as last validated and the end of the
+ * ring, or pvt itself on a failed consumer. The header is read once,
+ * into locals, and fully checked (protocol.md 4.3: a multiple of 8, at
+ * least 8, within both bounds) before anything is trusted. A PAD, a bad
+ * header, an empty view or a failed consumer goes to the slow path,
+ * which starts over and judges only what it reads itself.
+ */
+NC2_INLINE int nc2_cons_peek(struct nc2_cons *c, struct nc2_msg *m)
+{
+	const struct nc2_msg_hdr *h;
+	uint32_t size, lim = c->limit - c->pvt;
+	uint8_t type;
+
+	/* lim is a multiple of 8, so lim - 8 cannot wrap below. */
+	if (nc2_unlikely(!lim))
+		return nc2_cons_peek_slow(c, m);
+	h = (const struct nc2_msg_hdr *)(c->ring + (c->pvt & (c->size - 1)));
+	type = nc2_load8(&h->type);
+	size = nc2_le16_to_cpu(nc2_load16(&h->size));
+	if (nc2_unlikely(size - NC2_MSG_MIN_SIZE > lim - NC2_MSG_MIN_SIZE ||
+			 (size & (NC2_MSG_ALIGN - 1)) ||
+			 type == NC2_MSG_PAD || type == NC2_MSG_INVALID))
+		return nc2_cons_peek_slow(c, m);
+	m->type = type;
+	m->flags = nc2_load8(&h->flags);
+	m->size = (uint16_t)size;
+	m->data = (const uint8_t *)h;
+	c->peeked = size;
+	return 1;
+}
+
+NC2_INLINE void nc2_cons_consume(struct nc2_cons *c)
+{
+	uint32_t size = c->peeked;
+
+	if (!size)
+		return;
+	c->pvt += size;
+	c->stats.msgs++;
+	c->stats.bytes += size;
+	c->peeked = 0;
+}
+
+/* cons_event is read once and only decides whether to notify. */
+NC2_INLINE int nc2_cons_release(struct nc2_cons *c)
+{
+	uint32_t old = c->released, cur = c->pvt, ev;
+
+	if (nc2_unlikely(c->err))
+		return c->err;
+	if (cur == old)
+		return 0;
+	/* Our reads of the messages complete before the producer reuses them. */
+	nc2_store_release32(&c->ctrl->cons, nc2_cpu_to_le32(cur));
+	c->released = cur;
+	/* Pairs with nc2_mb() in nc2_prod_want_space(). */
+	nc2_mb();
+	ev = nc2_le32_to_cpu(nc2_load32(&c->ctrl->cons_event));
+	if ((uint32_t)(cur - ev) < (uint32_t)(cur - old)) {
+		c->stats.notifies++;
+		return 1;
+	}
+	return 0;
+}
 
 #endif /* NC2_RING_H */

@@ -338,7 +338,7 @@ static int setup(struct h *h, struct fin *in)
 	 * Stand in for a connection that has already moved base bytes, so the
 	 * indices wrap at 2^32 within the run.
 	 */
-	h->c->pvt = h->c->prod = h->c->released = base;
+	h->c->pvt = h->c->limit = h->c->prod = h->c->released = base;
 	h->rx_ctrl->cons = nc2_cpu_to_le32(base);
 	h->rx_ctrl->prod = nc2_cpu_to_le32(base + (fin_u16(in) & ~7u));
 	len = fin_u16(in) % (h->size + 1);

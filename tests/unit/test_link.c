@@ -539,8 +539,10 @@ static void test_tx_unconsumed(void **state)
 	{
 		const uint32_t start = 0u - 64;
 
-		f.a.tx.pvt = f.a.tx.pushed = f.a.tx.cons = start;
-		f.b.rx.pvt = f.b.rx.released = f.b.rx.prod = start;
+		f.a.tx.pvt = f.a.tx.limit = f.a.tx.pushed = f.a.tx.cons =
+			start;
+		f.b.rx.pvt = f.b.rx.limit = f.b.rx.released = f.b.rx.prod =
+			start;
 		f.t.a2b.ctrl->prod = f.t.a2b.ctrl->cons = start;
 	}
 	for (int i = 0; i < 8; i++)

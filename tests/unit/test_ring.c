@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* Ring layer: round trips, PAD at every offset, notify rules, errors. */
+/*
+ * Ring layer: round trips, PAD at every offset, notify rules, errors.
+ * Built with its own copy of the ring sources and NC2_ASSERT_RETURN
+ * (tests/meson.build), so that the caller-contract violations it drives
+ * on purpose come back as refusals rather than a trap.
+ */
 #include "fixture.h"
 #include <string.h>
 
@@ -73,7 +78,7 @@ static void test_round_trip_sizes(void **state)
 		struct rfix f;
 
 		rfix_init(&f, pages[i]);
-		for (uint32_t len = 4; len <= f.t.bytes / 2 &&
+		for (uint32_t len = 8; len <= f.t.bytes / 2 &&
 				       len <= NC2_MSG_MAX_SIZE; len += 4)
 			round_trip(&f, len, len);
 		assert_int_equal(nc2_cons_peek(&f.c, &(struct nc2_msg){ 0 }), 0);
@@ -94,8 +99,8 @@ static void test_pad_every_offset(void **state)
 			rfix_init(&f, 1);
 			/* Move both ends to off with one throwaway message. */
 			if (off) {
-				f.p.pvt = f.p.pushed = f.p.cons = off;
-				f.c.pvt = f.c.released = f.c.prod = off;
+				f.p.pvt = f.p.limit = f.p.pushed = f.p.cons = off;
+				f.c.pvt = f.c.limit = f.c.released = f.c.prod = off;
 				f.t.ctrl->prod = f.t.ctrl->cons = off;
 			}
 			pads = f.p.stats.pads;
@@ -127,6 +132,10 @@ static void test_full_and_space(void **state)
 	assert_int_equal(nc2_prod_reserve(&f.p, 8, &msg), -NC2_E_AGAIN);
 	assert_int_equal(nc2_prod_reserve(&f.p, 4096, &msg), -NC2_E_INVAL);
 	assert_int_equal(nc2_prod_reserve(&f.p, 2, &msg), -NC2_E_INVAL);
+	/* protocol.md 4.2: 8 <= len, a header alone is not a message. */
+	for (uint32_t len = 0; len < 8; len++)
+		assert_int_equal(nc2_prod_reserve(&f.p, len, &msg),
+				 -NC2_E_INVAL);
 	nc2_prod_push(&f.p);
 	/* Producer waits for space: no event until cons passes its mark. */
 	assert_int_equal(nc2_prod_want_space(&f.p, 1024), 0);
@@ -251,7 +260,8 @@ static void test_bad_headers(void **state)
 		struct rfix f;
 
 		rfix_init(&f, 1);
-		f.p.pvt = f.c.pvt = f.c.prod = f.c.released = 4096 - 16;
+		f.p.pvt = f.p.limit = f.c.pvt = f.c.limit = f.c.prod =
+			f.c.released = 4096 - 16;
 		f.t.ctrl->cons = 4096 - 16;
 		traw(&f.p, 0x40, 0, 64, NULL, 0);
 		f.t.ctrl->prod = 4096 - 16 + 64;
@@ -304,14 +314,17 @@ static void test_commit_shorter(void **state)
 	void *msg;
 
 	rfix_init(&f, 1);
+	memset(f.t.data, 0xee, 64); /* stale bytes the padding must hide */
 	assert_int_equal(nc2_prod_reserve(&f.p, 256, &msg), 0);
-	memcpy((uint8_t *)msg + 4, "xyz", 3);
-	nc2_prod_commit(&f.p, 0x42, 0, 7);
-	nc2_prod_commit(&f.p, 0x42, 0, 7); /* no reservation: ignored */
+	memcpy((uint8_t *)msg + 4, "abcdefghi", 9);
+	nc2_prod_commit(&f.p, 0x42, 0, 13);
+	nc2_prod_commit(&f.p, 0x42, 0, 13); /* no reservation: refused */
 	nc2_prod_push(&f.p);
 	assert_int_equal(nc2_cons_peek(&f.c, &m), 1);
-	assert_int_equal(m.size, 8);
-	assert_int_equal(m.data[7], 0); /* padding is zeroed, not stale */
+	assert_int_equal(m.size, 16);
+	assert_memory_equal(m.data + 4, "abcdefghi", 9);
+	for (int i = 13; i < 16; i++)
+		assert_int_equal(m.data[i], 0); /* padding is zeroed */
 	nc2_cons_consume(&f.c);
 	nc2_cons_consume(&f.c); /* nothing peeked: no effect */
 	assert_int_equal(nc2_cons_peek(&f.c, &m), 0);
@@ -326,6 +339,72 @@ static void test_commit_shorter(void **state)
 	tring_free(&f.t);
 }
 
+/*
+ * A commit the caller had no right to make is refused whole (nc2_assert
+ * fires in ordinary builds): nothing reaches the ring, and the producer
+ * stays healthy, since the peer did nothing wrong.
+ */
+static void test_commit_contract(void **state)
+{
+	struct rfix f;
+	struct nc2_msg m;
+	void *msg;
+
+	rfix_init(&f, 1);
+	nc2_prod_commit(&f.p, 0x42, 0, 8); /* never reserved */
+	assert_int_equal(nc2_prod_reserve(&f.p, 16, &msg), 0);
+	nc2_prod_commit(&f.p, 0x42, 0, 24); /* longer than reserved */
+	nc2_prod_commit(&f.p, 0x42, 0, 7);  /* shorter than a message */
+	nc2_prod_commit(&f.p, 0x42, 0, 0xfffffffc); /* align8 would wrap */
+	assert_int_equal(f.p.pvt, 0);
+	assert_int_equal(f.p.stats.msgs, 0);
+	/* A failed reservation leaves nothing to commit either. */
+	assert_int_equal(nc2_prod_reserve(&f.p, 4, &msg), -NC2_E_INVAL);
+	nc2_prod_commit(&f.p, 0x42, 0, 8);
+	assert_int_equal(f.p.pvt, 0);
+	assert_int_equal(nc2_prod_push(&f.p), 0);
+	assert_int_equal(nc2_cons_peek(&f.c, &m), 0);
+	/* The producer is fine: the next proper message goes through. */
+	assert_int_equal(nc2_prod_error(&f.p), 0);
+	assert_int_equal(nc2_prod_reserve(&f.p, 16, &msg), 0);
+	nc2_prod_commit(&f.p, 0x42, 0, 16);
+	nc2_prod_push(&f.p);
+	assert_int_equal(nc2_cons_peek(&f.c, &m), 1);
+	assert_int_equal(m.size, 16);
+	tring_free(&f.t);
+}
+
+/*
+ * A message that needs a PAD reserved, then abandoned for a short one:
+ * the stale PAD must not be written by the later commit.
+ */
+static void test_abandoned_pad(void **state)
+{
+	struct rfix f;
+	struct nc2_msg m;
+	void *msg;
+
+	rfix_init(&f, 1);
+	/* Move pvt to 64 bytes before the end (released, so room is free). */
+	while (f.p.pvt < f.t.bytes - 64) {
+		assert_int_equal(nc2_prod_reserve(&f.p, 64, &msg), 0);
+		nc2_prod_commit(&f.p, 0x42, 0, 64);
+	}
+	nc2_prod_push(&f.p);
+	while (nc2_cons_peek(&f.c, &m) > 0)
+		nc2_cons_consume(&f.c);
+	nc2_cons_release(&f.c);
+	assert_int_equal(nc2_prod_reserve(&f.p, 128, &msg), 0); /* PAD 64 */
+	assert_int_equal(nc2_prod_reserve(&f.p, 32, &msg), 0);  /* no PAD */
+	nc2_prod_commit(&f.p, 0x43, 0, 32);
+	nc2_prod_push(&f.p);
+	assert_int_equal(nc2_cons_peek(&f.c, &m), 1);
+	assert_int_equal(m.type, 0x43);
+	assert_int_equal(m.size, 32);
+	assert_int_equal(f.p.stats.pads, 0);
+	tring_free(&f.t);
+}
+
 /* Free-running indices wrap at 2^32 without a hiccup. */
 static void test_index_wrap(void **state)
 {
@@ -333,8 +412,8 @@ static void test_index_wrap(void **state)
 	const uint32_t start = 0u - 3 * 4096 - 8; /* 8-aligned, near 2^32 */
 
 	rfix_init(&f, 1);
-	f.p.pvt = f.p.pushed = f.p.cons = start;
-	f.c.pvt = f.c.released = f.c.prod = start;
+	f.p.pvt = f.p.limit = f.p.pushed = f.p.cons = start;
+	f.c.pvt = f.c.limit = f.c.released = f.c.prod = start;
 	f.t.ctrl->prod = f.t.ctrl->cons = start;
 	f.t.ctrl->prod_event = start + 1;
 	for (uint32_t i = 0; i < 200; i++)
@@ -358,7 +437,7 @@ static void test_room(void **state)
 			uint32_t room;
 
 			f.p.cons = start;
-			f.p.pvt = f.p.pushed = start + used;
+			f.p.pvt = f.p.limit = f.p.pushed = start + used;
 			f.t.ctrl->cons = start;
 			room = nc2_prod_room(&f.p);
 			assert_int_equal(room & 7, 0);
@@ -390,6 +469,8 @@ int main(void)
 		cmocka_unit_test(test_bad_headers),
 		cmocka_unit_test(test_bad_cons),
 		cmocka_unit_test(test_commit_shorter),
+		cmocka_unit_test(test_commit_contract),
+		cmocka_unit_test(test_abandoned_pad),
 		cmocka_unit_test(test_index_wrap),
 		cmocka_unit_test(test_room),
 	};

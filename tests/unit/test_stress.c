@@ -20,7 +20,7 @@ static void run(uint32_t pages, uint64_t msgs, uint32_t max_len,
 		uint32_t batch)
 {
 	struct xfer_opts o = {
-		.msgs = msgs, .pages = pages, .min_len = 4,
+		.msgs = msgs, .pages = pages, .min_len = 8,
 		.max_len = max_len, .max_batch = batch, .check = 1,
 		.seed = 0x9e3779b97f4a7c15ull ^ pages,
 	};

@@ -19,7 +19,11 @@ static void test_padding_zeroed(void **state)
 	tring_alloc(&t, 1); /* the ring starts full of 0xa5 "secrets" */
 	assert_int_equal(nc2_prod_init(&p, t.ctrl, t.data, t.bytes), 0);
 	memset(body, 0x11, sizeof(body));
-	for (len = 1; len <= 60; len++) {
+	/* A message is 8 bytes at least (protocol.md 4.2). */
+	for (len = 0; len < 4; len++)
+		assert_int_equal(nc2_prod_send(&p, 0x40, 0, body, len),
+				 -NC2_E_INVAL);
+	for (len = 4; len <= 60; len++) {
 		uint32_t at = p.pvt, size = (4 + len + 7) & ~7u;
 
 		assert_int_equal(nc2_prod_send(&p, 0x40, 0, body, len), 0);
