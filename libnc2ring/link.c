@@ -49,8 +49,6 @@ int nc2_link_error(const struct nc2_link *l)
 
 void nc2_link_fail(struct nc2_link *l, int err)
 {
-	if (err > 0)
-		err = -err;
 	nc2_prod_fail(&l->tx, err);
 	nc2_cons_fail(&l->rx, err);
 	l->state = NC2_LINK_ERROR;

@@ -23,8 +23,11 @@ int nc2_cons_init(struct nc2_cons *c, struct nc2_wire_ctrl *ctrl,
 
 void nc2_cons_fail(struct nc2_cons *c, int err)
 {
+	/* A non-error here would unfail the ring: a caller bug. */
+	if (!nc2_assert(nc2_is_error(err)))
+		err = -NC2_E_INVAL;
 	if (!c->err)
-		c->err = err < 0 ? err : -err;
+		c->err = err;
 	c->peeked = 0;
 	/* The inline peek must come to the slow path, which reports err. */
 	c->limit = c->pvt;
@@ -41,7 +44,7 @@ static int refresh_prod(struct nc2_cons *c)
 	if (nc2_unlikely((prod - c->released) > c->size ||
 			 (prod - c->released) < (c->prod - c->released) ||
 			 (prod & (NC2_MSG_ALIGN - 1)))) {
-		nc2_cons_fail(c, NC2_EP_PROD_INDEX);
+		nc2_cons_fail(c, -NC2_EP_PROD_INDEX);
 		return c->err;
 	}
 	c->prod = prod;
@@ -77,7 +80,7 @@ int nc2_cons_peek_slow(struct nc2_cons *c, struct nc2_msg *m)
 		if (nc2_unlikely(size < NC2_MSG_MIN_SIZE ||
 				 (size & (NC2_MSG_ALIGN - 1)) || size > avail ||
 				 size > c->size - off)) {
-			nc2_cons_fail(c, NC2_EP_MSG_SIZE);
+			nc2_cons_fail(c, -NC2_EP_MSG_SIZE);
 			return c->err;
 		}
 		if (type != NC2_MSG_PAD)
@@ -87,7 +90,7 @@ int nc2_cons_peek_slow(struct nc2_cons *c, struct nc2_msg *m)
 		c->stats.bytes += size;
 	}
 	if (nc2_unlikely(type == NC2_MSG_INVALID)) {
-		nc2_cons_fail(c, NC2_EP_MSG_TYPE);
+		nc2_cons_fail(c, -NC2_EP_MSG_TYPE);
 		return c->err;
 	}
 	m->type = type;

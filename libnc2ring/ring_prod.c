@@ -24,8 +24,11 @@ int nc2_prod_init(struct nc2_prod *p, struct nc2_wire_ctrl *ctrl, void *ring,
 
 void nc2_prod_fail(struct nc2_prod *p, int err)
 {
+	/* A non-error here would unfail the ring: a caller bug. */
+	if (!nc2_assert(nc2_is_error(err)))
+		err = -NC2_E_INVAL;
 	if (!p->err)
-		p->err = err < 0 ? err : -err;
+		p->err = err;
 	p->limit = p->pvt;
 }
 
@@ -39,7 +42,7 @@ static int refresh_cons(struct nc2_prod *p)
 
 	if (nc2_unlikely((cons - p->cons) > (p->pushed - p->cons) ||
 			 (cons & (NC2_MSG_ALIGN - 1)))) {
-		nc2_prod_fail(p, NC2_EP_CONS_INDEX);
+		nc2_prod_fail(p, -NC2_EP_CONS_INDEX);
 		return p->err;
 	}
 	p->cons = cons;

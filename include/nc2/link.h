@@ -80,7 +80,7 @@ int nc2_link_state(const struct nc2_link *l);
 /* The sticky error (negated code), or 0. */
 int nc2_link_error(const struct nc2_link *l);
 
-/* Fail the link with err (negated or not): both rings stop for good. */
+/* Fail the link with err (a negated code): both rings stop for good. */
 void nc2_link_fail(struct nc2_link *l, int err);
 
 /* Pass err through, failing the link first if it is a protocol error. */

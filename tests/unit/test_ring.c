@@ -452,7 +452,7 @@ static void test_room(void **state)
 						 -NC2_E_AGAIN);
 		}
 	}
-	nc2_prod_fail(&f.p, NC2_EP_CONS_INDEX);
+	nc2_prod_fail(&f.p, -NC2_EP_CONS_INDEX);
 	assert_int_equal(nc2_prod_room(&f.p), 0);
 	tring_free(&f.t);
 }
