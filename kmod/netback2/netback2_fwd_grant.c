@@ -121,6 +121,7 @@ int nb2_fwd_send(struct nc2k_chan *ch, const struct nc2_pkt *pkt,
 	struct nc2_link *l = nc2_net_link(n);
 	struct nc2_pkt *out = &ch->txpkt;
 	struct nc2k_held *h = NULL;
+	struct nc2k_slot *s = NULL;
 	grant_ref_t ref[NC2K_MAX_SEND_FRAGS];
 	unsigned int i, nr = 0;
 	int err;
@@ -142,6 +143,12 @@ int nb2_fwd_send(struct nc2k_chan *ch, const struct nc2_pkt *pkt,
 		h = held_get(ch);
 		if (!h)
 			return -EAGAIN;
+		/* Its completion token; there is one for every free id. */
+		s = nc2k_slot_get(ch);
+		if (WARN_ON_ONCE(!s)) {
+			held_put(ch, h);
+			return -EAGAIN;
+		}
 	}
 	memcpy(out, pkt, offsetof(struct nc2_pkt, frag));
 	out->nr_frags = 0;
@@ -171,7 +178,7 @@ int nb2_fwd_send(struct nc2k_chan *ch, const struct nc2_pkt *pkt,
 		err = -ENOBUFS;
 		goto undo;
 	}
-	err = nc2_net_send_packet(n, out, NULL);
+	err = nc2_net_send_packet(n, out, s);
 	if (err < 0) {
 		if (ch->lim && pkt->type != NC2_PKT_SMALL)
 			nc2_limiter_unqueue(ch->lim, pkt->total_len);
@@ -179,8 +186,7 @@ int nb2_fwd_send(struct nc2k_chan *ch, const struct nc2_pkt *pkt,
 		goto undo;
 	}
 	if (h) {
-		struct nc2k_slot *s = &ch->slots[out->id];
-
+		/* Not small, so it took an id: s comes back at its FINISH. */
 		s->h = h;
 		s->fwd = cookie;
 		s->nr = nr;
@@ -195,6 +201,8 @@ int nb2_fwd_send(struct nc2k_chan *ch, const struct nc2_pkt *pkt,
 	return 0;
 
 undo:
+	if (s)
+		nc2k_slot_put(ch, s);
 	/*
 	 * Never sent, but the peer may guess a ref and copy through it:
 	 * what does not end now waits on the hold, answering nobody.
@@ -233,14 +241,14 @@ void nb2_fwd_revoke(struct nc2k_chan *ch,
 		    bool (*match)(void *cookie, void *arg), void *arg)
 {
 	struct nc2k_held *h, *t;
-	unsigned int id;
+	struct nc2k_slot *s;
 
 	spin_lock_bh(&ch->lock);
-	for (id = 0; ch->slots && id < NC2K_IDS; id++) {
-		struct nc2k_slot *s = &ch->slots[id];
+	/* The slots in flight: the pool, walked whole (it has no index). */
+	for (s = ch->slot_pool; s && s < ch->slot_pool + NC2K_IDS; s++) {
 		u32 left;
 
-		if (!s->h || !s->fwd || !match(s->fwd, arg))
+		if (!s->used || !s->h || !s->fwd || !match(s->fwd, arg))
 			continue;
 		left = nc2k_end_refs(ch, s->ref, s->nr);
 		retire_refs(ch, s->ref, left);
