@@ -82,9 +82,6 @@ struct nc2k_bounce {
 
 #define NC2K_BOUNCE_NONE 0xffffu
 
-/* Transitive grants of a forwarded packet: the forwarding module's. */
-struct nc2k_held;
-
 /*
  * A packet in flight at the peer. Slots are a pool with a free stack, and
  * a slot's address is the completion token of its packet: the library
@@ -95,8 +92,9 @@ struct nc2k_slot {
 	struct nc2k_slot *next_free;	/* on the free stack */
 	bool used;		/* between nc2k_slot_get() and release */
 	struct sk_buff *skb;	/* held for its sub-page grants, else NULL */
-	void *fwd;		/* forwarded packet: the module's cookie */
-	struct nc2k_held *h;	/* forwarded packet: its reserved hold */
+	bool fwd;		/* forwarded: released by fwd->release */
+	u32 fwd_lh;		/* forwarded: its entry in the module's ledger */
+	u32 fwd_src, fwd_gen;	/* forwarded: its source, the module's names */
 	u32 len;		/* bytes charged to the limiter queue */
 	u32 subpage;		/* bit i: ref[i] is a grant ref, else bounce */
 	u8 nr;			/* entries in ref[] */
@@ -114,11 +112,13 @@ struct nc2k_bypass_sums {
 
 /*
  * Forwarding without a copy (netback2): the module sends other guests'
- * packets to this peer through transitive grants (slot->h set) and keeps
- * their grants until they end. The glue calls these and nothing else.
+ * packets to this peer through transitive grants (slot->fwd set, its
+ * refs in ref[]) and keeps their grants until they end; a forwarding
+ * ledger (nc2/fwdledger.h) says when each source may be answered. The
+ * glue calls these and nothing else.
  */
 struct nc2k_fwd_ops {
-	/* A transitive channel attaches: reserve its holds; nonzero: none. */
+	/* A transitive channel attaches: set up its ledger; nonzero: none. */
 	int (*attach)(struct nc2k_chan *ch);
 	/*
 	 * A packet arrived (lock held, ids not yet answered): return true
@@ -135,7 +135,7 @@ struct nc2k_fwd_ops {
 	/*
 	 * The channel is freed (quiesced): give up the packets whose grants
 	 * the peer still holds, never answering their sources, and free
-	 * the holds.
+	 * what attach set up.
 	 */
 	void (*detach)(struct nc2k_chan *ch);
 };

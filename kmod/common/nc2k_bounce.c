@@ -266,7 +266,7 @@ void nc2k_slot_release(struct nc2k_chan *ch, struct nc2k_slot *s)
 
 	if (WARN_ON_ONCE(!s->used))
 		return;
-	if (s->h) {
+	if (s->fwd) {
 		nc2k_fwd_ops(ch)->release(ch, s);
 	} else {
 		for (i = 0; i < s->nr; i++) {
@@ -281,8 +281,10 @@ void nc2k_slot_release(struct nc2k_chan *ch, struct nc2k_slot *s)
 	if (ch->lim && s->len)
 		nc2_limiter_unqueue(ch->lim, s->len);
 	s->skb = NULL;
-	s->fwd = NULL;
-	s->h = NULL;
+	s->fwd = false;
+	s->fwd_lh = 0;
+	s->fwd_src = 0;
+	s->fwd_gen = 0;
 	s->nr = 0;
 	s->subpage = 0;
 	s->len = 0;

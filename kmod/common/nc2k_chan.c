@@ -216,7 +216,7 @@ void nc2k_chan_init(struct nc2k_chan *ch, struct net_device *dev,
 }
 
 /*
- * What attach allocated: reserved refs, slots, holds, and the bounce
+ * What attach allocated: reserved refs, slots, forwarding, and the bounce
  * pool unless it is kept for the next connection to the same peer.
  * Every slot and hold has been released by now.
  */
@@ -287,7 +287,7 @@ int nc2k_chan_attach(struct nc2k_chan *ch, enum nc2_net_role role,
 	ch->subpage = peer_copy_only && nc2k_caps.subpage;
 	ch->transitive = peer_copy_only && nc2k_caps.transitive &&
 			 role == NC2_ROLE_BACKEND;
-	/* Forwarding reserves its holds now, so a FINISH never needs memory. */
+	/* Forwarding reserves its memory now, so a FINISH never needs any. */
 	if (ch->transitive &&
 	    (!nc2k_fwd_ops(ch) || nc2k_fwd_ops(ch)->attach(ch)))
 		ch->transitive = false;
