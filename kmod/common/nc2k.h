@@ -82,14 +82,19 @@ struct nc2k_bounce {
 
 #define NC2K_BOUNCE_NONE 0xffffu
 
-/* Transitive grants of a forwarded packet: the forwarding module's. */
-struct nc2k_held;
-
-/* A packet in flight at the peer, by id. */
+/*
+ * A packet in flight at the peer. Slots are a pool with a free stack, and
+ * a slot's address is the completion token of its packet: the library
+ * keeps it with the id and hands it back at FINISH, so nothing here maps
+ * ids to slots.
+ */
 struct nc2k_slot {
+	struct nc2k_slot *next_free;	/* on the free stack */
+	bool used;		/* between nc2k_slot_get() and release */
 	struct sk_buff *skb;	/* held for its sub-page grants, else NULL */
-	void *fwd;		/* forwarded packet: the module's cookie */
-	struct nc2k_held *h;	/* forwarded packet: its reserved hold */
+	bool fwd;		/* forwarded: released by fwd->release */
+	u32 fwd_lh;		/* forwarded: its entry in the module's ledger */
+	u32 fwd_src, fwd_gen;	/* forwarded: its source, the module's names */
 	u32 len;		/* bytes charged to the limiter queue */
 	u32 subpage;		/* bit i: ref[i] is a grant ref, else bounce */
 	u8 nr;			/* entries in ref[] */
@@ -107,11 +112,13 @@ struct nc2k_bypass_sums {
 
 /*
  * Forwarding without a copy (netback2): the module sends other guests'
- * packets to this peer through transitive grants (slot->h set) and keeps
- * their grants until they end. The glue calls these and nothing else.
+ * packets to this peer through transitive grants (slot->fwd set, its
+ * refs in ref[]) and keeps their grants until they end; a forwarding
+ * ledger (nc2/fwdledger.h) says when each source may be answered. The
+ * glue calls these and nothing else.
  */
 struct nc2k_fwd_ops {
-	/* A transitive channel attaches: reserve its holds; nonzero: none. */
+	/* A transitive channel attaches: set up its ledger; nonzero: none. */
 	int (*attach)(struct nc2k_chan *ch);
 	/*
 	 * A packet arrived (lock held, ids not yet answered): return true
@@ -128,7 +135,7 @@ struct nc2k_fwd_ops {
 	/*
 	 * The channel is freed (quiesced): give up the packets whose grants
 	 * the peer still holds, never answering their sources, and free
-	 * the holds.
+	 * what attach set up.
 	 */
 	void (*detach)(struct nc2k_chan *ch);
 };
@@ -180,6 +187,7 @@ struct nc2k_chan {
 	spinlock_t lock;
 	struct nc2_net net;
 	u32 pool_words[NC2_IDPOOL_WORDS(NC2K_IDS)];
+	void *pool_tokens[NC2K_IDS];	/* the slot of each id in flight */
 	u32 set_words[NC2_IDSET_WORDS(NC2K_IDS)];
 	struct nc2_limiter *lim; /* backend only: the asymmetry limiter */
 	const u8 *filter_src;	/* backend: the only source MAC accepted */
@@ -198,7 +206,8 @@ struct nc2k_chan {
 	struct hrtimer resume_timer; /* copy budget refilled: poll again */
 
 	/* sending */
-	struct nc2k_slot *slots;	/* NC2K_IDS */
+	struct nc2k_slot *slot_pool;	/* NC2K_IDS, while attached */
+	struct nc2k_slot *slot_free;	/* free stack, through next_free */
 	struct nc2k_bounce *bounce;
 	unsigned int nr_bounce;
 	unsigned int bounce_avail;
@@ -310,6 +319,15 @@ void nc2k_tx_notify(struct nc2k_chan *ch);
  * ref[] (lock held); returns how many remain.
  */
 u32 nc2k_end_refs(struct nc2k_chan *ch, grant_ref_t *ref, u32 nr);
+
+/*
+ * A slot for a packet about to be sent (lock held), NULL if none is free;
+ * its address is the token given to nc2_net_send_packet(). A slot not
+ * sent after all goes back with nc2k_slot_put(); one sent comes back at
+ * FINISH, or when the channel is detached, through the slot release.
+ */
+struct nc2k_slot *nc2k_slot_get(struct nc2k_chan *ch);
+void nc2k_slot_put(struct nc2k_chan *ch, struct nc2k_slot *s);
 
 /* Answer one of the peer's ids later, from fwd->poll (lock held). */
 void nc2k_chan_finish_id(struct nc2k_chan *ch, u32 id);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * nc2k_bounce.c - what a channel lends its peer: the bounce pool, the
- * sub-page refs of its reserved head, and the slot of each packet in
- * flight, ended or retired when the peer FINISHes it.
+ * sub-page refs of its reserved head, and the slot (completion token) of
+ * each packet in flight, ended or retired when the peer FINISHes it.
  */
 #include <linux/skbuff.h>
 #include <linux/vmalloc.h>
@@ -205,11 +205,68 @@ u32 nc2k_end_refs(struct nc2k_chan *ch, grant_ref_t *ref, u32 nr)
 	return left;
 }
 
+/* ---- slots: the completion tokens of the packets in flight */
+
+int nc2k_slots_alloc(struct nc2k_chan *ch)
+{
+	struct nc2k_slot *s;
+
+	ch->slot_pool = kvcalloc(NC2K_IDS, sizeof(*ch->slot_pool), GFP_KERNEL);
+	if (!ch->slot_pool)
+		return -ENOMEM;
+	ch->slot_free = NULL;
+	for (s = ch->slot_pool + NC2K_IDS; s-- > ch->slot_pool;)
+		nc2k_slot_put(ch, s);
+	return 0;
+}
+
+struct nc2k_slot *nc2k_slot_get(struct nc2k_chan *ch)
+{
+	struct nc2k_slot *s = ch->slot_free;
+
+	if (!s)
+		return NULL;
+	ch->slot_free = s->next_free;
+	s->next_free = NULL;
+	s->used = true;
+	return s;
+}
+
+/* s holds nothing (never sent, or released): back on the free stack. */
+void nc2k_slot_put(struct nc2k_chan *ch, struct nc2k_slot *s)
+{
+	s->used = false;
+	s->next_free = ch->slot_free;
+	ch->slot_free = s;
+}
+
+/*
+ * The channel goes (quiesced): every slot still in flight is released,
+ * exactly once, as if the peer had FINISHed it; the ids die with the link.
+ */
+void nc2k_slots_release_all(struct nc2k_chan *ch)
+{
+	struct nc2k_slot *s;
+
+	for (s = ch->slot_pool; s && s < ch->slot_pool + NC2K_IDS; s++)
+		if (s->used)
+			nc2k_slot_release(ch, s);
+}
+
+void nc2k_slots_free(struct nc2k_chan *ch)
+{
+	kvfree(ch->slot_pool);
+	ch->slot_pool = NULL;
+	ch->slot_free = NULL;
+}
+
 void nc2k_slot_release(struct nc2k_chan *ch, struct nc2k_slot *s)
 {
 	unsigned int i;
 
-	if (s->h) {
+	if (WARN_ON_ONCE(!s->used))
+		return;
+	if (s->fwd) {
 		nc2k_fwd_ops(ch)->release(ch, s);
 	} else {
 		for (i = 0; i < s->nr; i++) {
@@ -224,9 +281,12 @@ void nc2k_slot_release(struct nc2k_chan *ch, struct nc2k_slot *s)
 	if (ch->lim && s->len)
 		nc2_limiter_unqueue(ch->lim, s->len);
 	s->skb = NULL;
-	s->fwd = NULL;
-	s->h = NULL;
+	s->fwd = false;
+	s->fwd_lh = 0;
+	s->fwd_src = 0;
+	s->fwd_gen = 0;
 	s->nr = 0;
 	s->subpage = 0;
 	s->len = 0;
+	nc2k_slot_put(ch, s);
 }

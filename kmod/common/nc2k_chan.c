@@ -216,7 +216,7 @@ void nc2k_chan_init(struct nc2k_chan *ch, struct net_device *dev,
 }
 
 /*
- * What attach allocated: reserved refs, slots, holds, and the bounce
+ * What attach allocated: reserved refs, slots, forwarding, and the bounce
  * pool unless it is kept for the next connection to the same peer.
  * Every slot and hold has been released by now.
  */
@@ -237,8 +237,7 @@ static void chan_free(struct nc2k_chan *ch)
 	}
 	ch->have_gref_head = false;
 	ch->refs_claimed = 0;
-	kvfree(ch->slots);
-	ch->slots = NULL;
+	nc2k_slots_free(ch);
 }
 
 int nc2k_chan_attach(struct nc2k_chan *ch, enum nc2_net_role role,
@@ -250,6 +249,7 @@ int nc2k_chan_attach(struct nc2k_chan *ch, enum nc2_net_role role,
 		.features = NC2_FEAT_ALL,
 		.pool_words = ch->pool_words,
 		.pool_cap = NC2K_IDS,
+		.pool_tokens = ch->pool_tokens,
 		.set_words = ch->set_words,
 		.set_limit = NC2K_IDS,
 	};
@@ -262,7 +262,7 @@ int nc2k_chan_attach(struct nc2k_chan *ch, enum nc2_net_role role,
 	int err;
 
 	/* Only from fully detached: a live channel is never rebuilt. */
-	if (WARN_ON_ONCE(ch->attached || ch->slots))
+	if (WARN_ON_ONCE(ch->attached || ch->slot_pool))
 		return -EBUSY;
 	ch->role = role;
 	ch->peer = peer;
@@ -277,9 +277,9 @@ int nc2k_chan_attach(struct nc2k_chan *ch, enum nc2_net_role role,
 	nc2_finq_init(&ch->finq, ch->finq_ids, NC2K_IDS);
 	/* A new connection owes no EOI for the old one's events. */
 	atomic_set(&ch->eoi_pending, 0);
-	ch->slots = kvcalloc(NC2K_IDS, sizeof(*ch->slots), GFP_KERNEL);
-	if (!ch->slots)
-		return -ENOMEM;
+	err = nc2k_slots_alloc(ch);
+	if (err)
+		return err;
 	/*
 	 * Sub-page and transitive grants are copy-only: only towards a peer
 	 * that promised to copy.
@@ -287,7 +287,7 @@ int nc2k_chan_attach(struct nc2k_chan *ch, enum nc2_net_role role,
 	ch->subpage = peer_copy_only && nc2k_caps.subpage;
 	ch->transitive = peer_copy_only && nc2k_caps.transitive &&
 			 role == NC2_ROLE_BACKEND;
-	/* Forwarding reserves its holds now, so a FINISH never needs memory. */
+	/* Forwarding reserves its memory now, so a FINISH never needs any. */
 	if (ch->transitive &&
 	    (!nc2k_fwd_ops(ch) || nc2k_fwd_ops(ch)->attach(ch)))
 		ch->transitive = false;
@@ -350,14 +350,11 @@ void nc2k_chan_stop(struct nc2k_chan *ch)
 
 void nc2k_chan_detach(struct nc2k_chan *ch)
 {
-	unsigned int id;
-
 	nc2k_chan_stop(ch);
 	__skb_queue_purge(&ch->backlog);
-	if (!ch->slots)
+	if (!ch->slot_pool)
 		return;
-	for (id = 0; id < NC2K_IDS; id++)
-		nc2k_slot_release(ch, &ch->slots[id]);
+	nc2k_slots_release_all(ch);
 	nc2_finq_reset(&ch->finq);
 	/* Forwarded packets whose grants the peer holds busy: fwd->detach. */
 	chan_free(ch);

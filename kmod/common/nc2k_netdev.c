@@ -229,7 +229,7 @@ static void nc2k_get_stats(struct net_device *dev, struct ethtool_stats *st,
 	*data++ = ch->transitive;
 	*data++ = ch->bypass_state;
 	*data++ = ch->bypass_count;
-	*data++ = ch->slots ? nc2_finq_len(&ch->finq) : 0;
+	*data++ = ch->slot_pool ? nc2_finq_len(&ch->finq) : 0;
 	*data++ = nc2_link_ids_inflight(l);
 	*data++ = ch->peer_stalled;
 	spin_unlock_bh(&ch->lock);

@@ -17,8 +17,15 @@ void nc2k_bounce_put(struct nc2k_chan *ch, u16 i);
 
 /* Ending what we granted (nc2k_bounce.c). */
 void nc2k_end_ref(struct nc2k_chan *ch, grant_ref_t ref, struct sk_buff *skb);
-/* The peer FINISHed s, or the channel goes: free what it holds. */
+/*
+ * The peer FINISHed s, or the channel goes: free what it holds and put
+ * it back on the free stack.
+ */
 void nc2k_slot_release(struct nc2k_chan *ch, struct nc2k_slot *s);
+/* The slot pool (nc2k_bounce.c): attach, detach (quiesced), free. */
+int nc2k_slots_alloc(struct nc2k_chan *ch);
+void nc2k_slots_release_all(struct nc2k_chan *ch);
+void nc2k_slots_free(struct nc2k_chan *ch);
 
 /* The module's forwarding callbacks, or NULL if it forwards nothing. */
 static inline const struct nc2k_fwd_ops *

@@ -246,12 +246,13 @@ static void on_finish(struct nc2k_chan *ch, const struct nc2_msg *m)
 {
 	struct nc2_link *l = nc2_net_link(&ch->net);
 	struct nc2_finish_iter it;
-	u32 id;
+	void *tok;
 
 	if (nc2_link_finish_begin(l, m, &it))
 		return;
-	while (nc2_link_finish_next(l, &it, &id, NULL) > 0)
-		nc2k_slot_release(ch, &ch->slots[id]);
+	/* Each token is the slot its packet was sent with (nc2k_tx.c). */
+	while (nc2_link_finish_next(l, &it, NULL, &tok) > 0)
+		nc2k_slot_release(ch, tok);
 }
 
 /* What dom0 does for a forwarded packet, in copy bytes. */

@@ -237,7 +237,7 @@ static netdev_tx_t __tx(struct nc2k_chan *ch, struct sk_buff *skb)
 	struct nc2_net *n = &ch->net;
 	const struct nc2_net_limits *peer = nc2_net_peer_limits(n);
 	struct nc2_pkt *pkt = &ch->txpkt;
-	struct nc2k_slot scratch = { };
+	struct nc2k_slot scratch = { }, *s = NULL;
 	unsigned int max_frags = min(peer->max_frags, NC2K_MAX_SEND_FRAGS);
 	unsigned int bounce_frags = 0;
 	u32 room;
@@ -316,30 +316,39 @@ static netdev_tx_t __tx(struct nc2k_chan *ch, struct sk_buff *skb)
 		ch->fault_bad_gref = false;
 		pkt->frag[0].gref ^= 0x40000000u;
 	}
-	err = nc2_net_send_packet(n, pkt, NULL);
-	if (err < 0) {
-		if (ch->lim && pkt->type != NC2_PKT_SMALL)
-			nc2_limiter_unqueue(ch->lim, skb->len);
-		tx_undo(ch, &scratch, skb);
-		if (err == -NC2_E_AGAIN) {
-			tx_stop(ch, nc2_pkt_msg_size(pkt));
-			return NETDEV_TX_BUSY;
-		}
-		if (err == -NC2_E_LIMIT)
-			goto drop_limit;
-		ch->cnt.tx_drop_state++;
-		goto drop;
-	}
+	/*
+	 * A packet with an id goes with a slot as its token. The pool is as
+	 * big as the id space and a slot comes free with its id, so after
+	 * the id check above one is always there.
+	 */
 	if (pkt->type != NC2_PKT_SMALL) {
-		struct nc2k_slot *s = &ch->slots[pkt->id];
-
+		s = nc2k_slot_get(ch);
+		if (WARN_ON_ONCE(!s)) {
+			err = -NC2_E_STATE;
+			goto unsent;
+		}
+	}
+	err = nc2_net_send_packet(n, pkt, s);
+	if (err < 0) {
+		if (s)
+			nc2k_slot_put(ch, s);
+		goto unsent;
+	}
+	if (s && err == NC2_NET_SENT_ID) {
 		*s = scratch;
+		s->used = true;
 		s->len = ch->lim ? skb->len : 0;
 		/* Sub-page grants point into the skb: keep it until FINISH. */
 		if (s->subpage) {
 			s->skb = skb;
 			skb = NULL;
 		}
+	} else if (s) {
+		/* No completion will come (only small packets, in fact). */
+		nc2k_slot_put(ch, s);
+		tx_undo(ch, &scratch, skb);
+		if (ch->lim)
+			nc2_limiter_unqueue(ch->lim, skb->len);
 	}
 	ch->dev->stats.tx_packets++;
 	ch->dev->stats.tx_bytes += pkt->total_len;
@@ -348,6 +357,18 @@ static netdev_tx_t __tx(struct nc2k_chan *ch, struct sk_buff *skb)
 		dev_consume_skb_any(skb);
 	return NETDEV_TX_OK;
 
+unsent:
+	if (ch->lim && pkt->type != NC2_PKT_SMALL)
+		nc2_limiter_unqueue(ch->lim, skb->len);
+	tx_undo(ch, &scratch, skb);
+	if (err == -NC2_E_AGAIN) {
+		tx_stop(ch, nc2_pkt_msg_size(pkt));
+		return NETDEV_TX_BUSY;
+	}
+	if (err != -NC2_E_LIMIT) {
+		ch->cnt.tx_drop_state++;
+		goto drop;
+	}
 drop_limit:
 	ch->cnt.tx_drop_limit++;
 drop:

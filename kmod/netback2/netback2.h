@@ -13,6 +13,8 @@
 
 #include "nc2k.h"
 
+struct nb2_busy;
+
 struct nb2_vif {
 	struct nc2k_chan ch;		/* first: netdev_priv() is the channel */
 	struct xenbus_device *xbdev;
@@ -47,10 +49,17 @@ struct nb2_vif {
 	struct mutex state_lock;	/* xenbus state changes, fail_work */
 	struct list_head node;		/* nb2_vifs, under nb2_lock */
 	struct nb2_fwd *fwd;		/* receiver-copy forwarding endpoint */
-	/* Forwarded packets' grants (netback2_fwd_grant.c); ch.lock. */
-	struct nc2k_held *held_pool;	/* NC2K_IDS, while transitive */
-	struct list_head held_free;
-	struct list_head held;		/* forwarded: grants still busy */
+	/*
+	 * Packets forwarded to this guest (netback2_fwd_grant.c), under
+	 * ch.lock (at detach the channel is quiesced and off nb2_vifs): the
+	 * ledger that says when each source may be answered, and the refs
+	 * the guest kept busy past its FINISH, retried until they end.
+	 */
+	struct nc2_fwdledger led;
+	struct nc2_fwd_entry led_ents[NC2K_IDS];
+	struct nb2_busy *busy_pool;	/* NC2K_IDS, while transitive */
+	struct list_head busy_free;
+	struct list_head busy;		/* refs still busy, oldest first */
 	unsigned int bp_queued;		/* bypass messages queued, nb2_events_lock */
 	u32 bp_key;			/* its name in nc2/steer.h; nb2_lock */
 	struct ratelimit_state suggest_rs; /* SUGGEST_BYPASS log lines */
@@ -93,8 +102,14 @@ int nb2_fwd_start(struct nb2_vif *vif);
 void nb2_fwd_stop(struct nb2_vif *vif);
 void nb2_fwd_release(struct nb2_vif *vif);
 bool nb2_fwd_rx(struct nc2k_chan *ch, const struct nc2_pkt *pkt);
-void nb2_fwd_done(struct nc2k_chan *ch, void *cookie);
-void nb2_fwd_abandon(struct nc2k_chan *ch, void *cookie);
+/*
+ * A ledger's verdicts on a source (its handle src and generation gen, as
+ * given to nb2_fwd_send): answer its id now (if it is still that
+ * connection and alive), or forget the packet unanswered. Either way it
+ * no longer counts against the source's forwarding budget. Any context.
+ */
+void nb2_fwd_answer(u32 src, u32 gen, u32 id);
+void nb2_fwd_forget(u32 src, u32 gen);
 void nb2_fwd_poll(struct nc2k_chan *ch);
 void nb2_fwd_exit(void);
 
@@ -103,20 +118,22 @@ extern const struct nc2k_fwd_ops nb2_fwd_ops;
 /*
  * Forwarding (lock held): send pkt, whose fragments are grants of domain
  * owner, through transitive grants to our peer; the peer copies straight
- * from owner. 0 on success (nb2_fwd_done(cookie) follows the peer's
- * FINISH), -EAGAIN when out of room, other errors when pkt cannot go.
+ * from owner. src and gen name the source for the ledger. 0 when sent:
+ * if pkt has an id, the ledger now owes the source its answer
+ * (nb2_fwd_answer, or nb2_fwd_forget); 1 when dropped with the answer
+ * likewise owed by the ledger; -EAGAIN when out of room (nothing owed,
+ * try again); other errors when pkt cannot go and the caller answers.
  */
 int nb2_fwd_send(struct nc2k_chan *ch, const struct nc2_pkt *pkt,
-		 domid_t owner, void *cookie);
+		 domid_t owner, u32 src, u32 gen);
 /* Retry ending grants the peer held busy (lock held): true if any ended. */
 bool nb2_fwd_reap(struct nc2k_chan *ch);
 /*
- * The source domain of some forwarded packets is going away: end every
- * transitive grant of ours that match(cookie, arg) selects, now, so the
- * peer can no longer read through them, and abandon those packets once
- * their FINISH comes. Waits out grants the peer keeps busy. May sleep.
+ * Source src (nb2_fwd_send's name) is going away: end every transitive
+ * grant of ours into its memory now, so the peer can no longer read
+ * through them (busy ones are retired), and never answer its packets.
+ * Takes ch->lock.
  */
-void nb2_fwd_revoke(struct nc2k_chan *ch,
-		    bool (*match)(void *cookie, void *arg), void *arg);
+void nb2_fwd_revoke(struct nc2k_chan *ch, u32 src);
 
 #endif /* NETBACK2_H */

@@ -31,6 +31,7 @@
 #include <linux/rculist.h>
 #include <linux/refcount.h>
 #include <linux/slab.h>
+#include <linux/xarray.h>
 
 #include "nc2k.h"
 #include "netback2.h"
@@ -49,6 +50,8 @@ struct nb2_fwd {
 	struct list_head node;		/* nb2_fwds, RCU */
 	struct rcu_head rcu;
 	refcount_t ref;
+	u32 h;				/* its name in nb2_fwd_srcs */
+	u32 gen;			/* tells this connection from others */
 	spinlock_t lock;		/* leaf; everything below */
 	bool alive;			/* vif connected: may queue, schedule */
 	struct nb2_vif *vif;
@@ -77,6 +80,16 @@ struct nb2_fwd_pkt {
 
 static LIST_HEAD(nb2_fwds);
 
+/*
+ * The forwarding ledgers name sources by a u32 handle and generation;
+ * this finds the endpoint (RCU, freed with kfree_rcu) from the handle.
+ * Handles are allocated cyclically and each connection's generation is
+ * new, so a stale entry never reaches another connection's endpoint.
+ */
+static DEFINE_XARRAY_ALLOC(nb2_fwd_srcs);
+static u32 nb2_fwd_next_h;
+static atomic_t nb2_fwd_gens = ATOMIC_INIT(0);
+
 static void nb2_fwd_put(struct nb2_fwd *f)
 {
 	if (refcount_dec_and_test(&f->ref))
@@ -92,25 +105,54 @@ static void nb2_fwd_free(struct nb2_fwd_pkt *p)
 	kfree(p);
 }
 
-/* B delivered (or dropped) p: answer A's id and free p. */
+/* Owe src a FINISH for id, if it is still connected. */
+static void nb2_fwd_owe(struct nb2_fwd *src, u32 id)
+{
+	spin_lock_bh(&src->lock);
+	if (src->alive && !WARN_ON_ONCE(src->nr_done >= NC2K_IDS)) {
+		src->done[src->nr_done++] = id;
+		nc2k_chan_schedule(&src->vif->ch);
+	}
+	spin_unlock_bh(&src->lock);
+}
+
+/* B dropped p before the ledger took it (or it had no id): answer A now. */
 static void nb2_fwd_complete(struct nb2_fwd_pkt *p)
 {
-	struct nb2_fwd *src = p->src;
-
-	if (p->has_id) {
-		spin_lock_bh(&src->lock);
-		if (src->alive && !WARN_ON_ONCE(src->nr_done >= NC2K_IDS)) {
-			src->done[src->nr_done++] = p->pkt.id;
-			nc2k_chan_schedule(&src->vif->ch);
-		}
-		spin_unlock_bh(&src->lock);
-	}
+	if (p->has_id)
+		nb2_fwd_owe(p->src, p->pkt.id);
 	nb2_fwd_free(p);
 }
 
-void nb2_fwd_done(struct nc2k_chan *ch, void *cookie)
+/*
+ * B's ledger took p: it owes A the answer and keeps p's place in A's
+ * forwarding budget until nb2_fwd_answer or nb2_fwd_forget.
+ */
+static void nb2_fwd_handed(struct nb2_fwd_pkt *p)
 {
-	nb2_fwd_complete(cookie);
+	nb2_fwd_put(p->src);
+	kfree(p);
+}
+
+/* The endpoint a ledger names, if it is still that connection (RCU). */
+static struct nb2_fwd *nb2_fwd_find(u32 h, u32 gen)
+{
+	struct nb2_fwd *f = xa_load(&nb2_fwd_srcs, h);
+
+	return f && f->gen == gen ? f : NULL;
+}
+
+void nb2_fwd_answer(u32 src, u32 gen, u32 id)
+{
+	struct nb2_fwd *f;
+
+	rcu_read_lock();
+	f = nb2_fwd_find(src, gen);
+	if (f) {
+		atomic_dec(&f->inflight);
+		nb2_fwd_owe(f, id);
+	}
+	rcu_read_unlock();
 }
 
 /*
@@ -118,9 +160,15 @@ void nb2_fwd_done(struct nc2k_chan *ch, void *cookie)
  * unanswered (the source loses that id until it reconnects), but it no
  * longer counts against the source's forwarding budget.
  */
-void nb2_fwd_abandon(struct nc2k_chan *ch, void *cookie)
+void nb2_fwd_forget(u32 src, u32 gen)
 {
-	nb2_fwd_free(cookie);
+	struct nb2_fwd *f;
+
+	rcu_read_lock();
+	f = nb2_fwd_find(src, gen);
+	if (f)
+		atomic_dec(&f->inflight);
+	rcu_read_unlock();
 }
 
 /* Whether B's link takes pkt as it is; B's limits only ever grow. */
@@ -368,7 +416,8 @@ void nb2_fwd_poll(struct nc2k_chan *ch)
 			nb2_fwd_free(p);
 			continue;
 		}
-		err = nb2_fwd_send(ch, &p->pkt, p->owner, p);
+		err = nb2_fwd_send(ch, &p->pkt, p->owner, p->src->h,
+				   p->src->gen);
 		if (err == -EAGAIN) {
 			/* Our ring is full: retried when the guest frees room. */
 			spin_lock_bh(&f->lock);
@@ -379,18 +428,28 @@ void nb2_fwd_poll(struct nc2k_chan *ch)
 		}
 		if (err)
 			ch->dev->stats.tx_dropped++;
-		/* Small packets and drops are done; the rest await FINISH. */
-		if (err || !p->has_id)
+		/* Small packets and early drops are done; the ledger has the rest. */
+		if (err < 0 || !p->has_id)
 			nb2_fwd_complete(p);
+		else
+			nb2_fwd_handed(p);
 	}
 }
 
 int nb2_fwd_start(struct nb2_vif *vif)
 {
 	struct nb2_fwd *f = kzalloc(sizeof(*f), GFP_KERNEL);
+	int err;
 
 	if (!f)
 		return -ENOMEM;
+	f->gen = atomic_inc_return(&nb2_fwd_gens);
+	err = xa_alloc_cyclic(&nb2_fwd_srcs, &f->h, f, xa_limit_31b,
+			      &nb2_fwd_next_h, GFP_KERNEL);
+	if (err < 0) {
+		kfree(f);
+		return err;
+	}
 	refcount_set(&f->ref, 1);
 	spin_lock_init(&f->lock);
 	INIT_LIST_HEAD(&f->inq);
@@ -405,11 +464,6 @@ int nb2_fwd_start(struct nb2_vif *vif)
 	list_add_rcu(&f->node, &nb2_fwds);
 	mutex_unlock(&nb2_lock);
 	return 0;
-}
-
-static bool nb2_fwd_from(void *cookie, void *arg)
-{
-	return ((struct nb2_fwd_pkt *)cookie)->src == arg;
 }
 
 /*
@@ -441,7 +495,7 @@ static void nb2_fwd_revoke_src(struct nb2_fwd *src)
 		list_for_each_entry_safe(p, t, &q, node)
 			nb2_fwd_free(p);
 		/* Taking its channel lock orders us after any send of src's. */
-		nb2_fwd_revoke(&vif->ch, nb2_fwd_from, src);
+		nb2_fwd_revoke(&vif->ch, src->h);
 	}
 }
 
@@ -482,6 +536,8 @@ void nb2_fwd_release(struct nb2_vif *vif)
 {
 	if (!vif->fwd)
 		return;
+	/* Ledger entries still naming it find nothing from now on. */
+	xa_erase(&nb2_fwd_srcs, vif->fwd->h);
 	nb2_fwd_put(vif->fwd);
 	vif->fwd = NULL;
 }

@@ -103,10 +103,10 @@ void nb2_tick(struct work_struct *w)
 	up = ch->up;
 	ch->peer_stalled = stalled;
 	/* Forwarded grants a guest kept busy past its FINISH, retried. */
-	if (!list_empty(&vif->held))
+	if (!list_empty(&vif->busy))
 		reaped = nb2_fwd_reap(ch);
 	spin_unlock_bh(&ch->lock);
-	/* Holds came free (forwarded packets may go), or the link failed. */
+	/* Ledger room came free (forwarding may go on), or the link failed. */
 	if (reaped || failed)
 		nc2k_chan_schedule(ch);
 	if (stalled && !vif->stalled) {

@@ -394,8 +394,8 @@ static int nb2_probe(struct xenbus_device *dev,
 	INIT_DELAYED_WORK(&vif->tick, nb2_tick);
 	INIT_WORK(&vif->fail_work, nb2_fail_work);
 	mutex_init(&vif->state_lock);
-	INIT_LIST_HEAD(&vif->held);
-	INIT_LIST_HEAD(&vif->held_free);
+	INIT_LIST_HEAD(&vif->busy);
+	INIT_LIST_HEAD(&vif->busy_free);
 	ratelimit_state_init(&vif->suggest_rs, 10 * HZ, 1);
 	nc2k_chan_init(&vif->ch, ndev, &nb2_chan_ops, "parent");
 	/* One bounce pool per vif, reused by every reconnect of its guest. */
