@@ -132,10 +132,10 @@ int nc2_prod_reserve_slow(struct nc2_prod *p, uint32_t len, void **msg)
 }
 
 /*
- * All of commit: the PAD a reservation needed, and a commit the caller
- * had no right to make (no reservation, or len outside 8..reserved),
- * which is refused whole: a message that is half ours would corrupt the
- * ring for the peer.
+ * All of commit: the PAD a reservation needed, a message shorter than
+ * its reservation, and a commit the caller had no right to make (no
+ * reservation, or len outside 8..reserved), which is refused whole: a
+ * message that is half ours would corrupt the ring for the peer.
  */
 void nc2_prod_commit_slow(struct nc2_prod *p, uint8_t type, uint8_t flags,
 			  uint32_t len)
@@ -159,7 +159,23 @@ void nc2_prod_commit_slow(struct nc2_prod *p, uint8_t type, uint8_t flags,
 		p->resv_len = resv;
 		set_limit(p, p->pvt);
 	}
-	nc2_prod_put_msg(p, type, flags, len);
+	if (nc2_align8(len) != p->resv_len && (len & (NC2_MSG_ALIGN - 1))) {
+		/*
+		 * Shorter than reserved, so the word reserve zeroed is not
+		 * the last: zero the 1-7 bytes after len in this one.
+		 */
+		uint8_t *w = p->next + nc2_align8(len) - 8;
+		uint64_t v;
+
+		nc2_memcpy(&v, w, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		v &= (1ull << (8 * (len & 7))) - 1;
+#else
+		v &= ~((1ull << (64 - 8 * (len & 7))) - 1);
+#endif
+		nc2_memcpy(w, &v, 8);
+	}
+	nc2_prod_put_msg(p, type, flags, nc2_align8(len));
 }
 
 int nc2_prod_send(struct nc2_prod *p, uint8_t type, uint8_t flags,

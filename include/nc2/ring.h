@@ -198,6 +198,7 @@ int nc2_cons_init(struct nc2_cons *c, struct nc2_wire_ctrl *ctrl,
 /*
  * Fill *m with the next validated message, skipping PADs: 1 if there is
  * one, 0 if the ring is empty. Peeking again returns the same message.
+ * Without a message (0 or an error), *m may be left all zero.
  */
 NC2_INLINE int nc2_cons_peek(struct nc2_cons *c, struct nc2_msg *m);
 
@@ -284,34 +285,26 @@ NC2_INLINE int nc2_prod_reserve(struct nc2_prod *p, uint32_t len, void **msg)
 		*msg = at;
 		return 0;
 	}
-	return nc2_prod_reserve_slow(p, len, msg);
+	{
+		/* Through a copy, so that msg's address does not escape. */
+		void *t = NULL;
+		int r = nc2_prod_reserve_slow(p, len, &t);
+
+		*msg = t;
+		return r;
+	}
 }
 
 /*
- * Write the header of a reserved message at next (any PAD already
- * written) and step past it. Reserve zeroed the last 8-byte word of the
- * reservation; a shorter message has its 1-7 bytes after len zeroed
- * here, with one masked load and store of its last word (a memset that
- * short would be a library call). stats.bytes is counted at push.
+ * Write the header of an alen-byte message at next (any PAD already
+ * written, the padding after the body zero) and step past it. stats.bytes
+ * is counted at push.
  */
 static inline void nc2_prod_put_msg(struct nc2_prod *p, uint8_t type,
-				    uint8_t flags, uint32_t len)
+				    uint8_t flags, uint32_t alen)
 {
 	struct nc2_msg_hdr *h = (struct nc2_msg_hdr *)p->next;
-	uint32_t alen = nc2_align8(len);
 
-	if (nc2_unlikely(alen != len && alen != p->resv_len)) {
-		uint8_t *w = (uint8_t *)h + alen - 8;
-		uint64_t v;
-
-		nc2_memcpy(&v, w, 8);
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-		v &= (1ull << (8 * (len & 7))) - 1;
-#else
-		v &= ~((1ull << (64 - 8 * (len & 7))) - 1);
-#endif
-		nc2_memcpy(w, &v, 8);
-	}
 	h->type = type;
 	h->flags = flags;
 	h->size = nc2_cpu_to_le16((uint16_t)alen);
@@ -322,15 +315,19 @@ static inline void nc2_prod_put_msg(struct nc2_prod *p, uint8_t type,
 }
 
 /*
- * Common case: a reservation without PAD that len fits (resv_len is 0
- * without one, or with a PAD pending, or on a failed producer).
+ * Common case: len rounds up to exactly what was reserved (resv_len is 0
+ * without a reservation, with a PAD pending, or on a failed producer, and
+ * len from 8 to the largest message cannot round to 0). Reserve zeroed
+ * the reservation's last 8-byte word, so the padding after len is zero
+ * already. A shorter message, a PAD or a broken contract: the slow path.
  */
 NC2_INLINE void nc2_prod_commit(struct nc2_prod *p, uint8_t type,
 				uint8_t flags, uint32_t len)
 {
-	/* resv_len is 0 or a multiple of 8: len <= it iff alen <= it. */
-	if (nc2_likely(len >= NC2_MSG_MIN_SIZE && len <= p->resv_len))
-		nc2_prod_put_msg(p, type, flags, len);
+	if (nc2_likely(nc2_align8(len) == p->resv_len &&
+		       len - NC2_MSG_MIN_SIZE <=
+			       NC2_MSG_MAX_SIZE - NC2_MSG_MIN_SIZE))
+		nc2_prod_put_msg(p, type, flags, p->resv_len);
 	else
 		nc2_prod_commit_slow(p, type, flags, len);
 }
@@ -381,8 +378,11 @@ NC2_INLINE int nc2_cons_peek(struct nc2_cons *c, struct nc2_msg *m)
 	if (nc2_unlikely(!lim)) {
 		int r = nc2_cons_refill(c);
 
-		if (r <= 0)
+		if (r <= 0) {
+			/* As the slow path below leaves it, for the same reason. */
+			*m = (struct nc2_msg){ 0 };
 			return r;
+		}
 		lim = (uint32_t)r;
 	}
 	h = (const struct nc2_msg_hdr *)c->next;
@@ -391,8 +391,18 @@ NC2_INLINE int nc2_cons_peek(struct nc2_cons *c, struct nc2_msg *m)
 	/* lim is a multiple of 8 and not 0, so lim - 8 cannot wrap below. */
 	if (nc2_unlikely(size - NC2_MSG_MIN_SIZE > lim - NC2_MSG_MIN_SIZE ||
 			 (size & (NC2_MSG_ALIGN - 1)) ||
-			 type == NC2_MSG_PAD || type == NC2_MSG_INVALID))
-		return nc2_cons_peek_slow(c, m);
+			 type == NC2_MSG_PAD || type == NC2_MSG_INVALID)) {
+		/*
+		 * Through a copy, so that m's address does not escape and
+		 * the caller's compiler may keep it in registers; zeroed so
+		 * that m is defined on every path (no message: all zero).
+		 */
+		struct nc2_msg t = { 0 };
+		int r = nc2_cons_peek_slow(c, &t);
+
+		*m = t;
+		return r;
+	}
 	m->type = type;
 	m->flags = nc2_load8(&h->flags);
 	m->size = (uint16_t)size;
