@@ -37,7 +37,7 @@ void nc2_cons_fail(struct nc2_cons *c, int err)
  * prod may only move forward, in 8-byte steps, and never more than a ring
  * ahead of what we released (the producer cannot have overwritten it).
  */
-static int refresh_prod(struct nc2_cons *c)
+static inline int refresh_prod(struct nc2_cons *c)
 {
 	uint32_t prod = nc2_le32_to_cpu(nc2_load_acquire32(&c->ctrl->prod));
 
