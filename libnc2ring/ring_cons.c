@@ -37,7 +37,7 @@ void nc2_cons_fail(struct nc2_cons *c, int err)
  * prod may only move forward, in 8-byte steps, and never more than a ring
  * ahead of what we released (the producer cannot have overwritten it).
  */
-static int refresh_prod(struct nc2_cons *c)
+static inline int refresh_prod(struct nc2_cons *c)
 {
 	uint32_t prod = nc2_le32_to_cpu(nc2_load_acquire32(&c->ctrl->prod));
 
@@ -49,6 +49,22 @@ static int refresh_prod(struct nc2_cons *c)
 	}
 	c->prod = prod;
 	return 0;
+}
+
+/*
+ * Let the inline peek read from pvt, at next, up to prod or the ring's
+ * end, whichever comes first: the bytes it may read, 0 if none.
+ */
+static uint32_t set_limit(struct nc2_cons *c)
+{
+	uint32_t avail = c->prod - c->pvt;
+	uint32_t off = c->pvt & (c->size - 1);
+
+	if (avail > c->size - off)
+		avail = c->size - off;
+	c->next = c->ring + off;
+	c->limit = c->pvt + avail;
+	return avail;
 }
 
 /* All of peek; the inline nc2_cons_peek() comes here when in doubt. */
@@ -68,7 +84,7 @@ int nc2_cons_peek_slow(struct nc2_cons *c, struct nc2_msg *m)
 			if (err)
 				return err;
 			if (c->pvt == c->prod) {
-				c->limit = c->pvt;
+				set_limit(c);
 				return 0;
 			}
 		}
@@ -87,7 +103,6 @@ int nc2_cons_peek_slow(struct nc2_cons *c, struct nc2_msg *m)
 			break;
 		c->pvt += size;
 		c->stats.pads++;
-		c->stats.bytes += size;
 	}
 	if (nc2_unlikely(type == NC2_MSG_INVALID)) {
 		nc2_cons_fail(c, -NC2_EP_MSG_TYPE);
@@ -98,9 +113,21 @@ int nc2_cons_peek_slow(struct nc2_cons *c, struct nc2_msg *m)
 	m->size = (uint16_t)size;
 	m->data = (const uint8_t *)h;
 	c->peeked = size;
-	/* Up to prod or the ring's end, whichever comes first. */
-	c->limit = c->pvt + (avail < c->size - off ? avail : c->size - off);
+	set_limit(c);
 	return 1;
+}
+
+int nc2_cons_refill(struct nc2_cons *c)
+{
+	if (nc2_unlikely(c->err))
+		return c->err;
+	if (c->pvt == c->prod) {
+		int err = refresh_prod(c);
+
+		if (err)
+			return err;
+	}
+	return (int)set_limit(c);
 }
 
 int nc2_cons_rearm(struct nc2_cons *c, uint32_t min_bytes)

@@ -29,7 +29,10 @@ void nc2_prod_fail(struct nc2_prod *p, int err)
 		err = -NC2_E_INVAL;
 	if (!p->err)
 		p->err = err;
+	/* No fast path may run again, nor the pending reservation commit. */
 	p->limit = p->pvt;
+	p->resv_len = 0;
+	p->resv_pad = 0;
 }
 
 /*
@@ -61,7 +64,8 @@ static uint32_t cost(const struct nc2_prod *p, uint32_t len, uint32_t *pad)
 /*
  * Let the inline reserve place messages from pvt up to the least of: the
  * room the consumer index as last read leaves, the ring's end (no PAD)
- * and the longest message allowed (so its own len check is enough).
+ * and the longest message allowed (so its own len check is enough), at
+ * next, which points at pvt.
  */
 static void set_limit(struct nc2_prod *p, uint32_t pvt)
 {
@@ -74,6 +78,7 @@ static void set_limit(struct nc2_prod *p, uint32_t pvt)
 		room = to_end;
 	if (room > max)
 		room = max;
+	p->next = p->ring + (pvt & (p->size - 1));
 	p->limit = pvt + room;
 }
 
@@ -90,6 +95,7 @@ int nc2_prod_reserve_slow(struct nc2_prod *p, uint32_t len, void **msg)
 	uint32_t pad, need;
 
 	p->resv_len = 0;
+	p->resv_pad = 0;
 	if (nc2_unlikely(p->err))
 		return p->err;
 	if (nc2_unlikely(!len_ok(p, len)))
@@ -106,35 +112,41 @@ int nc2_prod_reserve_slow(struct nc2_prod *p, uint32_t len, void **msg)
 			return -NC2_E_AGAIN;
 		}
 	}
-	p->resv_pad = pad;
-	p->resv_len = len;
 	*msg = p->ring + ((p->pvt + pad) & (p->size - 1));
 	/* The padding after the body, as in the inline reserve. */
 	nc2_memset((uint8_t *)*msg + len - 8, 0, 8);
 	/*
 	 * With a PAD pending, pvt stays in the tail until the commit, so no
-	 * fast reservation until then (the commit sets limit past the PAD).
+	 * fast reservation or commit until then (the commit sets limit past
+	 * the PAD).
 	 */
-	if (pad)
+	if (pad) {
+		p->resv_pad = pad;
+		p->resv_padded = len;
 		p->limit = p->pvt;
-	else
+	} else {
+		p->resv_len = len;
 		set_limit(p, p->pvt);
+	}
 	return 0;
 }
 
 /*
- * All of commit: the PAD a reservation needed, and a commit the caller
- * had no right to make (no reservation, or len outside 8..reserved),
- * which is refused whole: a message that is half ours would corrupt the
- * ring for the peer.
+ * All of commit: the PAD a reservation needed, a message shorter than
+ * its reservation, and a commit the caller had no right to make (no
+ * reservation, or len outside 8..reserved), which is refused whole: a
+ * message that is half ours would corrupt the ring for the peer.
  */
 void nc2_prod_commit_slow(struct nc2_prod *p, uint8_t type, uint8_t flags,
 			  uint32_t len)
 {
 	struct nc2_msg_hdr *h;
+	uint32_t resv = p->resv_pad ? p->resv_padded : p->resv_len;
 
-	if (!nc2_assert(p->resv_len && len >= NC2_MSG_MIN_SIZE &&
-			len <= p->resv_len))
+	/* nc2_prod_fail() cancelled the reservation: nothing to commit. */
+	if (p->err)
+		return;
+	if (!nc2_assert(resv && len >= NC2_MSG_MIN_SIZE && len <= resv))
 		return;
 	if (p->resv_pad) {
 		h = (struct nc2_msg_hdr *)(p->ring + (p->pvt & (p->size - 1)));
@@ -143,11 +155,27 @@ void nc2_prod_commit_slow(struct nc2_prod *p, uint8_t type, uint8_t flags,
 		h->size = nc2_cpu_to_le16((uint16_t)p->resv_pad);
 		p->pvt += p->resv_pad;
 		p->stats.pads++;
-		p->stats.bytes += p->resv_pad;
 		p->resv_pad = 0;
+		p->resv_len = resv;
 		set_limit(p, p->pvt);
 	}
-	nc2_prod_put_msg(p, type, flags, len);
+	if (nc2_align8(len) != p->resv_len && (len & (NC2_MSG_ALIGN - 1))) {
+		/*
+		 * Shorter than reserved, so the word reserve zeroed is not
+		 * the last: zero the 1-7 bytes after len in this one.
+		 */
+		uint8_t *w = p->next + nc2_align8(len) - 8;
+		uint64_t v;
+
+		nc2_memcpy(&v, w, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		v &= (1ull << (8 * (len & 7))) - 1;
+#else
+		v &= ~((1ull << (64 - 8 * (len & 7))) - 1);
+#endif
+		nc2_memcpy(w, &v, 8);
+	}
+	nc2_prod_put_msg(p, type, flags, nc2_align8(len));
 }
 
 int nc2_prod_send(struct nc2_prod *p, uint8_t type, uint8_t flags,

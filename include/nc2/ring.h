@@ -60,7 +60,7 @@
 
 struct nc2_ring_stats {
 	uint64_t msgs;	   /* messages produced or consumed, PAD excluded */
-	uint64_t bytes;	   /* ring bytes, PAD included */
+	uint64_t bytes;	   /* ring bytes pushed or released, PAD included */
 	uint64_t pads;	   /* PAD messages */
 	uint64_t notifies; /* times push/release asked for an event */
 	uint64_t full;	   /* reservations refused for lack of room */
@@ -70,13 +70,15 @@ struct nc2_ring_stats {
 struct nc2_prod {
 	struct nc2_wire_ctrl *ctrl;
 	uint8_t *ring;
+	uint8_t *next;	   /* ring + (pvt & (size - 1)) while limit > pvt */
 	uint32_t size;	   /* bytes, power of two */
 	uint32_t pvt;	   /* end of committed messages */
 	uint32_t limit;	   /* pvt may reach this without the slow path */
 	uint32_t pushed;   /* last value stored to ctrl->prod */
 	uint32_t cons;	   /* last validated ctrl->cons */
-	uint32_t resv_pad; /* PAD bytes the reservation needs first */
-	uint32_t resv_len; /* bytes reserved, 0 if none */
+	uint32_t resv_len; /* bytes reserved, 0 if none or a PAD is pending */
+	uint32_t resv_pad; /* PAD bytes the pending reservation needs first */
+	uint32_t resv_padded; /* bytes reserved after that PAD */
 	int err;	   /* sticky negated error, 0 if healthy */
 	struct nc2_ring_stats stats;
 };
@@ -85,6 +87,7 @@ struct nc2_prod {
 struct nc2_cons {
 	struct nc2_wire_ctrl *ctrl;
 	const uint8_t *ring;
+	const uint8_t *next; /* ring + (pvt & (size - 1)) while limit > pvt */
 	uint32_t size;
 	uint32_t pvt;	   /* start of the next message */
 	uint32_t limit;	   /* pvt may reach this without the slow path */
@@ -124,8 +127,10 @@ NC2_INLINE int nc2_prod_reserve(struct nc2_prod *p, uint32_t len,
 /*
  * Commit the reserved message as type/flags with len bytes (8 <= len <=
  * reserved), padded to 8 with zeros (the caller writes len bytes, no
- * more). It becomes visible at the next push. Committing without such a reservation breaks the caller's
- * contract: nc2_assert() fires and nothing is committed.
+ * more). It becomes visible at the next push. Committing without such
+ * a reservation breaks the caller's contract: nc2_assert() fires and
+ * nothing is committed. A producer that failed since the reservation
+ * commits nothing either, silently (the failure cancelled it).
  */
 NC2_INLINE void nc2_prod_commit(struct nc2_prod *p, uint8_t type,
 				uint8_t flags, uint32_t len);
@@ -193,6 +198,7 @@ int nc2_cons_init(struct nc2_cons *c, struct nc2_wire_ctrl *ctrl,
 /*
  * Fill *m with the next validated message, skipping PADs: 1 if there is
  * one, 0 if the ring is empty. Peeking again returns the same message.
+ * Without a message (0 or an error), *m may be left all zero.
  */
 NC2_INLINE int nc2_cons_peek(struct nc2_cons *c, struct nc2_msg *m);
 
@@ -237,7 +243,21 @@ void nc2_prod_commit_slow(struct nc2_prod *p, uint8_t type, uint8_t flags,
 			  uint32_t len);
 int nc2_cons_peek_slow(struct nc2_cons *c, struct nc2_msg *m);
 
-/* Fast paths. Everything here reads only private state, except as noted. */
+/*
+ * Library internal: the inline peek found limit == pvt. Reads prod once
+ * (checked as always) if everything known is consumed, then sets limit
+ * and next afresh: the bytes now in view from pvt (> 0), 0 if the ring is
+ * empty, or the sticky error.
+ */
+int nc2_cons_refill(struct nc2_cons *c);
+
+/*
+ * Fast paths. Everything here reads only private state, except as noted.
+ * Both ends keep the invariant the fast paths rely on: pvt <= limit, and
+ * while pvt < limit, next points at pvt in the ring; a failed end has
+ * limit == pvt, so every fast path but release and push (which check err
+ * themselves) goes to the slow path, which reports the error.
+ */
 
 static inline uint32_t nc2_align8(uint32_t n)
 {
@@ -245,74 +265,69 @@ static inline uint32_t nc2_align8(uint32_t n)
 }
 
 /*
- * Common case: a healthy producer and a message that fits below limit,
- * which the slow path sets to the least of: the room the consumer index
- * as last validated leaves, the end of the ring (so no PAD is needed)
- * and pvt plus the longest message allowed. Anything else, the full
- * check.
+ * Common case: a message that fits below limit, which the slow path sets
+ * to the least of: the room the consumer index as last validated leaves,
+ * the end of the ring (so no PAD is needed) and pvt plus the longest
+ * message allowed; pvt itself on a failed producer. Anything else, the
+ * full check.
  */
 NC2_INLINE int nc2_prod_reserve(struct nc2_prod *p, uint32_t len, void **msg)
 {
 	uint32_t alen = nc2_align8(len);
 
-	if (nc2_likely(!p->err && len >= NC2_MSG_MIN_SIZE &&
-		       len <= NC2_MSG_MAX_SIZE &&
+	if (nc2_likely(len >= NC2_MSG_MIN_SIZE && len <= NC2_MSG_MAX_SIZE &&
 		       alen <= p->limit - p->pvt)) {
-		uint8_t *at = p->ring + (p->pvt & (p->size - 1));
+		uint8_t *at = p->next;
 
 		/* The padding after the body, zero unless the caller writes it. */
 		nc2_memset(at + alen - 8, 0, 8);
-		p->resv_pad = 0;
 		p->resv_len = alen;
 		*msg = at;
 		return 0;
 	}
-	return nc2_prod_reserve_slow(p, len, msg);
+	{
+		/* Through a copy, so that msg's address does not escape. */
+		void *t = NULL;
+		int r = nc2_prod_reserve_slow(p, len, &t);
+
+		*msg = t;
+		return r;
+	}
 }
 
 /*
- * Write the header of a reserved message at pvt (any PAD already
- * written) and step past it. Reserve zeroed the last 8-byte word of the
- * reservation; a shorter message has its 1-7 bytes after len zeroed
- * here, with one masked load and store of its last word (a memset that
- * short would be a library call).
+ * Write the header of an alen-byte message at next (any PAD already
+ * written, the padding after the body zero) and step past it. stats.bytes
+ * is counted at push.
  */
 static inline void nc2_prod_put_msg(struct nc2_prod *p, uint8_t type,
-				    uint8_t flags, uint32_t len)
+				    uint8_t flags, uint32_t alen)
 {
-	struct nc2_msg_hdr *h;
-	uint32_t alen = nc2_align8(len);
+	struct nc2_msg_hdr *h = (struct nc2_msg_hdr *)p->next;
 
-	h = (struct nc2_msg_hdr *)(p->ring + (p->pvt & (p->size - 1)));
-	if (nc2_unlikely(alen != len && alen != p->resv_len)) {
-		uint8_t *w = (uint8_t *)h + alen - 8;
-		uint64_t v;
-
-		nc2_memcpy(&v, w, 8);
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-		v &= (1ull << (8 * (len & 7))) - 1;
-#else
-		v &= ~((1ull << (64 - 8 * (len & 7))) - 1);
-#endif
-		nc2_memcpy(w, &v, 8);
-	}
 	h->type = type;
 	h->flags = flags;
 	h->size = nc2_cpu_to_le16((uint16_t)alen);
 	p->pvt += alen;
+	p->next += alen;
 	p->resv_len = 0;
 	p->stats.msgs++;
-	p->stats.bytes += alen;
 }
 
-/* Common case: a reservation without PAD that len fits. */
+/*
+ * Common case: len rounds up to exactly what was reserved (resv_len is 0
+ * without a reservation, with a PAD pending, or on a failed producer, and
+ * len from 8 to the largest message cannot round to 0). Reserve zeroed
+ * the reservation's last 8-byte word, so the padding after len is zero
+ * already. A shorter message, a PAD or a broken contract: the slow path.
+ */
 NC2_INLINE void nc2_prod_commit(struct nc2_prod *p, uint8_t type,
 				uint8_t flags, uint32_t len)
 {
-	/* resv_len is 0 or a multiple of 8: len <= it iff alen <= it. */
-	if (nc2_likely(len >= NC2_MSG_MIN_SIZE && len <= p->resv_len &&
-		       !p->resv_pad))
-		nc2_prod_put_msg(p, type, flags, len);
+	if (nc2_likely(nc2_align8(len) == p->resv_len &&
+		       len - NC2_MSG_MIN_SIZE <=
+			       NC2_MSG_MAX_SIZE - NC2_MSG_MIN_SIZE))
+		nc2_prod_put_msg(p, type, flags, p->resv_len);
 	else
 		nc2_prod_commit_slow(p, type, flags, len);
 }
@@ -333,6 +348,7 @@ NC2_INLINE int nc2_prod_push(struct nc2_prod *p)
 	/* Pairs with the consumer's acquire load of prod: data before index. */
 	nc2_store_release32(&p->ctrl->prod, nc2_cpu_to_le32(cur));
 	p->pushed = cur;
+	p->stats.bytes += cur - old;
 	/* Pairs with nc2_mb() in nc2_cons_rearm(): prod store, event load. */
 	nc2_mb();
 	ev = nc2_le32_to_cpu(nc2_load32(&p->ctrl->prod_event));
@@ -346,11 +362,12 @@ NC2_INLINE int nc2_prod_push(struct nc2_prod *p)
 /*
  * Common case: a message already known to be published. limit is the
  * least of the producer index as last validated and the end of the
- * ring, or pvt itself on a failed consumer. The header is read once,
- * into locals, and fully checked (protocol.md 4.3: a multiple of 8, at
- * least 8, within both bounds) before anything is trusted. A PAD, a bad
- * header, an empty view or a failed consumer goes to the slow path,
- * which starts over and judges only what it reads itself.
+ * ring, or pvt itself on a failed consumer; when pvt reaches it,
+ * nc2_cons_refill() looks again. The header is read once, into locals,
+ * and fully checked (protocol.md 4.3: a multiple of 8, at least 8,
+ * within both bounds) before anything is trusted. A PAD or a bad header
+ * goes to the slow path, which starts over and judges only what it reads
+ * itself.
  */
 NC2_INLINE int nc2_cons_peek(struct nc2_cons *c, struct nc2_msg *m)
 {
@@ -358,16 +375,34 @@ NC2_INLINE int nc2_cons_peek(struct nc2_cons *c, struct nc2_msg *m)
 	uint32_t size, lim = c->limit - c->pvt;
 	uint8_t type;
 
-	/* lim is a multiple of 8, so lim - 8 cannot wrap below. */
-	if (nc2_unlikely(!lim))
-		return nc2_cons_peek_slow(c, m);
-	h = (const struct nc2_msg_hdr *)(c->ring + (c->pvt & (c->size - 1)));
+	if (nc2_unlikely(!lim)) {
+		int r = nc2_cons_refill(c);
+
+		if (r <= 0) {
+			/* As the slow path below leaves it, for the same reason. */
+			*m = (struct nc2_msg){ 0 };
+			return r;
+		}
+		lim = (uint32_t)r;
+	}
+	h = (const struct nc2_msg_hdr *)c->next;
 	type = nc2_load8(&h->type);
 	size = nc2_le16_to_cpu(nc2_load16(&h->size));
+	/* lim is a multiple of 8 and not 0, so lim - 8 cannot wrap below. */
 	if (nc2_unlikely(size - NC2_MSG_MIN_SIZE > lim - NC2_MSG_MIN_SIZE ||
 			 (size & (NC2_MSG_ALIGN - 1)) ||
-			 type == NC2_MSG_PAD || type == NC2_MSG_INVALID))
-		return nc2_cons_peek_slow(c, m);
+			 type == NC2_MSG_PAD || type == NC2_MSG_INVALID)) {
+		/*
+		 * Through a copy, so that m's address does not escape and
+		 * the caller's compiler may keep it in registers; zeroed so
+		 * that m is defined on every path (no message: all zero).
+		 */
+		struct nc2_msg t = { 0 };
+		int r = nc2_cons_peek_slow(c, &t);
+
+		*m = t;
+		return r;
+	}
 	m->type = type;
 	m->flags = nc2_load8(&h->flags);
 	m->size = (uint16_t)size;
@@ -376,6 +411,7 @@ NC2_INLINE int nc2_cons_peek(struct nc2_cons *c, struct nc2_msg *m)
 	return 1;
 }
 
+/* stats.bytes is counted at release. */
 NC2_INLINE void nc2_cons_consume(struct nc2_cons *c)
 {
 	uint32_t size = c->peeked;
@@ -383,8 +419,8 @@ NC2_INLINE void nc2_cons_consume(struct nc2_cons *c)
 	if (!size)
 		return;
 	c->pvt += size;
+	c->next += size;
 	c->stats.msgs++;
-	c->stats.bytes += size;
 	c->peeked = 0;
 }
 
@@ -400,6 +436,7 @@ NC2_INLINE int nc2_cons_release(struct nc2_cons *c)
 	/* Our reads of the messages complete before the producer reuses them. */
 	nc2_store_release32(&c->ctrl->cons, nc2_cpu_to_le32(cur));
 	c->released = cur;
+	c->stats.bytes += cur - old;
 	/* Pairs with nc2_mb() in nc2_prod_want_space(). */
 	nc2_mb();
 	ev = nc2_le32_to_cpu(nc2_load32(&c->ctrl->cons_event));

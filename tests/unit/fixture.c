@@ -61,4 +61,6 @@ void traw(struct nc2_prod *p, uint8_t type, uint8_t flags, uint16_t size,
 	p->pvt += (size + 7u) & ~7u;
 	if (((size + 7u) & ~7u) == 0)
 		p->pvt += 8;
+	/* The producer's cached view no longer holds: the slow path redoes it. */
+	p->limit = p->pvt;
 }

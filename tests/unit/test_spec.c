@@ -250,6 +250,7 @@ static void test_zeroed_ring(void **state)
 	sfix_up(&f, 256);
 	memset(f.t.a2b.data + (f.a.tx.pvt & 4095), 0, 64);
 	f.a.tx.pvt += 8;
+	f.a.tx.limit = f.a.tx.pvt;
 	nc2_prod_push(&f.a.tx);
 	assert_int_equal(nc2_link_poll(&f.b, &m), -NC2_EP_MSG_SIZE);
 	tpair_free(&f.t);
