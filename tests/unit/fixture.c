@@ -49,6 +49,30 @@ void tpair_config(struct tpair *p, struct nc2_link_config *ca,
 	ca->pool_cap = ca->set_limit = cb->pool_cap = cb->set_limit = 256;
 }
 
+void tpair_links_up(struct tpair *p, struct nc2_link *a,
+		    const struct nc2_link_config *ca, struct nc2_link *b,
+		    const struct nc2_link_config *cb)
+{
+	struct nc2_msg m;
+
+	assert_int_equal(nc2_link_init(a, ca, p->a2b.ctrl, p->a2b.data,
+				       p->a2b.bytes, p->b2a.ctrl, p->b2a.data,
+				       p->b2a.bytes), 0);
+	assert_int_equal(nc2_link_init(b, cb, p->b2a.ctrl, p->b2a.data,
+				       p->b2a.bytes, p->a2b.ctrl, p->a2b.data,
+				       p->a2b.bytes), 0);
+	assert_int_equal(nc2_link_start(a), 0);
+	assert_int_equal(nc2_link_start(b), 0);
+	nc2_link_push(a);
+	nc2_link_push(b);
+	assert_int_equal(nc2_link_poll(a, &m), 0);
+	assert_int_equal(nc2_link_poll(b, &m), 0);
+	nc2_link_release(a);
+	nc2_link_release(b);
+	assert_int_equal(nc2_link_state(a), NC2_LINK_UP);
+	assert_int_equal(nc2_link_state(b), NC2_LINK_UP);
+}
+
 void traw(struct nc2_prod *p, uint8_t type, uint8_t flags, uint16_t size,
 	  const void *body, uint32_t body_len)
 {

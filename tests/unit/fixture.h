@@ -33,6 +33,14 @@ void tpair_free(struct tpair *p);
 void tpair_config(struct tpair *p, struct nc2_link_config *ca,
 		  struct nc2_link_config *cb, uint16_t device_class);
 
+/*
+ * Init a over p's a2b/b2a rings with ca and b the other way with cb,
+ * exchange HELLOs, and assert both are UP with nothing else to read.
+ */
+void tpair_links_up(struct tpair *p, struct nc2_link *a,
+		    const struct nc2_link_config *ca, struct nc2_link *b,
+		    const struct nc2_link_config *cb);
+
 /* Write a raw message (header and body) where the producer stands. */
 void traw(struct nc2_prod *p, uint8_t type, uint8_t flags, uint16_t size,
 	  const void *body, uint32_t body_len);

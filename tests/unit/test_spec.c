@@ -187,29 +187,10 @@ struct sfix {
 
 static void sfix_up(struct sfix *f, uint32_t a_pool_cap)
 {
-	struct nc2_msg m;
-
 	tpair_alloc(&f->t, 1);
 	tpair_config(&f->t, &f->ca, &f->cb, NC2_CLASS_BLOCK_EXAMPLE);
 	f->ca.pool_cap = a_pool_cap;
-	assert_int_equal(nc2_link_init(&f->a, &f->ca, f->t.a2b.ctrl,
-				       f->t.a2b.data, f->t.a2b.bytes,
-				       f->t.b2a.ctrl, f->t.b2a.data,
-				       f->t.b2a.bytes), 0);
-	assert_int_equal(nc2_link_init(&f->b, &f->cb, f->t.b2a.ctrl,
-				       f->t.b2a.data, f->t.b2a.bytes,
-				       f->t.a2b.ctrl, f->t.a2b.data,
-				       f->t.a2b.bytes), 0);
-	assert_int_equal(nc2_link_start(&f->a), 0);
-	assert_int_equal(nc2_link_start(&f->b), 0);
-	nc2_link_push(&f->a);
-	nc2_link_push(&f->b);
-	assert_int_equal(nc2_link_poll(&f->a, &m), 0);
-	assert_int_equal(nc2_link_poll(&f->b, &m), 0);
-	nc2_link_release(&f->a);
-	nc2_link_release(&f->b);
-	assert_int_equal(nc2_link_state(&f->a), NC2_LINK_UP);
-	assert_int_equal(nc2_link_state(&f->b), NC2_LINK_UP);
+	tpair_links_up(&f->t, &f->a, &f->ca, &f->b, &f->cb);
 }
 
 /* A raw message from a to b, as a hostile or foreign producer writes it. */
