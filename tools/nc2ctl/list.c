@@ -170,8 +170,12 @@ static void list_declared(struct xs_handle *h, const char *dir, int only,
 	free(cfg);
 }
 
-/* [DOMAIN]: 0 (*@out = -1 if absent) or an exit status. */
-static int parse_opt_domid(int argc, char **argv, const char *cmd, int *out)
+/*
+ * [DOMAIN] of list and stats: 0 with *out (-1 if absent) and the store
+ * in *h, or an exit status (bad argument, no store, unknown domain).
+ */
+static int open_opt_domid(int argc, char **argv, const char *cmd, int *out,
+			  struct xs_handle **h)
 {
 	unsigned int d;
 	int rc;
@@ -186,6 +190,13 @@ static int parse_opt_domid(int argc, char **argv, const char *cmd, int *out)
 		if (rc)
 			return rc;
 		*out = (int)d;
+	}
+	*h = nc2_xs();
+	if (!*h)
+		return NC2_EXIT_ERROR;
+	if (*out >= 0 && !nc2_domain_exists(*h, XBT_NULL, *out)) {
+		nc2_err("unknown domain %d", *out);
+		return NC2_EXIT_ERROR;
 	}
 	return 0;
 }
@@ -279,16 +290,9 @@ int nc2_cmd_list(const struct nc2_opts *o, int argc, char **argv)
 		dir = argv[argc - 1] + 11;
 		argc--;
 	}
-	rc = parse_opt_domid(argc, argv, "list", &only);
+	rc = open_opt_domid(argc, argv, "list", &only, &h);
 	if (rc)
 		return rc;
-	h = nc2_xs();
-	if (!h)
-		return NC2_EXIT_ERROR;
-	if (only >= 0 && !nc2_domain_exists(h, XBT_NULL, only)) {
-		nc2_err("unknown domain %d", only);
-		return NC2_EXIT_ERROR;
-	}
 	nc2_for_each_vif2(h, only, list_one, &l);
 	list_declared(h, dir, only, &l);
 	printf("%-6s %-6s %-7s %-17s %-10s %-12s %-12s %-16s %s\n", "DOMID",
@@ -345,16 +349,9 @@ int nc2_cmd_stats(const struct nc2_opts *o, int argc, char **argv)
 	int only, rc;
 
 	(void)o;
-	rc = parse_opt_domid(argc, argv, "stats", &only);
+	rc = open_opt_domid(argc, argv, "stats", &only, &h);
 	if (rc)
 		return rc;
-	h = nc2_xs();
-	if (!h)
-		return NC2_EXIT_ERROR;
-	if (only >= 0 && !nc2_domain_exists(h, XBT_NULL, only)) {
-		nc2_err("unknown domain %d", only);
-		return NC2_EXIT_ERROR;
-	}
 	if (nc2_for_each_vif2(h, only, stats_one, NULL) == 0)
 		printf("no " NC2_XS_DEVICE " devices\n");
 	return NC2_EXIT_OK;
