@@ -110,6 +110,13 @@ static void vif_connect(uint16_t domid)
 	ev.data.u32 = 1 + (uint32_t)vif_index(v);
 	epoll_ctl(B->epfd, EPOLL_CTL_ADD, v->ch.evfd, &ev);
 	chan_kick(&v->ch);
+	/*
+	 * The frontend pushed its SEQUENCE, and maybe packets, before we
+	 * bound the event channel: nobody was there to notify, and the ring
+	 * asks for no second event. Look at it once now (the main loop
+	 * services a vif with more set), as netback2's NAPI does on attach.
+	 */
+	v->more = true;
 	logi("dom%u connected: vif %d, ring %u pages, mac %s", domid,
 	     vif_index(v), sh.ring_pages, "");
 }
