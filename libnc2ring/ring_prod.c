@@ -175,7 +175,21 @@ void nc2_prod_commit_slow(struct nc2_prod *p, uint8_t type, uint8_t flags,
 #endif
 		nc2_memcpy(w, &v, 8);
 	}
-	nc2_prod_put_msg(p, type, flags, nc2_align8(len));
+	nc2_prod_put_msg(p, p->next, type, flags, nc2_align8(len));
+}
+
+/* All of alloc: reserve's slow path (PAD, refresh, errors), then commit. */
+int nc2_prod_alloc_slow(struct nc2_prod *p, uint8_t type, uint8_t flags,
+			uint32_t len, void **msg)
+{
+	void *t;
+	int err = nc2_prod_reserve_slow(p, len, &t);
+
+	if (err)
+		return err;
+	nc2_prod_commit(p, type, flags, len);
+	*msg = t;
+	return 0;
 }
 
 int nc2_prod_send(struct nc2_prod *p, uint8_t type, uint8_t flags,

@@ -135,6 +135,18 @@ NC2_INLINE int nc2_prod_reserve(struct nc2_prod *p, uint32_t len,
 NC2_INLINE void nc2_prod_commit(struct nc2_prod *p, uint8_t type,
 				uint8_t flags, uint32_t len);
 
+/*
+ * Reserve and commit in one call, as Xen's RING_GET_REQUEST plus
+ * req_prod_pvt++ do: room for a len-byte message (the limits of
+ * nc2_prod_reserve()), its header already written as type/flags and its
+ * padding after len zero; *msg receives where it starts. The caller
+ * writes the len - 4 bytes after the header before the next push (no
+ * more), and must not take the message back. Returns what
+ * nc2_prod_reserve() does; a pending reservation is dropped.
+ */
+NC2_INLINE int nc2_prod_alloc(struct nc2_prod *p, uint8_t type, uint8_t flags,
+			      uint32_t len, void **msg);
+
 /* Reserve, copy body (len bytes after the header) and commit. */
 int nc2_prod_send(struct nc2_prod *p, uint8_t type, uint8_t flags,
 		  const void *body, uint32_t len);
@@ -230,6 +242,13 @@ nc2_cons_stats(const struct nc2_cons *c)
 	return &c->stats;
 }
 
+/*
+ * nc2_cons_peek() and nc2_cons_consume() in one call: the next message,
+ * already consumed. m->data stays valid (the producer cannot reuse its
+ * bytes) until the next nc2_cons_release(). Returns what peek does.
+ */
+NC2_INLINE int nc2_cons_take(struct nc2_cons *c, struct nc2_msg *m);
+
 /* Copy up to len bytes of m (header included) into private memory. */
 uint32_t nc2_msg_copy(const struct nc2_msg *m, void *dst, uint32_t len);
 
@@ -241,6 +260,8 @@ uint32_t nc2_msg_copy(const struct nc2_msg *m, void *dst, uint32_t len);
 int nc2_prod_reserve_slow(struct nc2_prod *p, uint32_t len, void **msg);
 void nc2_prod_commit_slow(struct nc2_prod *p, uint8_t type, uint8_t flags,
 			  uint32_t len);
+int nc2_prod_alloc_slow(struct nc2_prod *p, uint8_t type, uint8_t flags,
+			uint32_t len, void **msg);
 int nc2_cons_peek_slow(struct nc2_cons *c, struct nc2_msg *m);
 
 /*
@@ -296,18 +317,23 @@ NC2_INLINE int nc2_prod_reserve(struct nc2_prod *p, uint32_t len, void **msg)
 }
 
 /*
- * Write the header of an alen-byte message at next (any PAD already
- * written, the padding after the body zero) and step past it. stats.bytes
+ * Write the header of an alen-byte message at at, which is next (any PAD
+ * already written, the padding after the body zero; passed in so that
+ * next need not be read back after the caller's stores), and step past
+ * it. stats.bytes
  * is counted at push.
  */
-static inline void nc2_prod_put_msg(struct nc2_prod *p, uint8_t type,
-				    uint8_t flags, uint32_t alen)
+static inline void nc2_prod_put_msg(struct nc2_prod *p, uint8_t *at,
+				    uint8_t type, uint8_t flags, uint32_t alen)
 {
-	struct nc2_msg_hdr *h = (struct nc2_msg_hdr *)p->next;
+	/* type, flags and the little-endian size as one 4-byte store. */
+	uint32_t hdr = nc2_cpu_to_le32((uint32_t)type | (uint32_t)flags << 8 |
+				       alen << 16);
 
-	h->type = type;
-	h->flags = flags;
-	h->size = nc2_cpu_to_le16((uint16_t)alen);
+	_Static_assert(__builtin_offsetof(struct nc2_msg_hdr, type) == 0 &&
+			       __builtin_offsetof(struct nc2_msg_hdr, flags) == 1,
+		       "nc2_prod_put_msg's header word");
+	nc2_memcpy(at, &hdr, sizeof(hdr));
 	p->pvt += alen;
 	p->next += alen;
 	p->resv_len = 0;
@@ -327,9 +353,37 @@ NC2_INLINE void nc2_prod_commit(struct nc2_prod *p, uint8_t type,
 	if (nc2_likely(nc2_align8(len) == p->resv_len &&
 		       len - NC2_MSG_MIN_SIZE <=
 			       NC2_MSG_MAX_SIZE - NC2_MSG_MIN_SIZE))
-		nc2_prod_put_msg(p, type, flags, p->resv_len);
+		nc2_prod_put_msg(p, p->next, type, flags, p->resv_len);
 	else
 		nc2_prod_commit_slow(p, type, flags, len);
+}
+
+/*
+ * Common case: as nc2_prod_reserve()'s, then the header at once. The
+ * padding word is zeroed before the header is written, since for an
+ * 8-byte message they are the same word.
+ */
+NC2_INLINE int nc2_prod_alloc(struct nc2_prod *p, uint8_t type, uint8_t flags,
+			      uint32_t len, void **msg)
+{
+	uint32_t alen = nc2_align8(len);
+
+	if (nc2_likely(len >= NC2_MSG_MIN_SIZE && len <= NC2_MSG_MAX_SIZE &&
+		       alen <= p->limit - p->pvt)) {
+		uint8_t *at = p->next;
+
+		nc2_memset(at + alen - 8, 0, 8);
+		nc2_prod_put_msg(p, at, type, flags, alen);
+		*msg = at;
+		return 0;
+	}
+	{
+		void *t = NULL;
+		int r = nc2_prod_alloc_slow(p, type, flags, len, &t);
+
+		*msg = t;
+		return r;
+	}
 }
 
 /*
@@ -360,6 +414,41 @@ NC2_INLINE int nc2_prod_push(struct nc2_prod *p)
 }
 
 /*
+ * The fast paths' whole check of a header read into locals, lim bytes
+ * (a multiple of 8, not 0) in view: a size that is a multiple of 8, at
+ * least 8 and within lim (lim - 8 cannot wrap), and a type other than
+ * PAD (0xff) and INVALID (0), which (uint8_t)(type + 1) <= 1 catches in
+ * one compare. Anything else is for the slow path to judge.
+ */
+/*
+ * A message header read once, as one 4-byte load (messages are 8-byte
+ * aligned): type in bits 0-7, flags in 8-15, size in 16-31.
+ */
+static inline uint32_t nc2_hdr_load(const struct nc2_msg_hdr *h)
+{
+	return nc2_le32_to_cpu(nc2_load32((const uint32_t *)h));
+}
+
+_Static_assert(NC2_MSG_PAD == 0xff && NC2_MSG_INVALID == 0,
+	       "nc2_cons_hdr_fast relies on PAD 0xff and INVALID 0");
+
+static inline bool nc2_cons_hdr_fast(uint8_t type, uint32_t size,
+				     uint32_t lim)
+{
+	/*
+	 * size - 8 rotated right by 3: a multiple of 8 becomes its eighth,
+	 * anything else gets high bits and exceeds every bound; so one
+	 * compare checks alignment, the minimum and lim together.
+	 */
+	uint32_t d = size - NC2_MSG_MIN_SIZE;
+
+	_Static_assert(NC2_MSG_ALIGN == 8 && NC2_MSG_MIN_SIZE == 8,
+		       "nc2_cons_hdr_fast's rotate");
+	return ((d >> 3) | (d << 29)) <= (lim - NC2_MSG_MIN_SIZE) >> 3 &&
+	       (uint8_t)(type + 1) > 1;
+}
+
+/*
  * Common case: a message already known to be published. limit is the
  * least of the producer index as last validated and the end of the
  * ring, or pvt itself on a failed consumer; when pvt reaches it,
@@ -372,7 +461,7 @@ NC2_INLINE int nc2_prod_push(struct nc2_prod *p)
 NC2_INLINE int nc2_cons_peek(struct nc2_cons *c, struct nc2_msg *m)
 {
 	const struct nc2_msg_hdr *h;
-	uint32_t size, lim = c->limit - c->pvt;
+	uint32_t w, size, lim = c->limit - c->pvt;
 	uint8_t type;
 
 	if (nc2_unlikely(!lim)) {
@@ -386,12 +475,10 @@ NC2_INLINE int nc2_cons_peek(struct nc2_cons *c, struct nc2_msg *m)
 		lim = (uint32_t)r;
 	}
 	h = (const struct nc2_msg_hdr *)c->next;
-	type = nc2_load8(&h->type);
-	size = nc2_le16_to_cpu(nc2_load16(&h->size));
-	/* lim is a multiple of 8 and not 0, so lim - 8 cannot wrap below. */
-	if (nc2_unlikely(size - NC2_MSG_MIN_SIZE > lim - NC2_MSG_MIN_SIZE ||
-			 (size & (NC2_MSG_ALIGN - 1)) ||
-			 type == NC2_MSG_PAD || type == NC2_MSG_INVALID)) {
+	w = nc2_hdr_load(h);
+	type = (uint8_t)w;
+	size = w >> 16;
+	if (nc2_unlikely(!nc2_cons_hdr_fast(type, size, lim))) {
 		/*
 		 * Through a copy, so that m's address does not escape and
 		 * the caller's compiler may keep it in registers; zeroed so
@@ -404,7 +491,7 @@ NC2_INLINE int nc2_cons_peek(struct nc2_cons *c, struct nc2_msg *m)
 		return r;
 	}
 	m->type = type;
-	m->flags = nc2_load8(&h->flags);
+	m->flags = (uint8_t)(w >> 8);
 	m->size = (uint16_t)size;
 	m->data = (const uint8_t *)h;
 	c->peeked = size;
@@ -422,6 +509,44 @@ NC2_INLINE void nc2_cons_consume(struct nc2_cons *c)
 	c->next += size;
 	c->stats.msgs++;
 	c->peeked = 0;
+}
+
+/*
+ * peek's common case, then consume's, without the peeked bookkeeping in
+ * between; anything else goes through the public peek and consume.
+ */
+NC2_INLINE int nc2_cons_take(struct nc2_cons *c, struct nc2_msg *m)
+{
+	const struct nc2_msg_hdr *h;
+	uint32_t w, size, lim = c->limit - c->pvt;
+	uint8_t type;
+
+	if (nc2_likely(lim)) {
+		h = (const struct nc2_msg_hdr *)c->next;
+		w = nc2_hdr_load(h);
+		type = (uint8_t)w;
+		size = w >> 16;
+		if (nc2_likely(nc2_cons_hdr_fast(type, size, lim))) {
+			m->type = type;
+			m->flags = (uint8_t)(w >> 8);
+			m->size = (uint16_t)size;
+			m->data = (const uint8_t *)h;
+			c->pvt += size;
+			c->next += size;
+			c->stats.msgs++;
+			return 1;
+		}
+	}
+	{
+		/* As in peek: m's address does not escape. */
+		struct nc2_msg t = { 0 };
+		int r = nc2_cons_peek(c, &t);
+
+		if (r > 0)
+			nc2_cons_consume(c);
+		*m = t;
+		return r;
+	}
 }
 
 /* cons_event is read once and only decides whether to notify. */

@@ -53,6 +53,30 @@ static void round_trip(struct rfix *f, uint32_t len, uint32_t seed)
 	nc2_cons_release(&f->c);
 }
 
+/*
+ * The same trip through the fused calls: nc2_prod_alloc() writes the
+ * header, nc2_cons_take() consumes as it returns.
+ */
+static void alloc_take_trip(struct rfix *f, uint32_t len, uint32_t seed)
+{
+	struct nc2_msg m;
+	void *msg;
+
+	assert_int_equal(nc2_prod_alloc(&f->p, 0x40, 3, len, &msg), 0);
+	fill((uint8_t *)msg + 4, len - 4, seed);
+	nc2_prod_push(&f->p);
+	assert_int_equal(nc2_cons_take(&f->c, &m), 1);
+	assert_ptr_equal(m.data, msg);
+	assert_int_equal(m.type, 0x40);
+	assert_int_equal(m.flags, 3);
+	assert_int_equal(m.size, (len + 7) & ~7u);
+	assert_true(check_fill(m.data + 4, len - 4, seed));
+	/* The padding after len is zero, as commit leaves it. */
+	for (uint32_t i = len; i < m.size; i++)
+		assert_int_equal(m.data[i], 0);
+	nc2_cons_release(&f->c);
+}
+
 static void test_init_sizes(void **state)
 {
 	struct nc2_wire_ctrl ctrl;
@@ -113,6 +137,107 @@ static void test_pad_every_offset(void **state)
 			tring_free(&f.t);
 		}
 	}
+}
+
+static void test_alloc_take(void **state)
+{
+	const uint32_t lens[] = { 8, 12, 64, 68, 1500, 2048 };
+
+	for (uint32_t pages = 1; pages <= 2; pages++) {
+		struct rfix f;
+
+		rfix_init(&f, pages);
+		for (uint32_t len = 8; len <= f.t.bytes / 2 &&
+				       len <= NC2_MSG_MAX_SIZE; len += 4)
+			alloc_take_trip(&f, len, len);
+		assert_int_equal(f.c.stats.msgs, f.p.stats.msgs);
+		assert_int_equal(f.c.stats.pads, f.p.stats.pads);
+		tring_free(&f.t);
+	}
+	/* From every 8-byte offset: the PAD path of both calls. */
+	for (unsigned k = 0; k < 6; k++) {
+		for (uint32_t off = 0; off < 4096; off += 8) {
+			struct rfix f;
+
+			rfix_init(&f, 1);
+			if (off) {
+				f.p.pvt = f.p.limit = f.p.pushed = f.p.cons = off;
+				f.c.pvt = f.c.limit = f.c.released = f.c.prod = off;
+				f.t.ctrl->prod = f.t.ctrl->cons = off;
+			}
+			alloc_take_trip(&f, lens[k], off);
+			assert_int_equal(f.p.stats.pads,
+					 ((lens[k] + 7) & ~7u) > 4096 - off ? 1 : 0);
+			assert_int_equal(f.c.stats.pads, f.p.stats.pads);
+			alloc_take_trip(&f, lens[k], off + 1);
+			tring_free(&f.t);
+		}
+	}
+}
+
+/* Refusals commit nothing; taken messages stay readable until release. */
+static void test_alloc_take_limits(void **state)
+{
+	struct rfix f;
+	struct nc2_msg m[8];
+	void *msg;
+	uint32_t pvt;
+	int n = 0;
+
+	rfix_init(&f, 1);
+	for (uint32_t len = 0; len < 8; len++)
+		assert_int_equal(nc2_prod_alloc(&f.p, 0x40, 0, len, &msg),
+				 -NC2_E_INVAL);
+	assert_int_equal(nc2_prod_alloc(&f.p, 0x40, 0, 2049, &msg),
+			 -NC2_E_INVAL);
+	assert_int_equal(f.p.pvt, 0);
+	while (nc2_prod_alloc(&f.p, 0x41, 0, 512, &msg) == 0)
+		fill((uint8_t *)msg + 4, 508, (uint32_t)n++);
+	assert_int_equal(n, 8);
+	pvt = f.p.pvt;
+	assert_int_equal(nc2_prod_alloc(&f.p, 0x41, 0, 8, &msg),
+			 -NC2_E_AGAIN);
+	assert_null(msg);
+	assert_int_equal(f.p.pvt, pvt);
+	assert_int_equal(f.p.stats.msgs, 8);
+	nc2_prod_push(&f.p);
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(nc2_cons_take(&f.c, &m[i]), 1);
+	{
+		struct nc2_msg none = { .size = 1 };
+
+		assert_int_equal(nc2_cons_take(&f.c, &none), 0);
+		assert_int_equal(none.size, 0);
+	}
+	/* Nothing released yet: the producer still has no room... */
+	assert_int_equal(nc2_prod_alloc(&f.p, 0x41, 0, 8, &msg),
+			 -NC2_E_AGAIN);
+	/* ...so every body is still what was written. */
+	for (int i = 0; i < 8; i++)
+		assert_true(check_fill(m[i].data + 4, 508, (uint32_t)i));
+	nc2_cons_release(&f.c);
+	assert_int_equal(nc2_prod_alloc(&f.p, 0x41, 0, 8, &msg), 0);
+	tring_free(&f.t);
+}
+
+/* A pending reservation is dropped by alloc: its commit is refused. */
+static void test_alloc_drops_reservation(void **state)
+{
+	struct rfix f;
+	struct nc2_msg m;
+	void *r, *a;
+
+	rfix_init(&f, 1);
+	assert_int_equal(nc2_prod_reserve(&f.p, 64, &r), 0);
+	assert_int_equal(nc2_prod_alloc(&f.p, 0x42, 0, 16, &a), 0);
+	assert_ptr_equal(a, r);
+	nc2_prod_commit(&f.p, 0x40, 0, 64); /* refused: nc2_assert */
+	nc2_prod_push(&f.p);
+	assert_int_equal(nc2_cons_take(&f.c, &m), 1);
+	assert_int_equal(m.type, 0x42);
+	assert_int_equal(m.size, 16);
+	assert_int_equal(nc2_cons_take(&f.c, &m), 0);
+	tring_free(&f.t);
 }
 
 static void test_full_and_space(void **state)
@@ -194,6 +319,7 @@ static void expect_cons_error(struct rfix *f, int err)
 	assert_int_equal(nc2_cons_peek(&f->c, &m), err);
 	/* Sticky: every later call says the same. */
 	assert_int_equal(nc2_cons_peek(&f->c, &m), err);
+	assert_int_equal(nc2_cons_take(&f->c, &m), err);
 	assert_int_equal(nc2_cons_release(&f->c), err);
 	assert_int_equal(nc2_cons_rearm(&f->c, 0), err);
 	assert_int_equal(nc2_cons_error(&f->c), err);
@@ -246,13 +372,38 @@ static void test_bad_headers(void **state)
 		{ 8, 0x00, 8, -NC2_EP_MSG_TYPE },     /* type 0 */
 	};
 
-	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	/* Found first by peek, then by take (its own fast check). */
+	for (unsigned i = 0; i < 2 * sizeof(cases) / sizeof(cases[0]); i++) {
+		unsigned c = i / 2;
+		struct nc2_msg m;
 		struct rfix f;
 
 		rfix_init(&f, 1);
-		traw(&f.p, cases[i].type, 0, cases[i].size, NULL, 0);
-		f.t.ctrl->prod = cases[i].prod;
-		expect_cons_error(&f, cases[i].err);
+		traw(&f.p, cases[c].type, 0, cases[c].size, NULL, 0);
+		f.t.ctrl->prod = cases[c].prod;
+		if (i & 1)
+			assert_int_equal(nc2_cons_take(&f.c, &m), cases[c].err);
+		expect_cons_error(&f, cases[c].err);
+		tring_free(&f.t);
+	}
+	/* A good message first, so the bad one meets the inline check. */
+	for (unsigned i = 0; i < 2 * sizeof(cases) / sizeof(cases[0]); i++) {
+		unsigned c = i / 2;
+		struct nc2_msg m;
+		struct rfix f;
+
+		rfix_init(&f, 1);
+		traw(&f.p, 0x40, 0, 8, NULL, 0);
+		traw(&f.p, cases[c].type, 0, cases[c].size, NULL, 0);
+		f.t.ctrl->prod = cases[c].prod < 4096 ? 8 + cases[c].prod : 4096;
+		if (i & 1) {
+			assert_int_equal(nc2_cons_take(&f.c, &m), 1);
+			assert_int_equal(nc2_cons_take(&f.c, &m), cases[c].err);
+		} else {
+			assert_int_equal(nc2_cons_peek(&f.c, &m), 1);
+			nc2_cons_consume(&f.c);
+		}
+		expect_cons_error(&f, cases[c].err);
 		tring_free(&f.t);
 	}
 	/* A message crossing the end of the ring instead of a PAD. */
@@ -463,6 +614,9 @@ int main(void)
 		cmocka_unit_test(test_init_sizes),
 		cmocka_unit_test(test_round_trip_sizes),
 		cmocka_unit_test(test_pad_every_offset),
+		cmocka_unit_test(test_alloc_take),
+		cmocka_unit_test(test_alloc_take_limits),
+		cmocka_unit_test(test_alloc_drops_reservation),
 		cmocka_unit_test(test_full_and_space),
 		cmocka_unit_test(test_notify_counting),
 		cmocka_unit_test(test_bad_prod),

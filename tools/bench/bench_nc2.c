@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * nc2: messages inline in the byte ring, written in place after
- * nc2_prod_reserve and checked in place after nc2_cons_peek, with the
+ * nc2_prod_alloc and checked in place after nc2_cons_take, with the
  * library's event protocol (want_space, rearm) when a side runs dry.
  * Round trips use a connection's two rings: requests one way,
  * completions the other.
@@ -49,13 +49,12 @@ static int put(void *v, uint64_t seq, unsigned int n)
 	for (k = 0; k < n; k++) {
 		uint32_t len = payload_len(s->cfg->wl, seq + k);
 
-		r = nc2_prod_reserve(&s->a.p, len + HDR, &m);
+		r = nc2_prod_alloc(&s->a.p, MSG_TYPE, 0, len + HDR, &m);
 		if (r == -NC2_E_AGAIN)
 			break;
 		if (r)
 			return r;
 		payload_fill((uint8_t *)m + HDR, len, seq + k);
-		nc2_prod_commit(&s->a.p, MSG_TYPE, 0, len + HDR);
 	}
 	if (k) {
 		r = nc2_prod_push(&s->a.p);
@@ -76,7 +75,7 @@ static int get(void *v, uint64_t seq, unsigned int n)
 	for (k = 0; k < n; k++) {
 		uint32_t len = payload_len(s->cfg->wl, seq + k);
 
-		r = nc2_cons_peek(&s->b.c, &m);
+		r = nc2_cons_take(&s->b.c, &m);
 		if (r < 0)
 			return r;
 		if (!r)
@@ -84,7 +83,6 @@ static int get(void *v, uint64_t seq, unsigned int n)
 		if (m.type != MSG_TYPE || m.size != align8(len + HDR) ||
 		    !payload_check(m.data + HDR, len, seq + k))
 			s->b.bad++;
-		nc2_cons_consume(&s->b.c);
 	}
 	if (k) {
 		r = nc2_cons_release(&s->b.c);
