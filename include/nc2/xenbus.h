@@ -25,6 +25,8 @@
 #define NC2_XS_BE_PATH "/local/domain/%u/backend/vif2/%u/%u" /* B, D, H */
 /* B, D: the directory of all of D's devices on backend B */
 #define NC2_XS_BE_DOM_PATH "/local/domain/%u/backend/vif2/%u"
+/* B: the directory of all vif2 devices backend B serves */
+#define NC2_XS_BE_ROOT_PATH "/local/domain/%u/backend/vif2"
 
 /* ---- FE, written by the toolstack at creation */
 #define NC2_XS_BACKEND "backend"       /* the path BE */

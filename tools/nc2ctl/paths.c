@@ -28,7 +28,7 @@ void nc2_be_dom_path(char *buf, unsigned int backend, unsigned int domid)
 
 void nc2_be_root_path(char *buf, unsigned int backend)
 {
-	nc2_path(buf, "/local/domain/%u/backend/" NC2_XS_DEVICE, backend);
+	nc2_path(buf, NC2_XS_BE_ROOT_PATH, backend);
 }
 
 void nc2_bypass_root_path(char *buf, unsigned int backend)
