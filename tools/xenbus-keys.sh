@@ -16,7 +16,8 @@ echo "# (do not edit). Sourced by vif2-bridge, vif2-route and the lab scripts."
 echo "# shellcheck disable=SC2034"
 awk '
 /^#define[ \t]+NC2_XS_/ {
-	if ($0 !~ /^#define[ \t]+NC2_XS_[A-Z0-9_]+[ \t]+"[A-Za-z0-9%\/_.-]+"/) {
+	# Anchored at the end too: "a" NC2_XS_B "c" must fail, not yield "a".
+	if ($0 !~ /^#define[ \t]+NC2_XS_[A-Z0-9_]+[ \t]+"[A-Za-z0-9%\/_.-]+"[ \t]*(\/\*.*\*\/[ \t]*)?$/) {
 		printf "%s:%d: not a plain key name: %s\n", FILENAME, FNR, \
 			$0 >"/dev/stderr"
 		bad = 1

@@ -16,6 +16,18 @@
 /* The xenbus device type. */
 #define NC2_XS_DEVICE "vif2"
 
+/*
+ * FE and BE as printf formats, for code that is not handed its paths by
+ * xenbus (nc2ctl, uspace). They spell out NC2_XS_DEVICE because
+ * tools/xenbus-keys.sh takes only plain strings.
+ */
+#define NC2_XS_FE_PATH "/local/domain/%u/device/vif2/%u"     /* D, H */
+#define NC2_XS_BE_PATH "/local/domain/%u/backend/vif2/%u/%u" /* B, D, H */
+/* B, D: the directory of all of D's devices on backend B */
+#define NC2_XS_BE_DOM_PATH "/local/domain/%u/backend/vif2/%u"
+/* B: the directory of all vif2 devices backend B serves */
+#define NC2_XS_BE_ROOT_PATH "/local/domain/%u/backend/vif2"
+
 /* ---- FE, written by the toolstack at creation */
 #define NC2_XS_BACKEND "backend"       /* the path BE */
 #define NC2_XS_BACKEND_ID "backend-id" /* <B> */
@@ -54,8 +66,18 @@
 #define NC2_XS_BYPASS_ALLOW "bypass-allow" /* nc2/policy.h text */
 #define NC2_XS_VIFNAME "vifname"
 
+/* ---- BE, written by the hotplug script (vif2-bridge, vif2-route) */
+#define NC2_XS_HOTPLUG_STATUS "hotplug-status" /* "connected" or "error" */
+#define NC2_XS_HOTPLUG_ERROR "hotplug-error"   /* why, with "error" */
+
 /* ---- BE, written by the backend */
 #define NC2_XS_MAX_RING_PAGE_ORDER "max-ring-page-order"
+/*
+ * 1 while the link carries traffic, 0 while the guest is stalled
+ * (XSA-392). Only the userspace backend writes it; netback2 shows the
+ * same as its interface's carrier.
+ */
+#define NC2_XS_CARRIER "carrier"
 /* Counters for nc2ctl stats, refreshed every 5 s (docs/xenbus.md 4). */
 #define NC2_XS_STATS "stats"
 #define NC2_XS_STATS_TX_PACKETS "stats/guest-tx-packets" /* from the guest */

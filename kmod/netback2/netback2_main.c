@@ -83,4 +83,4 @@ module_exit(nb2_exit);
 MODULE_DESCRIPTION("Xen netchannel2 (vif2) network backend");
 MODULE_LICENSE("GPL");
 MODULE_VERSION(NC2K_VERSION);
-MODULE_ALIAS("xen-backend:vif2");
+MODULE_ALIAS("xen-backend:" NC2_XS_DEVICE);

@@ -130,9 +130,9 @@ static int nb2_connect(struct nb2_vif *vif)
 		xenbus_dev_fatal(dev, -EINVAL, "reading ctrl-ref/event-channel");
 		return -EINVAL;
 	}
-	err = nb2_read_refs(dev, "tx-ring-ref%u", tx_refs, pages);
+	err = nb2_read_refs(dev, NC2_XS_TX_RING_REF, tx_refs, pages);
 	if (!err)
-		err = nb2_read_refs(dev, "rx-ring-ref%u", rx_refs, pages);
+		err = nb2_read_refs(dev, NC2_XS_RX_RING_REF, rx_refs, pages);
 	if (err) {
 		xenbus_dev_fatal(dev, err, "reading ring refs");
 		return err;
@@ -415,7 +415,7 @@ static int nb2_probe(struct xenbus_device *dev,
 	if (!err)
 		err = xenbus_watch_pathfmt(dev, &vif->policy_watch, NULL,
 					   nb2_bypass_policy_changed,
-					   "%s/bypass-allow", dev->nodename);
+					   "%s/" NC2_XS_BYPASS_ALLOW, dev->nodename);
 	if (err) {
 		unregister_netdev(ndev);
 		goto fail;
@@ -455,7 +455,7 @@ static void nb2_remove(struct xenbus_device *dev)
 }
 
 static const struct xenbus_device_id nb2_ids[] = {
-	{ "vif2" },
+	{ NC2_XS_DEVICE },
 	{ "" }
 };
 

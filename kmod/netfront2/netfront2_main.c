@@ -100,7 +100,7 @@ again:
 		err = xenbus_printf(xbt, dev->nodename, NC2_XS_CTRL_REF, "%u",
 				    info->ctrl_ref);
 	for (i = 0; !err && i < pages; i++) {
-		snprintf(key, sizeof(key), "tx-ring-ref%u", i);
+		snprintf(key, sizeof(key), NC2_XS_TX_RING_REF, i);
 		err = xenbus_printf(xbt, dev->nodename, key, "%u",
 				    info->tx_refs[i]);
 		snprintf(key, sizeof(key), NC2_XS_RX_RING_REF, i);
@@ -405,7 +405,7 @@ static int nf2_resume(struct xenbus_device *dev)
 }
 
 static const struct xenbus_device_id nf2_ids[] = {
-	{ "vif2" },
+	{ NC2_XS_DEVICE },
 	{ "" }
 };
 
@@ -441,4 +441,4 @@ module_exit(nf2_exit);
 MODULE_DESCRIPTION("Xen netchannel2 (vif2) network frontend");
 MODULE_LICENSE("GPL");
 MODULE_VERSION(NC2K_VERSION);
-MODULE_ALIAS("xen:vif2");
+MODULE_ALIAS("xen:" NC2_XS_DEVICE);

@@ -97,7 +97,7 @@ static void one(struct devd *dd, unsigned int domid, unsigned int handle)
 			offline(dd, d, "backend closed");
 		return;
 	}
-	nc2_path(p, "%s/hotplug-status", be);
+	nc2_path(p, "%s/" NC2_XS_HOTPLUG_STATUS, be);
 	if (online != 1 || state < NC2_XB_INITWAIT ||
 	    state >= NC2_XB_CLOSING || nc2_xs_exists(dd->h, XBT_NULL, p))
 		return;

@@ -12,26 +12,23 @@
 
 void nc2_fe_path(char *buf, unsigned int domid, unsigned int handle)
 {
-	nc2_path(buf, "/local/domain/%u/device/" NC2_XS_DEVICE "/%u", domid,
-		 handle);
+	nc2_path(buf, NC2_XS_FE_PATH, domid, handle);
 }
 
 void nc2_be_path(char *buf, unsigned int backend, unsigned int domid,
 		 unsigned int handle)
 {
-	nc2_path(buf, "/local/domain/%u/backend/" NC2_XS_DEVICE "/%u/%u",
-		 backend, domid, handle);
+	nc2_path(buf, NC2_XS_BE_PATH, backend, domid, handle);
 }
 
 void nc2_be_dom_path(char *buf, unsigned int backend, unsigned int domid)
 {
-	nc2_path(buf, "/local/domain/%u/backend/" NC2_XS_DEVICE "/%u", backend,
-		 domid);
+	nc2_path(buf, NC2_XS_BE_DOM_PATH, backend, domid);
 }
 
 void nc2_be_root_path(char *buf, unsigned int backend)
 {
-	nc2_path(buf, "/local/domain/%u/backend/" NC2_XS_DEVICE, backend);
+	nc2_path(buf, NC2_XS_BE_ROOT_PATH, backend);
 }
 
 void nc2_bypass_root_path(char *buf, unsigned int backend)

@@ -639,7 +639,7 @@ int nc2_cmd_detach(const struct nc2_opts *o, int argc, char **argv)
 		return NC2_EXIT_ERROR;
 	}
 	nc2_be_path(d.be, d.backend, d.domid, d.handle);
-	nc2_path(path, "%s/hotplug-status", d.be);
+	nc2_path(path, "%s/" NC2_XS_HOTPLUG_STATUS, d.be);
 	hotplugged = nc2_xs_exists(h, XBT_NULL, path);
 
 	if (nc2_xs_transact(h, close_txn, &d))
@@ -683,7 +683,7 @@ int nc2_remove_orphan(struct xs_handle *h, const struct nc2_opts *o,
 
 	nc2_fe_path(d.fe, domid, handle);
 	nc2_be_path(d.be, backend, domid, handle);
-	nc2_path(path, "%s/hotplug-status", d.be);
+	nc2_path(path, "%s/" NC2_XS_HOTPLUG_STATUS, d.be);
 	if (nc2_xs_exists(h, XBT_NULL, path) &&
 	    nc2_run_hotplug(h, o, d.be, backend, domid, handle, "offline"))
 		nc2_warn("continuing despite hotplug script failure");

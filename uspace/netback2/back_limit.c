@@ -10,6 +10,7 @@
  */
 #include <stdio.h>
 
+#include <nc2/xenbus.h>
 #include "back.h"
 #include "util.h"
 #include "xs.h"
@@ -21,7 +22,7 @@ void back_carrier(struct vif *v, bool on)
 	v->carrier = on;
 	logi("dom%u: carrier %s (held %u bytes for it)", v->domid,
 	     on ? "on" : "off, stalled", nc2_limiter_queued(&v->lim));
-	xs_printf(B->hv, v->bdir, "carrier", "%d", on);
+	xs_printf(B->hv, v->bdir, NC2_XS_CARRIER, "%d", on);
 	if (on)
 		return;
 	v->st.stalls++;

@@ -47,7 +47,7 @@ static int read_share(struct vif *v, struct chan_share *sh)
 	err = xs_read_u32(B->hv, v->fdir, NC2_XS_RING_PAGE_ORDER, &order);
 	err = err ?: xs_read_u32(B->hv, v->fdir, NC2_XS_CTRL_REF, &sh->ctrl_gref);
 	err = err ?: xs_read_u32(B->hv, v->fdir, NC2_XS_EVENT_CHANNEL, &sh->evtchn);
-	err = err ?: xs_read_str(B->hv, v->fdir, "mac", mac, sizeof(mac));
+	err = err ?: xs_read_str(B->hv, v->fdir, NC2_XS_MAC, mac, sizeof(mac));
 	if (err)
 		return err;
 	/* Everything here is the frontend's word: check before using it. */
@@ -84,10 +84,8 @@ static void vif_connect(uint16_t domid)
 	memset(v, 0, sizeof(*v));
 	v->domid = domid;
 	v->gen = next_gen++;
-	snprintf(v->fdir, sizeof(v->fdir), "/local/domain/%u/device/vif2/0",
-		 domid);
-	snprintf(v->bdir, sizeof(v->bdir), "/local/domain/0/backend/vif2/%u/0",
-		 domid);
+	snprintf(v->fdir, sizeof(v->fdir), NC2_XS_FE_PATH, domid, 0);
+	snprintf(v->bdir, sizeof(v->bdir), NC2_XS_BE_PATH, 0, domid, 0);
 	err = read_share(v, &sh);
 	err = err ?: chan_map(&v->ch, B->hv, domid, &sh, NC2_ROLE_BACKEND);
 	if (err) {
@@ -104,9 +102,9 @@ static void vif_connect(uint16_t domid)
 	nc2_hv_store_mkdir(B->hv, NC2_HV_TX_NONE, v->bdir);
 	nc2_hv_store_set_perms(B->hv, NC2_HV_TX_NONE, v->bdir, perms, 2);
 	xs_printf(B->hv, v->bdir, NC2_XS_FRONTEND_ID, "%u", domid);
-	xs_printf(B->hv, v->bdir, "frontend", "%s", v->fdir);
-	xs_printf(B->hv, v->bdir, "carrier", "1");
-	xs_printf(B->hv, v->bdir, "state", "%d", XB_CONNECTED);
+	xs_printf(B->hv, v->bdir, NC2_XS_FRONTEND, "%s", v->fdir);
+	xs_printf(B->hv, v->bdir, NC2_XS_CARRIER, "1");
+	xs_printf(B->hv, v->bdir, NC2_XS_STATE, "%d", XB_CONNECTED);
 	ev.data.u32 = 1 + (uint32_t)vif_index(v);
 	epoll_ctl(B->epfd, EPOLL_CTL_ADD, v->ch.evfd, &ev);
 	chan_kick(&v->ch);
@@ -117,8 +115,10 @@ static void vif_connect(uint16_t domid)
 	 * services a vif with more set), as netback2's NAPI does on attach.
 	 */
 	v->more = true;
-	logi("dom%u connected: vif %d, ring %u pages, mac %s", domid,
-	     vif_index(v), sh.ring_pages, "");
+	logi("dom%u connected: vif %d, ring %u pages, "
+	     "mac %02x:%02x:%02x:%02x:%02x:%02x", domid, vif_index(v),
+	     sh.ring_pages, v->mac[0], v->mac[1], v->mac[2], v->mac[3],
+	     v->mac[4], v->mac[5]);
 }
 
 void vif_remove(struct vif *v, const char *why)
@@ -142,8 +142,7 @@ void vif_remove(struct vif *v, const char *why)
 	v->used = false;
 	back_bypass_vif_gone(vif_index(v));
 	v->failed = false;
-	snprintf(path, sizeof(path), "/local/domain/0/backend/vif2/%u",
-		 v->domid);
+	snprintf(path, sizeof(path), NC2_XS_BE_DOM_PATH, 0, v->domid);
 	nc2_hv_store_rm(B->hv, NC2_HV_TX_NONE, path);
 }
 
@@ -154,7 +153,7 @@ void vif_fail(struct vif *v, int err)
 	logi("dom%u: protocol error: %s; frontend marked failed", v->domid,
 	     nc2_strerror(err));
 	v->failed = true;
-	xs_printf(B->hv, v->bdir, "state", "%d", XB_CLOSING);
+	xs_printf(B->hv, v->bdir, NC2_XS_STATE, "%d", XB_CLOSING);
 	vif_remove(v, "failed");
 }
 
@@ -172,7 +171,7 @@ void back_xenbus_scan(void)
 			continue;
 		if (chan_peer_gone(&v->ch))
 			vif_remove(v, "domain died");
-		else if (xs_read_u32(B->hv, v->fdir, "state", &st))
+		else if (xs_read_u32(B->hv, v->fdir, NC2_XS_STATE, &st))
 			vif_remove(v, "device gone");
 		else if (st >= XB_CLOSING)
 			vif_remove(v, "frontend closing");
@@ -184,8 +183,8 @@ void back_xenbus_scan(void)
 
 		if (d == 0 || d >= NC2_DOMID_SELF || vif_find((uint16_t)d))
 			continue;
-		snprintf(dir, sizeof(dir), "/local/domain/%lu/device/vif2/0", d);
-		if (xs_read_u32(B->hv, dir, "state", &st) == 0 &&
+		snprintf(dir, sizeof(dir), NC2_XS_FE_PATH, (unsigned int)d, 0);
+		if (xs_read_u32(B->hv, dir, NC2_XS_STATE, &st) == 0 &&
 		    st == XB_INITIALISED)
 			vif_connect((uint16_t)d);
 	}

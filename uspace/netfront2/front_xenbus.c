@@ -22,18 +22,17 @@ int front_connect(struct front *f)
 	unsigned int order = 0;
 	int err;
 
-	snprintf(f->dir, sizeof(f->dir), "/local/domain/%u/device/vif2/0", me);
-	snprintf(f->bdir, sizeof(f->bdir), "/local/domain/0/backend/vif2/%u/0",
-		 me);
-	xs_printf(f->hv, f->dir, "state", "%d", XB_INITIALISING);
+	snprintf(f->dir, sizeof(f->dir), NC2_XS_FE_PATH, me, 0);
+	snprintf(f->bdir, sizeof(f->bdir), NC2_XS_BE_PATH, 0, me, 0);
+	xs_printf(f->hv, f->dir, NC2_XS_STATE, "%d", XB_INITIALISING);
 	err = chan_grant(c, f->hv, 0, f->ring_pages, NC2_ROLE_FRONTEND);
 	if (err)
 		return err;
 	while ((1u << order) < f->ring_pages)
 		order++;
 	err = xs_printf(f->hv, f->dir, NC2_XS_BACKEND_ID, "0");
-	err = err ?: xs_printf(f->hv, f->dir, "backend", "%s", f->bdir);
-	err = err ?: xs_printf(f->hv, f->dir, "mac",
+	err = err ?: xs_printf(f->hv, f->dir, NC2_XS_BACKEND, "%s", f->bdir);
+	err = err ?: xs_printf(f->hv, f->dir, NC2_XS_MAC,
 			       "%02x:%02x:%02x:%02x:%02x:%02x", f->mac[0],
 			       f->mac[1], f->mac[2], f->mac[3], f->mac[4],
 			       f->mac[5]);
@@ -55,25 +54,25 @@ int front_connect(struct front *f)
 	err = err ?: xs_printf(f->hv, f->dir, NC2_XS_FEATURE_TRANSITIVE, "1");
 	err = err ?: xs_printf(f->hv, f->dir, NC2_XS_EVENT_CHANNEL, "%u", c->port);
 	err = err ?: xs_printf(f->hv, f->dir, NC2_XS_FEATURE_BYPASS, "1");
-	err = err ?: xs_printf(f->hv, f->dir, "state", "%d", XB_INITIALISED);
+	err = err ?: xs_printf(f->hv, f->dir, NC2_XS_STATE, "%d", XB_INITIALISED);
 	return err;
 }
 
 void front_connected(struct front *f)
 {
 	f->connected = true;
-	xs_printf(f->hv, f->dir, "state", "%d", XB_CONNECTED);
+	xs_printf(f->hv, f->dir, NC2_XS_STATE, "%d", XB_CONNECTED);
 	logi("connected to dom0 (ring %u pages, port %u)", f->ring_pages,
 	     f->parent.port);
 }
 
 void front_disconnect(struct front *f)
 {
-	xs_printf(f->hv, f->dir, "state", "%d", XB_CLOSING);
+	xs_printf(f->hv, f->dir, NC2_XS_STATE, "%d", XB_CLOSING);
 	if (f->parent.live) {
 		nc2_link_close(nc2_net_link(&f->parent.net), 0);
 		f->parent.dirty = true;
 		chan_kick(&f->parent);
 	}
-	xs_printf(f->hv, f->dir, "state", "%d", XB_CLOSED);
+	xs_printf(f->hv, f->dir, NC2_XS_STATE, "%d", XB_CLOSED);
 }
