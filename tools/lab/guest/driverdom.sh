@@ -105,9 +105,9 @@ dd_attach() {
 		script=/etc/xen/scripts/vif2-route || return 1
 	# devd in netdom runs the script: wait for its hotplug-status.
 	local i=0 be=/local/domain/$DN/backend/$NC2_XS_DEVICE/$(xl domid domu$1)/0
-	while [ "$(xenstore-read $be/hotplug-status 2>/dev/null)" != connected ]; do
+	while [ "$(xenstore-read $be/$NC2_XS_HOTPLUG_STATUS 2>/dev/null)" != connected ]; do
 		i=$((i + 1))
-		[ $i -gt 150 ] && DD_DETAIL="hotplug-status '$(xenstore-read $be/hotplug-status 2>/dev/null)'" && return 1
+		[ $i -gt 150 ] && DD_DETAIL="hotplug-status '$(xenstore-read $be/$NC2_XS_HOTPLUG_STATUS 2>/dev/null)'" && return 1
 		sleep 0.2
 	done
 	DD_DETAIL="backend in domain $DN, hotplug by devd there"
