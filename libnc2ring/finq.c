@@ -40,6 +40,18 @@ static void shift(struct nc2_finq *q, uint32_t from, uint32_t k)
 	q->n -= k;
 }
 
+int nc2_finq_splice(struct nc2_finq *dst, struct nc2_finq *src)
+{
+	uint32_t k = src->n, i;
+
+	if (k > dst->cap - dst->n)
+		k = dst->cap - dst->n;
+	for (i = 0; i < k; i++)
+		dst->ids[dst->n++] = src->ids[i];
+	shift(src, 0, k);
+	return src->n ? -NC2_E_AGAIN : 0;
+}
+
 /*
  * nc2_link_finish() refused the batch starting at ids[at]: send that one
  * id alone, or drop it if the link does not hold it. 1 sent, 0 dropped,

@@ -53,6 +53,15 @@ void nc2_finq_init(struct nc2_finq *q, uint32_t *ids, uint32_t cap);
  */
 int nc2_finq_add(struct nc2_finq *q, uint32_t id);
 
+/*
+ * Move what src owes to the end of dst, oldest first: 0 when src is
+ * empty after, -NC2_E_AGAIN when dst filled up first (what did not fit
+ * stays in src, in order). For a driver that collects owed ids under one
+ * lock (another guest's completions, say) and hands them to the link's
+ * own queue under another; both queues are the caller's to serialise.
+ */
+int nc2_finq_splice(struct nc2_finq *dst, struct nc2_finq *src);
+
 /* Ids owed. */
 static inline uint32_t nc2_finq_len(const struct nc2_finq *q)
 {

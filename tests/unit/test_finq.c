@@ -106,6 +106,37 @@ static void test_basics(void **state)
 	assert_int_equal(nc2_finq_add(&q, 1), -NC2_E_AGAIN);
 }
 
+/* Splice: in order, to dst's end; what does not fit stays, in order. */
+static void test_splice(void **state)
+{
+	struct nc2_finq dst, src;
+	uint32_t d[5], s[4];
+
+	nc2_finq_init(&dst, d, 5);
+	nc2_finq_init(&src, s, 4);
+	assert_int_equal(nc2_finq_splice(&dst, &src), 0);
+	assert_int_equal(nc2_finq_add(&dst, 100), 0);
+	assert_int_equal(nc2_finq_add(&dst, 101), 0);
+	for (uint32_t i = 0; i < 4; i++)
+		assert_int_equal(nc2_finq_add(&src, 10 + i), 0);
+	assert_int_equal(nc2_finq_splice(&dst, &src), -NC2_E_AGAIN);
+	assert_int_equal(nc2_finq_len(&dst), 5);
+	assert_int_equal(nc2_finq_len(&src), 1);
+	assert_int_equal(d[0], 100);
+	assert_int_equal(d[1], 101);
+	assert_int_equal(d[2], 10);
+	assert_int_equal(d[3], 11);
+	assert_int_equal(d[4], 12);
+	assert_int_equal(s[0], 13);
+	nc2_finq_reset(&dst);
+	assert_int_equal(nc2_finq_add(&src, 14), 0);
+	assert_int_equal(nc2_finq_splice(&dst, &src), 0);
+	assert_int_equal(nc2_finq_len(&src), 0);
+	assert_int_equal(nc2_finq_len(&dst), 2);
+	assert_int_equal(d[0], 13);
+	assert_int_equal(d[1], 14);
+}
+
 static void test_flush_all(void **state)
 {
 	struct qfix f;
@@ -340,6 +371,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_basics),
+		cmocka_unit_test(test_splice),
 		cmocka_unit_test(test_flush_all),
 		cmocka_unit_test(test_ring_full_waits_for_room),
 		cmocka_unit_test(test_credit),

@@ -5,7 +5,10 @@
  * test names the section it pins.
  */
 #include "fixture.h"
+#include <errno.h>
 #include <string.h>
+
+#include <nc2/errno.h>
 
 /* ---- nc2/error.h: one domain, one sign */
 
@@ -43,6 +46,26 @@ static void test_error_domain(void **state)
 	nc2_net_limits_default(&lim);
 	memset(&p, 0, sizeof(p));
 	assert_int_equal(nc2_pkt_check(&p, &lim), -NC2_EP_PKT_LENGTH);
+}
+
+/* nc2/errno.h: the drivers' one conversion to errno. */
+static void test_errno(void **state)
+{
+	assert_int_equal(nc2_errno(0), 0);
+	assert_int_equal(nc2_errno(1500), 1500);
+	/* An errno is already one. */
+	for (int e = 1; e < 4096; e++)
+		assert_int_equal(nc2_errno(-e), -e);
+	assert_int_equal(nc2_errno(-NC2_E_AGAIN), -EAGAIN);
+	assert_int_equal(nc2_errno(-NC2_E_INVAL), -EINVAL);
+	assert_int_equal(nc2_errno(-NC2_E_LIMIT), -EMSGSIZE);
+	assert_int_equal(nc2_errno(-NC2_E_STATE), -ENOTCONN);
+	assert_int_equal(nc2_errno(-NC2_E_CLOSED), -ECONNRESET);
+	for (int c = NC2_EP_FIRST; c < NC2_EP_LAST; c++)
+		assert_int_equal(nc2_errno(-c), -EPROTO);
+	/* Never a library code out, whatever comes in. */
+	for (int c = NC2_ERR_BASE; c < NC2_ERR_BASE + 256; c++)
+		assert_true(nc2_errno(-c) > -4096);
 }
 
 /* The wire values of section 5.2 are frozen whatever NC2_ERR_BASE is. */
@@ -436,6 +459,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_error_domain),
 		cmocka_unit_test(test_error_wire_values),
+		cmocka_unit_test(test_errno),
 		cmocka_unit_test(test_bypass_order_frontend),
 		cmocka_unit_test(test_bypass_order_rings),
 		cmocka_unit_test(test_bypass_order_addrs),

@@ -3,32 +3,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include <nc2/errno.h>
+
 #include "chan.h"
 #include "util.h"
-
-/* The one boundary between the library's codes and errno. */
-int chan_errno(int nc2_ret)
-{
-	if (nc2_ret >= 0)
-		return nc2_ret;
-	if (nc2_is_protocol_error(nc2_ret))
-		return -EPROTO;
-	switch (-nc2_ret) {
-	case NC2_E_AGAIN:
-		return -EAGAIN;
-	case NC2_E_INVAL:
-		return -EINVAL;
-	case NC2_E_LIMIT:
-		return -EMSGSIZE;
-	case NC2_E_STATE:
-		return -ENOTCONN;
-	case NC2_E_CLOSED:
-		return -ECONNRESET;
-	default:
-		/* Not a library code: a bug in the caller, say so loudly. */
-		return -EPROTO;
-	}
-}
 
 int chan_nc2_error(const struct chan *c)
 {
@@ -70,7 +48,7 @@ static int net_start(struct chan *c, enum nc2_net_role role)
 	if (!err)
 		err = nc2_net_start(&c->net);
 	if (err)
-		return chan_errno(err);
+		return nc2_errno(err);
 	nc2_finq_init(&c->finq, c->finq_ids, CHAN_IDS);
 	c->dirty = true;
 	c->evfd = nc2_hv_evtchn_fd(c->hv, c->port);
@@ -226,7 +204,7 @@ int chan_kick(struct chan *c)
 
 int chan_rearm(struct chan *c)
 {
-	return c->live ? chan_errno(nc2_link_rearm(nc2_net_link(&c->net))) : 0;
+	return c->live ? nc2_errno(nc2_link_rearm(nc2_net_link(&c->net))) : 0;
 }
 
 bool chan_peer_gone(struct chan *c)

@@ -12,8 +12,8 @@
  *
  * Errors: every chan_* function returns 0 (or a positive count) or a
  * negated errno, never a library code; library results are converted at
- * one place, chan_errno(). The library's own code for a failed link stays
- * available, for logs, from chan_nc2_error().
+ * one place, nc2_errno() (nc2/errno.h). The library's own code for a
+ * failed link stays available, for logs, from chan_nc2_error().
  */
 #ifndef NC2U_CHAN_H
 #define NC2U_CHAN_H
@@ -57,13 +57,6 @@ struct chan {
 	uint64_t finq_lost;   /* ids that found the queue full (a bug) */
 };
 
-/*
- * A library return value (0, a count, or a negated enum nc2_err) as a
- * return value of this file: counts pass, protocol errors become -EPROTO,
- * NC2_E_AGAIN -EAGAIN, NC2_E_INVAL -EINVAL, NC2_E_LIMIT -EMSGSIZE,
- * NC2_E_STATE -ENOTCONN, NC2_E_CLOSED -ECONNRESET.
- */
-int chan_errno(int nc2_ret);
 
 /* The link's sticky library error (a negated enum nc2_err), or 0. */
 int chan_nc2_error(const struct chan *c);
