@@ -15,6 +15,7 @@
 
 #include <linux/bits.h>
 #include <linux/err.h>
+#include <linux/errno.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
@@ -23,6 +24,11 @@
 #include <xen/grant_table.h>
 
 #include <nc2/nc2.h>
+/*
+ * nc2_errno(): library codes lie above MAX_ERRNO and must never reach a
+ * probe, ndo or sysfs return, or a %pe, unconverted.
+ */
+#include <nc2/errno.h>
 
 /* Kbuild.nc2 passes the top-level VERSION; this is for copies without it. */
 #ifndef NC2K_VERSION
@@ -335,32 +341,6 @@ void nc2k_chan_finish_id(struct nc2k_chan *ch, u32 id);
 void nc2k_chan_destroy(struct nc2k_chan *ch);
 /* Schedule the channel's NAPI poll if it is attached. */
 void nc2k_chan_schedule(struct nc2k_chan *ch);
-
-/*
- * A library return value (0, a count or a negated enum nc2_err) as the
- * kernel's: library codes lie above MAX_ERRNO and must never reach a
- * probe, ndo or sysfs return, or a %pe, unconverted.
- */
-static inline int nc2k_errno(int ret)
-{
-	/* Counts and errnos pass as they are. */
-	if (ret >= -MAX_ERRNO)
-		return ret;
-	if (nc2_is_protocol_error(ret))
-		return -EPROTO;
-	switch (-ret) {
-	case NC2_E_AGAIN:
-		return -EAGAIN;
-	case NC2_E_LIMIT:
-		return -EMSGSIZE;
-	case NC2_E_STATE:
-		return -ENOTCONN;
-	case NC2_E_CLOSED:
-		return -ECONNRESET;
-	default:
-		return -EINVAL;
-	}
-}
 
 /* Stop the channel after a protocol error: carrier off, counters. */
 void nc2k_chan_failed(struct nc2k_chan *ch, int err);

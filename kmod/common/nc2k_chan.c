@@ -311,7 +311,7 @@ int nc2k_chan_attach(struct nc2k_chan *ch, enum nc2_net_role role,
 	if (err) {
 		netdev_err(ch->dev, "nc2 %s link: %s\n", ch->name,
 			   nc2_strerror(err));
-		err = nc2k_errno(err);
+		err = nc2_errno(err);
 		goto fail;
 	}
 	netif_napi_add(ch->dev, &ch->napi, nc2k_poll);

@@ -58,13 +58,16 @@ struct nb2_fwd {
 	u8 mac[ETH_ALEN];
 	struct list_head inq;		/* nb2_fwd_pkt bound for this vif */
 	unsigned int inq_len;
-	unsigned int nr_done;		/* own ids whose packet was delivered */
 	/*
-	 * By the id space, not the forwarding budget: every id the guest can
-	 * have out may complete between two drains, and one that found no
-	 * room here would be lost to the guest for good.
+	 * Own ids whose packet was delivered, owed a FINISH: filled under
+	 * the destination's channel lock and this leaf lock, spliced into
+	 * the channel's own queue by its poll (taking the channel lock here
+	 * would nest two channel locks, ABBA between two guests forwarding
+	 * to each other). Sized by the id space, not the forwarding budget:
+	 * every id the guest can have out may complete between two polls.
 	 */
-	u32 done[NC2K_IDS];
+	struct nc2_finq done;
+	u32 done_ids[NC2K_IDS];
 	atomic_t inflight;		/* own packets queued or out elsewhere */
 };
 
@@ -109,10 +112,8 @@ static void nb2_fwd_free(struct nb2_fwd_pkt *p)
 static void nb2_fwd_owe(struct nb2_fwd *src, u32 id)
 {
 	spin_lock_bh(&src->lock);
-	if (src->alive && !WARN_ON_ONCE(src->nr_done >= NC2K_IDS)) {
-		src->done[src->nr_done++] = id;
+	if (src->alive && !WARN_ON_ONCE(nc2_finq_add(&src->done, id)))
 		nc2k_chan_schedule(&src->vif->ch);
-	}
 	spin_unlock_bh(&src->lock);
 }
 
@@ -377,20 +378,16 @@ void nb2_fwd_poll(struct nc2k_chan *ch)
 {
 	struct nb2_vif *b = container_of(ch, struct nb2_vif, ch);
 	struct nb2_fwd *f = b->fwd;
-	u32 done[16];
-	unsigned int i, n;
 
 	if (!f)
 		return;
-	do {
-		spin_lock_bh(&f->lock);
-		n = min_t(unsigned int, f->nr_done, ARRAY_SIZE(done));
-		f->nr_done -= n;
-		memcpy(done, f->done + f->nr_done, n * sizeof(done[0]));
-		spin_unlock_bh(&f->lock);
-		for (i = 0; i < n; i++)
-			nc2k_chan_finish_id(ch, done[i]);
-	} while (n == ARRAY_SIZE(done));
+	/*
+	 * Each id is out once, here or in ch->finq, and both hold the whole
+	 * id space: the splice always fits.
+	 */
+	spin_lock_bh(&f->lock);
+	WARN_ON_ONCE(nc2_finq_splice(&ch->finq, &f->done));
+	spin_unlock_bh(&f->lock);
 
 	for (;;) {
 		struct nb2_fwd_pkt *p;
@@ -453,6 +450,7 @@ int nb2_fwd_start(struct nb2_vif *vif)
 	refcount_set(&f->ref, 1);
 	spin_lock_init(&f->lock);
 	INIT_LIST_HEAD(&f->inq);
+	nc2_finq_init(&f->done, f->done_ids, NC2K_IDS);
 	atomic_set(&f->inflight, 0);
 	f->vif = vif;
 	f->alive = true;
@@ -522,7 +520,7 @@ void nb2_fwd_stop(struct nb2_vif *vif)
 	WRITE_ONCE(f->alive, false);
 	list_splice_init(&f->inq, &q);
 	f->inq_len = 0;
-	f->nr_done = 0;
+	nc2_finq_reset(&f->done);
 	spin_unlock_bh(&f->lock);
 	list_for_each_entry_safe(p, t, &q, node)
 		nb2_fwd_complete(p);

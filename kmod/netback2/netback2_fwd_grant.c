@@ -202,7 +202,7 @@ int nb2_fwd_send(struct nc2k_chan *ch, const struct nc2_pkt *pkt,
 		/* Reserve before granting: the ring must take it now. */
 		err = nc2_link_want_space(l, nc2_pkt_msg_size(pkt));
 		if (err < 0)
-			return nc2k_errno(err);
+			return nc2_errno(err);
 		if (!err)
 			return -EAGAIN;
 	}
@@ -250,7 +250,7 @@ int nb2_fwd_send(struct nc2k_chan *ch, const struct nc2_pkt *pkt,
 	if (err < 0) {
 		if (ch->lim && has_id)
 			nc2_limiter_unqueue(ch->lim, pkt->total_len);
-		err = nc2k_errno(err);
+		err = nc2_errno(err);
 		goto fail;
 	}
 	if (s) {
