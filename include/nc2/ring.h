@@ -221,6 +221,21 @@ NC2_INLINE void nc2_cons_consume(struct nc2_cons *c);
 NC2_INLINE int nc2_cons_release(struct nc2_cons *c);
 
 /*
+ * nc2_cons_release() only when it matters now: when the producer waits
+ * for room this release gives (its cons_event lies in what was consumed
+ * since the last release) or an eighth of the ring is held; else nothing
+ * is published and 0 returned. A busy consumer then moves the shared
+ * index, and the line it lives on, once per many messages instead of
+ * once per message. cons_event is read without a fence and may be stale:
+ * the producer's later request is seen by a later call, and the caller
+ * must call nc2_cons_release() before nc2_cons_rearm() (before it
+ * sleeps), which settles everything. The producer's view of our progress
+ * (and a backend's stall judgement) then lags by at most an eighth of the
+ * ring while we are busy.
+ */
+NC2_INLINE int nc2_cons_release_lazy(struct nc2_cons *c);
+
+/*
  * Ask for an event when min_bytes more arrive (0: any message), then look
  * again: 1 if messages are waiting (keep going), 0 if safe to sleep.
  */
@@ -570,6 +585,21 @@ NC2_INLINE int nc2_cons_release(struct nc2_cons *c)
 		return 1;
 	}
 	return 0;
+}
+
+NC2_INLINE int nc2_cons_release_lazy(struct nc2_cons *c)
+{
+	uint32_t held = c->pvt - c->released, ev;
+
+	if (nc2_unlikely(c->err))
+		return c->err;
+	if (held < c->size / 8) {
+		/* Only decides whether to publish now: no value can harm us. */
+		ev = nc2_le32_to_cpu(nc2_load32(&c->ctrl->cons_event));
+		if ((uint32_t)(c->pvt - ev) >= held)
+			return 0;
+	}
+	return nc2_cons_release(c);
 }
 
 #endif /* NC2_RING_H */

@@ -26,7 +26,7 @@ static void test_symbols(void **state)
 	static const char *const names[] = {
 		"nc2_prod_reserve", "nc2_prod_commit", "nc2_prod_push",
 		"nc2_prod_alloc", "nc2_cons_peek", "nc2_cons_consume",
-		"nc2_cons_take", "nc2_cons_release",
+		"nc2_cons_take", "nc2_cons_release", "nc2_cons_release_lazy",
 		"nc2_link_poll", "nc2_link_consume", "nc2_link_push",
 		"nc2_link_release",
 	};

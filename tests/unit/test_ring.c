@@ -240,6 +240,53 @@ static void test_alloc_drops_reservation(void **state)
 	tring_free(&f.t);
 }
 
+/*
+ * Lazy release publishes when the producer waits for the room it frees,
+ * or at an eighth of the ring, and nothing else; the eager release
+ * settles the rest.
+ */
+static void test_release_lazy(void **state)
+{
+	struct rfix f;
+	struct nc2_msg m;
+	void *msg;
+	int n = 0;
+
+	rfix_init(&f, 1); /* 4096 bytes: an eighth is 512 */
+	while (nc2_prod_alloc(&f.p, 0x41, 0, 64, &msg) == 0)
+		n++;
+	assert_int_equal(n, 64);
+	nc2_prod_push(&f.p);
+	/* Nothing consumed: nothing to publish. */
+	assert_int_equal(nc2_cons_release_lazy(&f.c), 0);
+	/* 448 bytes held, nobody waiting: not published. */
+	for (int i = 0; i < 7; i++)
+		assert_int_equal(nc2_cons_take(&f.c, &m), 1);
+	assert_int_equal(nc2_cons_release_lazy(&f.c), 0);
+	assert_int_equal(f.t.ctrl->cons, 0);
+	/* The producer wants 256 bytes: cons must reach 256. */
+	assert_int_equal(nc2_prod_want_space(&f.p, 256), 0);
+	assert_int_equal(nc2_cons_release_lazy(&f.c), 1);
+	assert_int_equal(f.t.ctrl->cons, 448);
+	assert_int_equal(nc2_prod_want_space(&f.p, 64), 1);
+	/* An eighth of the ring held: published, no event asked for. */
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(nc2_cons_take(&f.c, &m), 1);
+	assert_int_equal(nc2_cons_release_lazy(&f.c), 0);
+	assert_int_equal(f.t.ctrl->cons, 960);
+	/* Below both: held back, until the eager release before sleeping. */
+	assert_int_equal(nc2_cons_take(&f.c, &m), 1);
+	assert_int_equal(nc2_cons_release_lazy(&f.c), 0);
+	assert_int_equal(f.t.ctrl->cons, 960);
+	assert_int_equal(nc2_cons_release(&f.c), 0);
+	assert_int_equal(f.t.ctrl->cons, 1024);
+	assert_int_equal(nc2_cons_release_lazy(&f.c), 0);
+	/* A failed consumer says so. */
+	nc2_cons_fail(&f.c, -NC2_EP_MSG_SIZE);
+	assert_int_equal(nc2_cons_release_lazy(&f.c), -NC2_EP_MSG_SIZE);
+	tring_free(&f.t);
+}
+
 static void test_full_and_space(void **state)
 {
 	struct rfix f;
@@ -617,6 +664,7 @@ int main(void)
 		cmocka_unit_test(test_alloc_take),
 		cmocka_unit_test(test_alloc_take_limits),
 		cmocka_unit_test(test_alloc_drops_reservation),
+		cmocka_unit_test(test_release_lazy),
 		cmocka_unit_test(test_full_and_space),
 		cmocka_unit_test(test_notify_counting),
 		cmocka_unit_test(test_bad_prod),
