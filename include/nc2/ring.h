@@ -335,8 +335,7 @@ NC2_INLINE int nc2_prod_reserve(struct nc2_prod *p, uint32_t len, void **msg)
  * Write the header of an alen-byte message at at, which is next (any PAD
  * already written, the padding after the body zero; passed in so that
  * next need not be read back after the caller's stores), and step past
- * it. stats.bytes
- * is counted at push.
+ * it. stats.bytes is counted at push.
  */
 static inline void nc2_prod_put_msg(struct nc2_prod *p, uint8_t *at,
 				    uint8_t type, uint8_t flags, uint32_t alen)
@@ -429,13 +428,6 @@ NC2_INLINE int nc2_prod_push(struct nc2_prod *p)
 }
 
 /*
- * The fast paths' whole check of a header read into locals, lim bytes
- * (a multiple of 8, not 0) in view: a size that is a multiple of 8, at
- * least 8 and within lim (lim - 8 cannot wrap), and a type other than
- * PAD (0xff) and INVALID (0), which (uint8_t)(type + 1) <= 1 catches in
- * one compare. Anything else is for the slow path to judge.
- */
-/*
  * A message header read once, as one 4-byte load (messages are 8-byte
  * aligned): type in bits 0-7, flags in 8-15, size in 16-31.
  */
@@ -444,6 +436,13 @@ static inline uint32_t nc2_hdr_load(const struct nc2_msg_hdr *h)
 	return nc2_le32_to_cpu(nc2_load32((const uint32_t *)h));
 }
 
+/*
+ * The fast paths' whole check of a header read into locals, lim bytes
+ * (a multiple of 8, not 0) in view: a size that is a multiple of 8, at
+ * least 8 and within lim (lim - 8 cannot wrap), and a type other than
+ * PAD (0xff) and INVALID (0), which (uint8_t)(type + 1) <= 1 catches in
+ * one compare. Anything else is for the slow path to judge.
+ */
 _Static_assert(NC2_MSG_PAD == 0xff && NC2_MSG_INVALID == 0,
 	       "nc2_cons_hdr_fast relies on PAD 0xff and INVALID 0");
 
