@@ -150,8 +150,8 @@ void vif_fail(struct vif *v, int err)
 {
 	if (!v->used || v->failed)
 		return;
-	logi("dom%u: protocol error: %s; frontend marked failed", v->domid,
-	     nc2_strerror(err));
+	/* nc2_strerror() says "protocol error: ..." itself for those. */
+	logi("dom%u: %s; frontend marked failed", v->domid, nc2_strerror(err));
 	v->failed = true;
 	xs_printf(B->hv, v->bdir, NC2_XS_STATE, "%d", XB_CLOSING);
 	vif_remove(v, "failed");
