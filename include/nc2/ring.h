@@ -463,6 +463,26 @@ static inline bool nc2_cons_hdr_fast(uint8_t type, uint32_t size,
 }
 
 /*
+ * The fast paths' read of the message at next, lim bytes (a multiple of
+ * 8, not 0) in view: its header read once and checked; m filled and its
+ * size returned, or 0 (m untouched) for the slow path to judge.
+ */
+static inline uint32_t nc2_cons_fast_msg(const struct nc2_cons *c,
+					 uint32_t lim, struct nc2_msg *m)
+{
+	const struct nc2_msg_hdr *h = (const struct nc2_msg_hdr *)c->next;
+	uint32_t w = nc2_hdr_load(h), size = w >> 16;
+
+	if (nc2_unlikely(!nc2_cons_hdr_fast((uint8_t)w, size, lim)))
+		return 0;
+	m->type = (uint8_t)w;
+	m->flags = (uint8_t)(w >> 8);
+	m->size = (uint16_t)size;
+	m->data = (const uint8_t *)h;
+	return size;
+}
+
+/*
  * Common case: a message already known to be published. limit is the
  * least of the producer index as last validated and the end of the
  * ring, or pvt itself on a failed consumer; when pvt reaches it,
@@ -474,9 +494,7 @@ static inline bool nc2_cons_hdr_fast(uint8_t type, uint32_t size,
  */
 NC2_INLINE int nc2_cons_peek(struct nc2_cons *c, struct nc2_msg *m)
 {
-	const struct nc2_msg_hdr *h;
-	uint32_t w, size, lim = c->limit - c->pvt;
-	uint8_t type;
+	uint32_t size, lim = c->limit - c->pvt;
 
 	if (nc2_unlikely(!lim)) {
 		int r = nc2_cons_refill(c);
@@ -488,11 +506,8 @@ NC2_INLINE int nc2_cons_peek(struct nc2_cons *c, struct nc2_msg *m)
 		}
 		lim = (uint32_t)r;
 	}
-	h = (const struct nc2_msg_hdr *)c->next;
-	w = nc2_hdr_load(h);
-	type = (uint8_t)w;
-	size = w >> 16;
-	if (nc2_unlikely(!nc2_cons_hdr_fast(type, size, lim))) {
+	size = nc2_cons_fast_msg(c, lim, m);
+	if (nc2_unlikely(!size)) {
 		/*
 		 * Through a copy, so that m's address does not escape and
 		 * the caller's compiler may keep it in registers; zeroed so
@@ -504,10 +519,6 @@ NC2_INLINE int nc2_cons_peek(struct nc2_cons *c, struct nc2_msg *m)
 		*m = t;
 		return r;
 	}
-	m->type = type;
-	m->flags = (uint8_t)(w >> 8);
-	m->size = (uint16_t)size;
-	m->data = (const uint8_t *)h;
 	c->peeked = size;
 	return 1;
 }
@@ -531,20 +542,11 @@ NC2_INLINE void nc2_cons_consume(struct nc2_cons *c)
  */
 NC2_INLINE int nc2_cons_take(struct nc2_cons *c, struct nc2_msg *m)
 {
-	const struct nc2_msg_hdr *h;
-	uint32_t w, size, lim = c->limit - c->pvt;
-	uint8_t type;
+	uint32_t size, lim = c->limit - c->pvt;
 
 	if (nc2_likely(lim)) {
-		h = (const struct nc2_msg_hdr *)c->next;
-		w = nc2_hdr_load(h);
-		type = (uint8_t)w;
-		size = w >> 16;
-		if (nc2_likely(nc2_cons_hdr_fast(type, size, lim))) {
-			m->type = type;
-			m->flags = (uint8_t)(w >> 8);
-			m->size = (uint16_t)size;
-			m->data = (const uint8_t *)h;
+		size = nc2_cons_fast_msg(c, lim, m);
+		if (nc2_likely(size)) {
 			c->pvt += size;
 			c->next += size;
 			c->stats.msgs++;
