@@ -7,6 +7,7 @@
  */
 #include "fixture.h"
 #include <dlfcn.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,17 +36,27 @@ static void test_symbols(void **state)
 		sym(names[i]);
 }
 
-static void test_round_trip(void **state)
+/*
+ * Messages through symbols looked up in the .so, enough to wrap the ring
+ * so the PAD path runs too: reserve/commit and peek/consume, or (fused)
+ * alloc and take.
+ */
+static void export_trip(bool fused)
 {
 	int (*reserve)(struct nc2_prod *, uint32_t, void **) =
 		sym("nc2_prod_reserve");
 	void (*commit)(struct nc2_prod *, uint8_t, uint8_t, uint32_t) =
 		sym("nc2_prod_commit");
+	int (*alloc)(struct nc2_prod *, uint8_t, uint8_t, uint32_t, void **) =
+		sym("nc2_prod_alloc");
 	int (*push)(struct nc2_prod *) = sym("nc2_prod_push");
 	int (*peek)(struct nc2_cons *, struct nc2_msg *) =
 		sym("nc2_cons_peek");
 	void (*consume)(struct nc2_cons *) = sym("nc2_cons_consume");
+	int (*take)(struct nc2_cons *, struct nc2_msg *) = sym("nc2_cons_take");
+	int (*next)(struct nc2_cons *, struct nc2_msg *) = fused ? take : peek;
 	int (*release)(struct nc2_cons *) = sym("nc2_cons_release");
+	uint8_t flags = fused ? 2 : 1;
 	struct tring t;
 	struct nc2_prod p;
 	struct nc2_cons c;
@@ -55,58 +66,42 @@ static void test_round_trip(void **state)
 	tring_alloc(&t, 1);
 	assert_int_equal(nc2_prod_init(&p, t.ctrl, t.data, t.bytes), 0);
 	assert_int_equal(nc2_cons_init(&c, t.ctrl, t.data, t.bytes), 0);
-	/* Enough to wrap the ring, so the PAD path runs too. */
 	for (uint32_t i = 0; i < 3 * t.bytes / 48; i++) {
-		assert_int_equal(reserve(&p, 44, &msg), 0);
+		if (fused)
+			assert_int_equal(alloc(&p, 0x40, flags, 44, &msg), 0);
+		else
+			assert_int_equal(reserve(&p, 44, &msg), 0);
 		memcpy((uint8_t *)msg + 4, &i, 4);
-		commit(&p, 0x40, 1, 44);
+		if (!fused)
+			commit(&p, 0x40, flags, 44);
 		assert_true(push(&p) >= 0);
-		assert_int_equal(peek(&c, &m), 1);
+		assert_int_equal(next(&c, &m), 1);
 		assert_int_equal(m.type, 0x40);
-		assert_int_equal(m.flags, 1);
+		assert_int_equal(m.flags, flags);
 		assert_int_equal(m.size, 48);
 		assert_memory_equal(m.data + 4, &i, 4);
-		consume(&c);
+		if (!fused)
+			consume(&c);
 		assert_true(release(&c) >= 0);
 	}
-	assert_int_equal(peek(&c, &m), 0);
+	assert_int_equal(next(&c, &m), 0);
 	assert_true(p.stats.pads > 0);
-	assert_int_equal(reserve(&p, 7, &msg), -NC2_E_INVAL);
+	if (fused)
+		assert_int_equal(alloc(&p, 0x40, 0, 7, &msg), -NC2_E_INVAL);
+	else
+		assert_int_equal(reserve(&p, 7, &msg), -NC2_E_INVAL);
 	tring_free(&t);
 }
 
-/* The fused calls' exported copies, through a wrap of the ring. */
+static void test_round_trip(void **state)
+{
+	export_trip(false);
+}
+
+/* The fused calls' exported copies. */
 static void test_alloc_take(void **state)
 {
-	int (*alloc)(struct nc2_prod *, uint8_t, uint8_t, uint32_t, void **) =
-		sym("nc2_prod_alloc");
-	int (*take)(struct nc2_cons *, struct nc2_msg *) = sym("nc2_cons_take");
-	int (*push)(struct nc2_prod *) = sym("nc2_prod_push");
-	int (*release)(struct nc2_cons *) = sym("nc2_cons_release");
-	struct tring t;
-	struct nc2_prod p;
-	struct nc2_cons c;
-	struct nc2_msg m;
-	void *msg;
-
-	tring_alloc(&t, 1);
-	assert_int_equal(nc2_prod_init(&p, t.ctrl, t.data, t.bytes), 0);
-	assert_int_equal(nc2_cons_init(&c, t.ctrl, t.data, t.bytes), 0);
-	for (uint32_t i = 0; i < 3 * t.bytes / 48; i++) {
-		assert_int_equal(alloc(&p, 0x40, 2, 44, &msg), 0);
-		memcpy((uint8_t *)msg + 4, &i, 4);
-		assert_true(push(&p) >= 0);
-		assert_int_equal(take(&c, &m), 1);
-		assert_int_equal(m.type, 0x40);
-		assert_int_equal(m.flags, 2);
-		assert_int_equal(m.size, 48);
-		assert_memory_equal(m.data + 4, &i, 4);
-		assert_true(release(&c) >= 0);
-	}
-	assert_int_equal(take(&c, &m), 0);
-	assert_true(p.stats.pads > 0);
-	assert_int_equal(alloc(&p, 0x40, 0, 7, &msg), -NC2_E_INVAL);
-	tring_free(&t);
+	export_trip(true);
 }
 
 int main(int argc, char **argv)
