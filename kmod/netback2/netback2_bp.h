@@ -32,6 +32,7 @@ struct nb2_bp {
 	struct nb2_vif *end[2];		/* A, B; NULL once gone */
 	domid_t a, b;
 	bool auto_origin;		/* requested by netback2_auto.c */
+	bool again;			/* enable asked while going down */
 	u64 traffic_shown;		/* nc2_steer_last_traffic() written */
 	char dir[48];
 };

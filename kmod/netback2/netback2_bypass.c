@@ -170,6 +170,12 @@ static void nb2_run(struct nc2_steer *s)
 			p->end[k] = NULL;
 		}
 		nb2_ended(p);
+		if (p->again) {
+			/* The scan sees no status and enables it anew. */
+			p->again = false;
+			xenbus_rm(XBT_NIL, p->dir, NC2_XS_BP_STATUS);
+			schedule_work(&nb2_scan_work);
+		}
 	}
 	if (s->state != NC2_STEER_FREE && s->state != NC2_STEER_ACTIVE)
 		mod_delayed_work(system_wq, &nb2_retry_work, NB2_BP_TICK);
@@ -306,6 +312,7 @@ static const char *nb2_enable(const char *dir, domid_t a, domid_t b)
 	p->a = a;
 	p->b = b;
 	p->auto_origin = nb2_is_auto(dir);
+	p->again = false;
 	p->traffic_shown = 0;
 	strscpy(p->dir, dir, sizeof(p->dir));
 	WRITE_ONCE(va->ch.bypass_count, va->ch.bypass_count + 1);
@@ -319,6 +326,31 @@ void nb2_disable(struct nc2_steer *s)
 {
 	nc2_steer_disable(&nb2_steer, s, nb2_now());
 	nb2_run(s);
+}
+
+/*
+ * An enable for a pair whose bypass already exists. Only a fresh request
+ * counts (nc2ctl clears the status with each one; our own status writes
+ * bring us here too): nc2ctl may have asked for a bypass netback2_auto.c
+ * had just formed, or for one still going down. The request is now the
+ * admin's (no idle take-down) and gets an answer: a bypass that is up
+ * changes state no more, so its status is written here; one going down
+ * is formed again once it is over.
+ */
+static void nb2_enable_again(struct nc2_steer *s, const char *dir)
+{
+	struct nb2_bp *p = nb2_priv(s);
+	char *st = xenbus_read(XBT_NIL, dir, NC2_XS_BP_STATUS, NULL);
+
+	if (!IS_ERR(st)) {
+		kfree(st);
+		return;
+	}
+	p->auto_origin = nb2_is_auto(dir);
+	if (s->state >= NC2_STEER_DISABLING)
+		p->again = true;
+	xenbus_printf(XBT_NIL, dir, NC2_XS_BP_STATUS, "%s",
+		      nc2_steer_status(s));
 }
 
 /* One request directory; called under nb2_lock. */
@@ -336,7 +368,9 @@ static void nb2_scan_one(const char *name)
 	if (IS_ERR(req))
 		return;
 	s = nb2_find_pair(a, b);
-	if (!strcmp(req, "enable") && !s) {
+	if (!strcmp(req, "enable") && s) {
+		nb2_enable_again(s, dir);
+	} else if (!strcmp(req, "enable")) {
 		char *st = xenbus_read(XBT_NIL, dir, NC2_XS_BP_STATUS, NULL);
 
 		/* Refused once: wait for nc2ctl to ask again (it clears status). */

@@ -42,12 +42,13 @@ static inline uint32_t align8(uint32_t n)
 static int put(void *v, uint64_t seq, unsigned int n)
 {
 	struct nc2_st *s = v;
+	const enum bench_wl wl = s->cfg->wl;
 	unsigned int k;
 	void *m;
 	int r;
 
 	for (k = 0; k < n; k++) {
-		uint32_t len = payload_len(s->cfg->wl, seq + k);
+		uint32_t len = payload_len(wl, seq + k);
 
 		r = nc2_prod_alloc(&s->a.p, MSG_TYPE, 0, len + HDR, &m);
 		if (r == -NC2_E_AGAIN)
@@ -68,12 +69,13 @@ static int put(void *v, uint64_t seq, unsigned int n)
 static int get(void *v, uint64_t seq, unsigned int n)
 {
 	struct nc2_st *s = v;
+	const enum bench_wl wl = s->cfg->wl;
 	struct nc2_msg m;
 	unsigned int k;
 	int r;
 
 	for (k = 0; k < n; k++) {
-		uint32_t len = payload_len(s->cfg->wl, seq + k);
+		uint32_t len = payload_len(wl, seq + k);
 
 		r = nc2_cons_take(&s->b.c, &m);
 		if (r < 0)

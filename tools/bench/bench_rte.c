@@ -49,12 +49,13 @@ struct rte_st {
 static int put(void *v, uint64_t seq, unsigned int n)
 {
 	struct rte_st *s = v;
+	const enum bench_wl wl = s->cfg->wl;
 	unsigned int k, i;
 
 	k = rte_ring_sc_dequeue_burst(s->free, s->a.buf, n, NULL);
 	for (i = 0; i < k; i++) {
 		struct rmsg *m = s->a.buf[i];
-		uint32_t len = payload_len(s->cfg->wl, seq + i);
+		uint32_t len = payload_len(wl, seq + i);
 
 		m->len = len;
 		payload_fill(m->data, len, seq + i);
@@ -68,12 +69,13 @@ static int put(void *v, uint64_t seq, unsigned int n)
 static int get(void *v, uint64_t seq, unsigned int n)
 {
 	struct rte_st *s = v;
+	const enum bench_wl wl = s->cfg->wl;
 	unsigned int k, i;
 
 	k = rte_ring_sc_dequeue_burst(s->ring, s->b.buf, n, NULL);
 	for (i = 0; i < k; i++) {
 		const struct rmsg *m = s->b.buf[i];
-		uint32_t len = payload_len(s->cfg->wl, seq + i);
+		uint32_t len = payload_len(wl, seq + i);
 
 		if (m->len != len || !payload_check(m->data, len, seq + i))
 			s->b.bad++;

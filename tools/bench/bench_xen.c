@@ -81,12 +81,13 @@ static int reap(struct bx_front_ring *f)
 static int put(void *v, uint64_t seq, unsigned int n)
 {
 	struct xen_st *s = v;
+	const enum bench_wl wl = s->cfg->wl;
 	struct bx_front_ring *f = &s->a.front;
 	unsigned int k;
 	int notify;
 
 	for (k = 0; k < n; k++) {
-		uint32_t len = payload_len(s->cfg->wl, seq + k);
+		uint32_t len = payload_len(wl, seq + k);
 		struct xreq *req;
 
 		if (RING_FULL(f)) {
@@ -110,6 +111,7 @@ static int put(void *v, uint64_t seq, unsigned int n)
 static int get(void *v, uint64_t seq, unsigned int n)
 {
 	struct xen_st *s = v;
+	const enum bench_wl wl = s->cfg->wl;
 	struct bx_back_ring *b = &s->b.back;
 	RING_IDX rc = b->req_cons, rp = b->sring->req_prod;
 	unsigned int k;
@@ -120,7 +122,7 @@ static int get(void *v, uint64_t seq, unsigned int n)
 		return -1;
 	for (k = 0; k < n && rc != rp; k++, rc++) {
 		const struct xreq *req = RING_GET_REQUEST(b, rc);
-		uint32_t len = payload_len(s->cfg->wl, seq + k);
+		uint32_t len = payload_len(wl, seq + k);
 
 		if (read_once(&req->len) != len ||
 		    !payload_check(req->data, len, seq + k))

@@ -326,7 +326,7 @@ lc_wait_status() {
 # dropped (send_errors).
 LC_SWITCHES=20
 lc_ordering() {
-	local d dir n=0 secs rx tx rxpid txpid lost err rb0 rb1 drops
+	local d dir n=0 secs rx tx rxpid txpid lost err rb0 rb1 drops why
 	d=$(lc_domid 1)
 	dir=$(lc_bypass_dir "$d" "$D2")
 	secs=$((LC_SWITCHES * 3 + 15))
@@ -338,19 +338,39 @@ lc_ordering() {
 	domu_run "$d" $((secs + 60)) "nc2-seq send $(nc2_ip 2) 7000 1000 $secs" \
 		>/tmp/seq-tx.out 2>/dev/null &
 	txpid=$!
-	sleep 2
-	# Each switch while the stream runs: up, traffic, down, traffic.
+	# The stream (1000/s, over auto_bypass_pps) brings the automatic
+	# bypass up first; the admin's enable then finds it up and must
+	# still be answered (it once went unanswered: nc2ctl clears the
+	# status, and a bypass already up changed state no more).
+	if lc_wait_status $dir active 300 &&
+	   [ "$(xenstore-read $dir/$NC2_XS_BP_ORIGIN 2>/dev/null)" = auto ]; then
+		nc2ctl bypass enable domu1 domu2 >/dev/null 2>&1
+		if lc_wait_status $dir active 100 &&
+		   [ "$(xenstore-read $dir/$NC2_XS_BP_ORIGIN 2>/dev/null)" = manual ]; then
+			lab_check PASS lifecycle-enable-over-auto "nc2ctl bypass enable on the automatic bypass already up: answered active, origin manual"
+		else
+			lab_check FAIL lifecycle-enable-over-auto "nc2ctl bypass enable on the automatic bypass already up: status '$(xenstore-read $dir/$NC2_XS_BP_STATUS 2>/dev/null)', origin '$(xenstore-read $dir/$NC2_XS_BP_ORIGIN 2>/dev/null)' after 10 s"
+		fi
+	else
+		lab_check FAIL lifecycle-enable-over-auto "no automatic bypass domu1-domu2 within 30 s of a 1000/s stream: status '$(xenstore-read $dir/$NC2_XS_BP_STATUS 2>/dev/null)'"
+	fi
+	# Each switch while the stream runs: up, traffic, down, traffic. A
+	# step gets 30 s (TCG under load); why the cycles stopped is said.
+	why="the stream ended"
 	while kill -0 $txpid 2>/dev/null; do
 		nc2ctl bypass enable domu1 domu2 >/dev/null 2>&1
-		lc_wait_status $dir active 100 || break
+		lc_wait_status $dir active 300 ||
+			{ why="no 'active' 30 s after enable"; break; }
 		sleep 0.5
 		kill -0 $txpid 2>/dev/null || break
 		nc2ctl bypass disable domu1 domu2 >/dev/null 2>&1
-		lc_wait_status $dir disabled 100 || break
+		lc_wait_status $dir disabled 300 ||
+			{ why="no 'disabled' 30 s after disable"; break; }
 		n=$((n + 1))
 		sleep 0.5
 	done
-	lab_log "ordering: $n bypass up/down cycles under the stream, last status $(xenstore-read $dir/$NC2_XS_BP_STATUS 2>/dev/null)"
+	why="$why (status '$(xenstore-read $dir/$NC2_XS_BP_STATUS 2>/dev/null)', error '$(xenstore-read $dir/$NC2_XS_BP_ERROR 2>/dev/null)')"
+	lab_log "ordering: $n bypass up/down cycles under the stream, stopped: $why"
 	wait $txpid
 	wait $rxpid
 	tx=$(cat /tmp/seq-tx.out)
@@ -367,7 +387,7 @@ lc_ordering() {
 	if [ -z "$lost" ] || [ -z "$err" ]; then
 		lab_check FAIL lifecycle-ordering "no result: sender '$tx', receiver '$rx'"
 	elif [ "$n" -lt $LC_SWITCHES ]; then
-		lab_check FAIL lifecycle-ordering "only $n bypass up/down cycles under the stream (want $LC_SWITCHES); $rx"
+		lab_check FAIL lifecycle-ordering "only $n bypass up/down cycles under the stream (want $LC_SWITCHES), stopped: $why; $rx"
 	elif [ "$(v reordered "$rx")" != 0 ] || [ "$(v duplicates "$rx")" != 0 ] ||
 	     [ "$lost" -gt $((err + drops)) ]; then
 		lab_check FAIL lifecycle-ordering "$n cycles ($((2 * n)) switches): $rx; sender $tx; receiving socket dropped $drops"
