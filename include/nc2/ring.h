@@ -464,22 +464,24 @@ static inline bool nc2_cons_hdr_fast(uint8_t type, uint32_t size,
 
 /*
  * The fast paths' read of the message at next, lim bytes (a multiple of
- * 8, not 0) in view: its header read once and checked; m filled and its
- * size returned, or 0 (m untouched) for the slow path to judge.
+ * 8, not 0) in view: its header read once and checked; true with m
+ * filled, or false (m untouched) for the slow path to judge. A bool, not
+ * the size, so that callers test the header check alone (a size of 0
+ * has already failed it).
  */
-static inline uint32_t nc2_cons_fast_msg(const struct nc2_cons *c,
-					 uint32_t lim, struct nc2_msg *m)
+static inline bool nc2_cons_fast_msg(const struct nc2_cons *c, uint32_t lim,
+				     struct nc2_msg *m)
 {
 	const struct nc2_msg_hdr *h = (const struct nc2_msg_hdr *)c->next;
 	uint32_t w = nc2_hdr_load(h), size = w >> 16;
 
 	if (nc2_unlikely(!nc2_cons_hdr_fast((uint8_t)w, size, lim)))
-		return 0;
+		return false;
 	m->type = (uint8_t)w;
 	m->flags = (uint8_t)(w >> 8);
 	m->size = (uint16_t)size;
 	m->data = (const uint8_t *)h;
-	return size;
+	return true;
 }
 
 /*
@@ -494,7 +496,7 @@ static inline uint32_t nc2_cons_fast_msg(const struct nc2_cons *c,
  */
 NC2_INLINE int nc2_cons_peek(struct nc2_cons *c, struct nc2_msg *m)
 {
-	uint32_t size, lim = c->limit - c->pvt;
+	uint32_t lim = c->limit - c->pvt;
 
 	if (nc2_unlikely(!lim)) {
 		int r = nc2_cons_refill(c);
@@ -506,8 +508,7 @@ NC2_INLINE int nc2_cons_peek(struct nc2_cons *c, struct nc2_msg *m)
 		}
 		lim = (uint32_t)r;
 	}
-	size = nc2_cons_fast_msg(c, lim, m);
-	if (nc2_unlikely(!size)) {
+	if (nc2_unlikely(!nc2_cons_fast_msg(c, lim, m))) {
 		/*
 		 * Through a copy, so that m's address does not escape and
 		 * the caller's compiler may keep it in registers; zeroed so
@@ -519,7 +520,7 @@ NC2_INLINE int nc2_cons_peek(struct nc2_cons *c, struct nc2_msg *m)
 		*m = t;
 		return r;
 	}
-	c->peeked = size;
+	c->peeked = m->size;
 	return 1;
 }
 
@@ -542,16 +543,14 @@ NC2_INLINE void nc2_cons_consume(struct nc2_cons *c)
  */
 NC2_INLINE int nc2_cons_take(struct nc2_cons *c, struct nc2_msg *m)
 {
-	uint32_t size, lim = c->limit - c->pvt;
+	/* pvt read once: the stores below need not load it again. */
+	uint32_t pvt = c->pvt, lim = c->limit - pvt;
 
-	if (nc2_likely(lim)) {
-		size = nc2_cons_fast_msg(c, lim, m);
-		if (nc2_likely(size)) {
-			c->pvt += size;
-			c->next += size;
-			c->stats.msgs++;
-			return 1;
-		}
+	if (nc2_likely(lim && nc2_cons_fast_msg(c, lim, m))) {
+		c->pvt = pvt + m->size;
+		c->next += m->size;
+		c->stats.msgs++;
+		return 1;
 	}
 	{
 		/* As in peek: m's address does not escape. */
