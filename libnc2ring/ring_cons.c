@@ -130,6 +130,54 @@ int nc2_cons_refill(struct nc2_cons *c)
 	return (int)set_limit(c);
 }
 
+int nc2_cons_release_rearm(struct nc2_cons *c, uint32_t min_bytes,
+			   bool *notify)
+{
+	uint32_t old = c->released, cur = c->pvt, ev;
+	int err;
+
+	*notify = false;
+	if (nc2_unlikely(c->err))
+		return c->err;
+	if (cur != c->prod) {
+		/* More is known to be there: no sleep, an ordinary release. */
+		err = nc2_cons_release(c);
+		if (err < 0)
+			return err;
+		*notify = err > 0;
+		return 1;
+	}
+	if (min_bytes == 0 || min_bytes > c->size)
+		min_bytes = 1;
+	if (cur != old) {
+		/* Our reads of the messages complete before the producer reuses them. */
+		nc2_store_release32(&c->ctrl->cons, nc2_cpu_to_le32(cur));
+		c->released = cur;
+		c->stats.bytes += cur - old;
+	}
+	nc2_store32(&c->ctrl->prod_event, nc2_cpu_to_le32(cur + min_bytes));
+	/*
+	 * One fence for both stores: pairs with nc2_mb() in
+	 * nc2_prod_want_space() (cons store, cons_event load) and in
+	 * nc2_prod_push() (prod_event store, prod load).
+	 */
+	nc2_mb();
+	if (cur != old) {
+		/* cons_event is read once and only decides whether to notify. */
+		ev = nc2_le32_to_cpu(nc2_load32(&c->ctrl->cons_event));
+		if ((uint32_t)(cur - ev) < (uint32_t)(cur - old)) {
+			c->stats.notifies++;
+			*notify = true;
+		}
+	}
+	err = refresh_prod(c);
+	if (err) {
+		*notify = false;
+		return err;
+	}
+	return c->pvt != c->prod;
+}
+
 int nc2_cons_rearm(struct nc2_cons *c, uint32_t min_bytes)
 {
 	int err;

@@ -241,6 +241,18 @@ NC2_INLINE int nc2_cons_release_lazy(struct nc2_cons *c);
  */
 int nc2_cons_rearm(struct nc2_cons *c, uint32_t min_bytes);
 
+/*
+ * nc2_cons_release() then nc2_cons_rearm(), for a consumer about to
+ * sleep, with one full fence where the two calls pay one each: both
+ * indices (cons, prod_event) are stored, then the fence, then the
+ * producer's cons_event and prod are read. Returns as nc2_cons_rearm();
+ * *notify is what nc2_cons_release() would have returned (true: notify
+ * the producer), false on an error. With messages already known to be
+ * waiting it is an ordinary release and returns 1.
+ */
+int nc2_cons_release_rearm(struct nc2_cons *c, uint32_t min_bytes,
+			   bool *notify);
+
 /* Put the consumer in the sticky error state err (negated code). */
 void nc2_cons_fail(struct nc2_cons *c, int err);
 

@@ -287,6 +287,61 @@ static void test_release_lazy(void **state)
 	tring_free(&f.t);
 }
 
+/*
+ * release + rearm behind one fence: the same indices, events and notify
+ * decisions as the two calls one after the other.
+ */
+static void test_release_rearm(void **state)
+{
+	struct rfix f;
+	struct nc2_msg m;
+	bool notify = true;
+	void *msg;
+
+	rfix_init(&f, 1);
+	/* Nothing consumed, nothing there: only the event is asked for. */
+	assert_int_equal(nc2_cons_release_rearm(&f.c, 0, &notify), 0);
+	assert_false(notify);
+	assert_int_equal(f.t.ctrl->prod_event, 1);
+	while (nc2_prod_alloc(&f.p, 0x41, 0, 64, &msg) == 0)
+		;
+	assert_int_equal(nc2_prod_push(&f.p), 1);
+	/* Messages known to be waiting: an ordinary release, go on. */
+	assert_int_equal(nc2_cons_take(&f.c, &m), 1);
+	assert_int_equal(nc2_prod_want_space(&f.p, 64), 0);
+	assert_int_equal(nc2_cons_release_rearm(&f.c, 0, &notify), 1);
+	assert_true(notify);
+	assert_int_equal(f.t.ctrl->cons, 64);
+	assert_int_equal(f.t.ctrl->prod_event, 1);
+	/* Drained, the producer waiting for room: released, told, armed. */
+	while (nc2_cons_take(&f.c, &m) > 0)
+		;
+	assert_int_equal(nc2_prod_want_space(&f.p, 512), 0);
+	assert_int_equal(nc2_cons_release_rearm(&f.c, 0, &notify), 0);
+	assert_true(notify);
+	assert_int_equal(f.t.ctrl->cons, 4096);
+	assert_int_equal(f.t.ctrl->prod_event, 4097);
+	assert_int_equal(f.c.stats.bytes, 4096);
+	/* Again with nothing new: no notify, the event stays. */
+	assert_int_equal(nc2_cons_release_rearm(&f.c, 64, &notify), 0);
+	assert_false(notify);
+	assert_int_equal(f.t.ctrl->prod_event, 4096 + 64);
+	/* A message pushed before the look: go on, not sleep. */
+	assert_int_equal(nc2_prod_alloc(&f.p, 0x41, 0, 64, &msg), 0);
+	assert_int_equal(nc2_prod_push(&f.p), 1); /* 64 bytes: event due */
+	assert_int_equal(nc2_cons_release_rearm(&f.c, 0, &notify), 1);
+	assert_false(notify);
+	/* A producer index past what it could have written: sticky error. */
+	assert_int_equal(nc2_cons_take(&f.c, &m), 1);
+	f.t.ctrl->prod = 4096 + 64 + 4096 + 8;
+	assert_int_equal(nc2_cons_release_rearm(&f.c, 0, &notify),
+			 -NC2_EP_PROD_INDEX);
+	assert_false(notify);
+	assert_int_equal(nc2_cons_release_rearm(&f.c, 0, &notify),
+			 -NC2_EP_PROD_INDEX);
+	tring_free(&f.t);
+}
+
 static void test_full_and_space(void **state)
 {
 	struct rfix f;
@@ -665,6 +720,7 @@ int main(void)
 		cmocka_unit_test(test_alloc_take_limits),
 		cmocka_unit_test(test_alloc_drops_reservation),
 		cmocka_unit_test(test_release_lazy),
+		cmocka_unit_test(test_release_rearm),
 		cmocka_unit_test(test_full_and_space),
 		cmocka_unit_test(test_notify_counting),
 		cmocka_unit_test(test_bad_prod),

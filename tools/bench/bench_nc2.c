@@ -113,18 +113,20 @@ static int arm_space(void *v, uint64_t seq)
 	return nc2_prod_want_space(&s->a.p, len > chunk ? len : chunk);
 }
 
-/* Going idle: settle what the lazy release held back, then re-arm. */
+/*
+ * Going idle: settle what the lazy release held back and re-arm, behind
+ * one fence.
+ */
 static int arm_data(void *v, uint64_t seq)
 {
 	struct nc2_st *s = v;
+	bool notify;
 	int r;
 
 	(void)seq;
-	r = nc2_cons_release(&s->b.c);
-	if (r < 0)
-		return r;
-	s->b.notifies += (unsigned int)r;
-	return nc2_cons_rearm(&s->b.c, 0);
+	r = nc2_cons_release_rearm(&s->b.c, 0, &notify);
+	s->b.notifies += notify;
+	return r;
 }
 
 static void producer(void *v)
