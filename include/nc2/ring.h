@@ -24,6 +24,9 @@
  *			notify_peer();
  *	} while (nc2_cons_rearm(c, 0) > 0);
  *
+ * (A busy consumer may release lazily, nc2_cons_release_lazy(), and
+ * settle with nc2_cons_release_rearm() before it sleeps: one fence.)
+ *
  * Neither side locks: one thread produces and one consumes per ring. Any
  * peer-written index is read once, checked, and kept privately; a bad one
  * makes the endpoint fail for good (see nc2/error.h).
