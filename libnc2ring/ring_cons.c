@@ -130,69 +130,70 @@ int nc2_cons_refill(struct nc2_cons *c)
 	return (int)set_limit(c);
 }
 
+/*
+ * The end of a re-arm: ask for an event min_bytes on (0: any message),
+ * fence, and look at prod again; 1 if messages are waiting, else 0.
+ */
+static int arm_and_look(struct nc2_cons *c, uint32_t min_bytes)
+{
+	int err;
+
+	if (min_bytes == 0 || min_bytes > c->size)
+		min_bytes = 1;
+	nc2_store32(&c->ctrl->prod_event, nc2_cpu_to_le32(c->pvt + min_bytes));
+	/*
+	 * Pairs with nc2_mb() in nc2_prod_push(): event store, prod load;
+	 * and, after nc2_cons_release_rearm()'s cons store, with the one in
+	 * nc2_prod_want_space(): cons store, cons_event load.
+	 */
+	nc2_mb();
+	err = refresh_prod(c);
+	if (err)
+		return err;
+	return c->pvt != c->prod;
+}
+
 int nc2_cons_release_rearm(struct nc2_cons *c, uint32_t min_bytes,
 			   bool *notify)
 {
-	uint32_t old = c->released, cur = c->pvt, ev;
-	int err;
+	uint32_t old = c->released, cur = c->pvt;
+	int r;
 
 	*notify = false;
 	if (nc2_unlikely(c->err))
 		return c->err;
 	if (cur != c->prod) {
 		/* More is known to be there: no sleep, an ordinary release. */
-		err = nc2_cons_release(c);
-		if (err < 0)
-			return err;
-		*notify = err > 0;
+		r = nc2_cons_release(c);
+		if (r < 0)
+			return r;
+		*notify = r > 0;
 		return 1;
 	}
-	if (min_bytes == 0 || min_bytes > c->size)
-		min_bytes = 1;
 	if (cur != old) {
 		/* Our reads of the messages complete before the producer reuses them. */
 		nc2_store_release32(&c->ctrl->cons, nc2_cpu_to_le32(cur));
 		c->released = cur;
 		c->stats.bytes += cur - old;
 	}
-	nc2_store32(&c->ctrl->prod_event, nc2_cpu_to_le32(cur + min_bytes));
-	/*
-	 * One fence for both stores: pairs with nc2_mb() in
-	 * nc2_prod_want_space() (cons store, cons_event load) and in
-	 * nc2_prod_push() (prod_event store, prod load).
-	 */
-	nc2_mb();
-	if (cur != old) {
-		/* cons_event is read once and only decides whether to notify. */
-		ev = nc2_le32_to_cpu(nc2_load32(&c->ctrl->cons_event));
-		if ((uint32_t)(cur - ev) < (uint32_t)(cur - old)) {
-			c->stats.notifies++;
-			*notify = true;
-		}
+	/* One fence, in there, for both stores. */
+	r = arm_and_look(c, min_bytes);
+	if (r < 0)
+		return r;
+	if (cur != old &&
+	    nc2_event_due(nc2_le32_to_cpu(nc2_load32(&c->ctrl->cons_event)),
+			  old, cur)) {
+		c->stats.notifies++;
+		*notify = true;
 	}
-	err = refresh_prod(c);
-	if (err) {
-		*notify = false;
-		return err;
-	}
-	return c->pvt != c->prod;
+	return r;
 }
 
 int nc2_cons_rearm(struct nc2_cons *c, uint32_t min_bytes)
 {
-	int err;
-
 	if (nc2_unlikely(c->err))
 		return c->err;
 	if (c->pvt != c->prod)
 		return 1;
-	if (min_bytes == 0 || min_bytes > c->size)
-		min_bytes = 1;
-	nc2_store32(&c->ctrl->prod_event, nc2_cpu_to_le32(c->pvt + min_bytes));
-	/* Pairs with nc2_mb() in nc2_prod_push(): event store, prod load. */
-	nc2_mb();
-	err = refresh_prod(c);
-	if (err)
-		return err;
-	return c->pvt != c->prod;
+	return arm_and_look(c, min_bytes);
 }

@@ -416,10 +416,17 @@ NC2_INLINE int nc2_prod_alloc(struct nc2_prod *p, uint8_t type, uint8_t flags,
 }
 
 /*
- * Same rule as Xen's RING_PUSH_REQUESTS_AND_CHECK_NOTIFY, on bytes: notify
- * iff prod_event lies in (old, cur]. prod_event is read once and only
- * decides whether to notify: no value of it can harm us.
+ * Same rule as Xen's RING_PUSH_REQUESTS_AND_CHECK_NOTIFY, on bytes: an
+ * index moved from old to cur owes the peer an event iff the event index
+ * ev it asked for lies in (old, cur]. ev is read once and only decides
+ * whether to notify: no value of it can harm us.
  */
+static inline bool nc2_event_due(uint32_t ev, uint32_t old, uint32_t cur)
+{
+	return (uint32_t)(cur - ev) < (uint32_t)(cur - old);
+}
+
+/* Publish prod; notify as nc2_event_due() says of prod_event. */
 NC2_INLINE int nc2_prod_push(struct nc2_prod *p)
 {
 	uint32_t old = p->pushed, cur = p->pvt, ev;
@@ -435,7 +442,7 @@ NC2_INLINE int nc2_prod_push(struct nc2_prod *p)
 	/* Pairs with nc2_mb() in nc2_cons_rearm(): prod store, event load. */
 	nc2_mb();
 	ev = nc2_le32_to_cpu(nc2_load32(&p->ctrl->prod_event));
-	if ((uint32_t)(cur - ev) < (uint32_t)(cur - old)) {
+	if (nc2_event_due(ev, old, cur)) {
 		p->stats.notifies++;
 		return 1;
 	}
@@ -595,7 +602,7 @@ NC2_INLINE int nc2_cons_release(struct nc2_cons *c)
 	/* Pairs with nc2_mb() in nc2_prod_want_space(). */
 	nc2_mb();
 	ev = nc2_le32_to_cpu(nc2_load32(&c->ctrl->cons_event));
-	if ((uint32_t)(cur - ev) < (uint32_t)(cur - old)) {
+	if (nc2_event_due(ev, old, cur)) {
 		c->stats.notifies++;
 		return 1;
 	}
