@@ -460,10 +460,10 @@ static inline uint32_t nc2_hdr_load(const struct nc2_msg_hdr *h)
 
 /*
  * The fast paths' whole check of a header read into locals, lim bytes
- * (a multiple of 8, not 0) in view: a size that is a multiple of 8, at
- * least 8 and within lim (lim - 8 cannot wrap), and a type other than
- * PAD (0xff) and INVALID (0), which (uint8_t)(type + 1) <= 1 catches in
- * one compare. Anything else is for the slow path to judge.
+ * (a multiple of 8, less than 2^32 - 8) in view: a size that is a
+ * multiple of 8, at least 8 and within lim, and a type other than PAD
+ * (0xff) and INVALID (0), which (uint8_t)(type + 1) <= 1 catches in one
+ * compare. Anything else is for the slow path to judge.
  */
 _Static_assert(NC2_MSG_PAD == 0xff && NC2_MSG_INVALID == 0,
 	       "nc2_cons_hdr_fast relies on PAD 0xff and INVALID 0");
@@ -472,15 +472,17 @@ static inline bool nc2_cons_hdr_fast(uint8_t type, uint32_t size,
 				     uint32_t lim)
 {
 	/*
-	 * size - 8 rotated right by 3: a multiple of 8 becomes its eighth,
-	 * anything else gets high bits and exceeds every bound; so one
-	 * compare checks alignment, the minimum and lim together.
+	 * size - 8 rotated right by 3: a multiple of 8 from 8 up becomes
+	 * (size - 8) / 8, which is below lim / 8 exactly when size <= lim;
+	 * anything else (not a multiple of 8, or under 8) comes out at
+	 * 2^29 - 1 or more, which no lim / 8 exceeds. So one compare checks
+	 * alignment, the minimum and lim together (and fails for lim 0).
 	 */
 	uint32_t d = size - NC2_MSG_MIN_SIZE;
 
 	_Static_assert(NC2_MSG_ALIGN == 8 && NC2_MSG_MIN_SIZE == 8,
 		       "nc2_cons_hdr_fast's rotate");
-	return ((d >> 3) | (d << 29)) <= (lim - NC2_MSG_MIN_SIZE) >> 3 &&
+	return ((d >> 3) | (d << 29)) < lim >> 3 &&
 	       (uint8_t)(type + 1) > 1;
 }
 

@@ -459,6 +459,41 @@ static void test_bad_prod(void **state)
 	}
 }
 
+/*
+ * The fast paths' one-compare header check says exactly what protocol.md
+ * 4.3 and 3.6 say (size a multiple of 8, at least 8, within what is in
+ * view; type neither PAD nor INVALID) for every size a header can hold,
+ * every lim up to two pages and the largest ones, and lim 0 (nothing in
+ * view) refuses everything.
+ */
+static void test_hdr_fast_rule(void **state)
+{
+	static const uint8_t types[] = { 0x00, 0x01, 0x40, 0x80, 0xfe, 0xff };
+	static const uint32_t big[] = { 1u << 20, 1u << 28, 1u << 31,
+					0u - 16, 0u - 8 };
+	uint64_t checked = 0;
+
+	(void)state;
+	for (uint32_t i = 0; i < 8192 / 8 + 1 + 5; i++) {
+		uint32_t lim = i <= 8192 / 8 ? i * 8 : big[i - 8192 / 8 - 1];
+
+		for (uint32_t size = 0; size <= 0xffff; size++) {
+			for (size_t t = 0; t < sizeof(types); t++) {
+				bool want = size % 8 == 0 && size >= 8 &&
+					    size <= lim && types[t] != 0x00 &&
+					    types[t] != 0xff;
+
+				if (nc2_cons_hdr_fast(types[t], size, lim) !=
+				    want)
+					fail_msg("type %#x size %u lim %u: %d",
+						 types[t], size, lim, !want);
+				checked++;
+			}
+		}
+	}
+	assert_true(checked > 400000000u);
+}
+
 static void test_bad_headers(void **state)
 {
 	const struct {
@@ -724,6 +759,7 @@ int main(void)
 		cmocka_unit_test(test_full_and_space),
 		cmocka_unit_test(test_notify_counting),
 		cmocka_unit_test(test_bad_prod),
+		cmocka_unit_test(test_hdr_fast_rule),
 		cmocka_unit_test(test_bad_headers),
 		cmocka_unit_test(test_bad_cons),
 		cmocka_unit_test(test_commit_shorter),
