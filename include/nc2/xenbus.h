@@ -28,6 +28,18 @@
 /* B: the directory of all vif2 devices backend B serves */
 #define NC2_XS_BE_ROOT_PATH "/local/domain/%u/backend/vif2"
 
+/*
+ * ---- Xen's own, written by the toolstack for every domain: nc2 only
+ * reads them (nc2ctl and the userspace backend). The model of Xen under
+ * uspace/hv writes them as Xen's toolstack would, in its own words.
+ */
+#define NC2_XS_LOCAL_DOMAIN "/local/domain" /* one directory per domain */
+#define NC2_XS_DOM_PATH "/local/domain/%u"  /* a domain's home */
+#define NC2_XS_DOMID "domid"		    /* relative: the reader's own id */
+#define NC2_XS_NAME "name"		    /* in a home: the domain's name */
+#define NC2_XS_VM "vm"			    /* in a home: /vm/<uuid> */
+#define NC2_XS_BACKEND_DIR "backend"	    /* in a home: devices it serves */
+
 /* ---- FE, written by the toolstack at creation */
 #define NC2_XS_BACKEND "backend"       /* the path BE */
 #define NC2_XS_BACKEND_ID "backend-id" /* <B> */

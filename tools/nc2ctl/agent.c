@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xenctrl.h>
+#include <nc2/xenbus.h>
 
 #include "nc2ctl.h"
 
@@ -89,7 +90,7 @@ static void dom_uuid(struct xs_handle *h, unsigned int domid, char *out,
 	char *vm, *slash;
 
 	out[0] = '\0';
-	nc2_path(path, "/local/domain/%u/vm", domid);
+	nc2_path(path, NC2_XS_DOM_PATH "/" NC2_XS_VM, domid);
 	vm = nc2_xs_read(h, XBT_NULL, path);
 	if (vm) {
 		slash = strrchr(vm, '/');
@@ -301,7 +302,7 @@ static void reconcile(struct agent *a)
 	unsigned int i, n, d;
 	char **doms;
 
-	doms = xs_directory(a->h, XBT_NULL, "/local/domain", &n);
+	doms = xs_directory(a->h, XBT_NULL, NC2_XS_LOCAL_DOMAIN, &n);
 	if (!doms) {
 		nc2_log(NC2_AGENT_TAG, "warning: cannot list /local/domain: %s", strerror(errno));
 		return;

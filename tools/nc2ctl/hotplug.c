@@ -46,7 +46,7 @@ int nc2_hotplug_exec(const struct nc2_opts *o, const char *script,
 	if (pid == 0) {
 		setenv("XENBUS_PATH", be, 1);
 		setenv("XENBUS_TYPE", NC2_XS_DEVICE, 1);
-		setenv("XENBUS_BASE_PATH", "backend", 1);
+		setenv("XENBUS_BASE_PATH", NC2_XS_BACKEND_DIR, 1);
 		setenv("vif", vif, 1);
 		execl(script, script, action, (char *)NULL);
 		fprintf(stderr, "%s: cannot run %s: %s\n", nc2_prog, script,

@@ -88,7 +88,7 @@ static int domain_of_key(struct xs_handle *h, const char *key)
 	int found = -1;
 	char **doms;
 
-	doms = xs_directory(h, XBT_NULL, "/local/domain", &n);
+	doms = xs_directory(h, XBT_NULL, NC2_XS_LOCAL_DOMAIN, &n);
 	for (i = 0; doms && i < n && found < 0; i++) {
 		char *v;
 
@@ -98,7 +98,7 @@ static int domain_of_key(struct xs_handle *h, const char *key)
 		if (v && !strcmp(v, key))
 			found = (int)d;
 		free(v);
-		nc2_path(path, "/local/domain/%u/vm", d);
+		nc2_path(path, NC2_XS_DOM_PATH "/" NC2_XS_VM, d);
 		v = nc2_xs_read(h, XBT_NULL, path);
 		if (found < 0 && v && strlen(v) > 36 &&
 		    !strcmp(v + strlen(v) - 36, key) && strlen(key) == 36)
@@ -229,7 +229,7 @@ static void list_bypasses(struct xs_handle *h, int domid)
 	char **doms, **pairs;
 	bool header = false;
 
-	doms = xs_directory(h, XBT_NULL, "/local/domain", &nd);
+	doms = xs_directory(h, XBT_NULL, NC2_XS_LOCAL_DOMAIN, &nd);
 	for (i = 0; doms && i < nd; i++) {
 		unsigned int be = strtoul(doms[i], NULL, 10);
 

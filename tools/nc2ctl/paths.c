@@ -33,13 +33,13 @@ void nc2_be_root_path(char *buf, unsigned int backend)
 
 void nc2_bypass_root_path(char *buf, unsigned int backend)
 {
-	nc2_path(buf, "/local/domain/%u/" NC2_XS_BYPASS_DIR, backend);
+	nc2_path(buf, NC2_XS_DOM_PATH "/" NC2_XS_BYPASS_DIR, backend);
 }
 
 void nc2_bypass_path(char *buf, unsigned int backend, unsigned int a,
 		     unsigned int b)
 {
-	nc2_path(buf, "/local/domain/%u/" NC2_XS_BYPASS_DIR "/%u-%u", backend,
+	nc2_path(buf, NC2_XS_DOM_PATH "/" NC2_XS_BYPASS_DIR "/%u-%u", backend,
 		 a, b);
 }
 
@@ -79,7 +79,7 @@ int nc2_for_each_vif2(struct xs_handle *h, int only,
 	char **doms, **fes, **hs;
 	int count = 0;
 
-	doms = xs_directory(h, XBT_NULL, "/local/domain", &nb);
+	doms = xs_directory(h, XBT_NULL, NC2_XS_LOCAL_DOMAIN, &nb);
 	for (i = 0; doms && i < nb; i++) {
 		unsigned int b = strtoul(doms[i], NULL, 10);
 

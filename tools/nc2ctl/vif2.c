@@ -565,7 +565,7 @@ static int find_backend(struct xs_handle *h, struct detach_req *d, int want)
 		d->backend = want;
 		return 0;
 	}
-	doms = xs_directory(h, XBT_NULL, "/local/domain", &n);
+	doms = xs_directory(h, XBT_NULL, NC2_XS_LOCAL_DOMAIN, &n);
 	for (i = 0; doms && i < n; i++) {
 		char *end;
 		unsigned long b = strtoul(doms[i], &end, 10);

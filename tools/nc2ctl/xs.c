@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <nc2/xenbus.h>
 
 #include "nc2ctl.h"
 
@@ -54,7 +55,7 @@ static struct xs_handle *nc2_xs_open(void)
 	 * Any answer proves xenstored is there: our own "domid" (relative,
 	 * so a driver domain may read it too), or a refusal.
 	 */
-	v = xs_read(h, XBT_NULL, "domid", NULL);
+	v = xs_read(h, XBT_NULL, NC2_XS_DOMID, NULL);
 	alarm(0);
 	signal(SIGALRM, SIG_DFL);
 	if (!v && errno != ENOENT && errno != EACCES) {
@@ -153,7 +154,7 @@ bool nc2_domain_exists(struct xs_handle *h, xs_transaction_t t,
 {
 	char path[NC2_PATH_MAX];
 
-	nc2_path(path, "/local/domain/%u", domid);
+	nc2_path(path, NC2_XS_DOM_PATH, domid);
 	return nc2_xs_exists(h, t, path);
 }
 
@@ -263,7 +264,7 @@ char *nc2_domain_name(struct xs_handle *h, unsigned int domid)
 {
 	char path[NC2_PATH_MAX];
 
-	nc2_path(path, "/local/domain/%u/name", domid);
+	nc2_path(path, NC2_XS_DOM_PATH "/" NC2_XS_NAME, domid);
 	return nc2_xs_read(h, XBT_NULL, path);
 }
 
@@ -283,7 +284,7 @@ int nc2_resolve_domain(const char *what, const char *s, unsigned int *out)
 	if (!h)
 		return NC2_EXIT_ERROR;
 	/* Names are not unique to xenstore; to xl they are.  Insist. */
-	doms = xs_directory(h, XBT_NULL, "/local/domain", &n);
+	doms = xs_directory(h, XBT_NULL, NC2_XS_LOCAL_DOMAIN, &n);
 	for (i = 0; doms && i < n; i++) {
 		unsigned int d;
 		char *name;
@@ -314,6 +315,6 @@ int nc2_self_domid(struct xs_handle *h)
 
 	/* Relative: the domain's own home.  dom0's is set by xen-init-dom0. */
 	if (self == -2)
-		self = nc2_xs_read_int(h, XBT_NULL, "domid", -1);
+		self = nc2_xs_read_int(h, XBT_NULL, NC2_XS_DOMID, -1);
 	return self;
 }

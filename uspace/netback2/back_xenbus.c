@@ -24,7 +24,7 @@ static uint32_t next_gen = 1;
 
 void back_xenbus_init(void)
 {
-	if (nc2_hv_store_watch(B->hv, "/local/domain", "dom") ||
+	if (nc2_hv_store_watch(B->hv, NC2_XS_LOCAL_DOMAIN, "dom") ||
 	    nc2_hv_store_watch(B->hv, "@releaseDomain", "rel"))
 		die("cannot watch the store");
 }
@@ -161,7 +161,7 @@ void back_xenbus_scan(void)
 {
 	unsigned int n = 0;
 	char **doms = nc2_hv_store_directory(B->hv, NC2_HV_TX_NONE,
-					     "/local/domain", &n);
+					     NC2_XS_LOCAL_DOMAIN, &n);
 
 	for (int i = 0; i < BACK_VIFS; i++) {
 		struct vif *v = &B->vif[i];
