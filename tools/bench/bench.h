@@ -23,6 +23,7 @@ struct bench_cfg {
 	unsigned int batch;   /* messages per push and per release */
 	uint64_t msgs;	      /* messages (stream) or round trips (rtt) */
 	unsigned int ring_kib; /* memory budget of one ring */
+	uint32_t fixed_len;   /* payload_fixed_len(wl), worked out once */
 };
 
 struct bench_res {
@@ -87,8 +88,16 @@ static inline bool bench_aborted(void)
 	return __atomic_load_n(&bench_abort, __ATOMIC_RELAXED);
 }
 
-/* Allocate zeroed, page-aligned, already-faulted memory; exits on failure. */
+/*
+ * Shared memory for the ring under test: zeroed, page-aligned and
+ * already faulted, from one arena that every run starts again at its
+ * beginning (bench_arena_reset()), so that every implementation's rings
+ * lie on the same physical pages; exits on failure. bench_free() gives
+ * it back (the arena's space returns at the next reset).
+ */
 void *bench_alloc(uint64_t bytes);
+void bench_free(void *p);
+void bench_arena_reset(void);
 
 /* Largest power of two <= n (n > 0). */
 static inline uint32_t bench_pow2_floor(uint32_t n)

@@ -42,13 +42,13 @@ static inline uint32_t align8(uint32_t n)
 static int put(void *v, uint64_t seq, unsigned int n)
 {
 	struct nc2_st *s = v;
-	const enum bench_wl wl = s->cfg->wl;
+	const uint32_t fixed = s->cfg->fixed_len;
 	unsigned int k;
 	void *m;
 	int r;
 
 	for (k = 0; k < n; k++) {
-		uint32_t len = payload_len(wl, seq + k);
+		uint32_t len = payload_len_at(fixed, seq + k);
 
 		r = nc2_prod_alloc(&s->a.p, MSG_TYPE, 0, len + HDR, &m);
 		if (r == -NC2_E_AGAIN)
@@ -69,13 +69,13 @@ static int put(void *v, uint64_t seq, unsigned int n)
 static int get(void *v, uint64_t seq, unsigned int n)
 {
 	struct nc2_st *s = v;
-	const enum bench_wl wl = s->cfg->wl;
+	const uint32_t fixed = s->cfg->fixed_len;
 	struct nc2_msg m;
 	unsigned int k;
 	int r;
 
 	for (k = 0; k < n; k++) {
-		uint32_t len = payload_len(wl, seq + k);
+		uint32_t len = payload_len_at(fixed, seq + k);
 
 		r = nc2_cons_take(&s->b.c, &m);
 		if (r < 0)
@@ -304,7 +304,7 @@ static struct nc2_st *setup(const struct bench_cfg *cfg, struct bench_res *res)
 	    nc2_prod_init(&s->b.p, &ctrl[1], s->mem[2], ring) ||
 	    nc2_cons_init(&s->a.c, &ctrl[1], s->mem[2], ring)) {
 		for (int i = 0; i < 3; i++)
-			free(s->mem[i]);
+			bench_free(s->mem[i]);
 		free(s);
 		return NULL;
 	}
@@ -321,7 +321,7 @@ static void finish(struct nc2_st *s, struct bench_res *res)
 	res->failed |= nc2_prod_error(&s->a.p) || nc2_cons_error(&s->b.c) ||
 		      nc2_prod_error(&s->b.p) || nc2_cons_error(&s->a.c);
 	for (int i = 0; i < 3; i++)
-		free(s->mem[i]);
+		bench_free(s->mem[i]);
 	free(s);
 }
 

@@ -49,13 +49,13 @@ struct rte_st {
 static int put(void *v, uint64_t seq, unsigned int n)
 {
 	struct rte_st *s = v;
-	const enum bench_wl wl = s->cfg->wl;
+	const uint32_t fixed = s->cfg->fixed_len;
 	unsigned int k, i;
 
 	k = rte_ring_sc_dequeue_burst(s->free, s->a.buf, n, NULL);
 	for (i = 0; i < k; i++) {
 		struct rmsg *m = s->a.buf[i];
-		uint32_t len = payload_len(wl, seq + i);
+		uint32_t len = payload_len_at(fixed, seq + i);
 
 		m->len = len;
 		payload_fill(m->data, len, seq + i);
@@ -69,13 +69,13 @@ static int put(void *v, uint64_t seq, unsigned int n)
 static int get(void *v, uint64_t seq, unsigned int n)
 {
 	struct rte_st *s = v;
-	const enum bench_wl wl = s->cfg->wl;
+	const uint32_t fixed = s->cfg->fixed_len;
 	unsigned int k, i;
 
 	k = rte_ring_sc_dequeue_burst(s->ring, s->b.buf, n, NULL);
 	for (i = 0; i < k; i++) {
 		const struct rmsg *m = s->b.buf[i];
-		uint32_t len = payload_len(wl, seq + i);
+		uint32_t len = payload_len_at(fixed, seq + i);
 
 		if (m->len != len || !payload_check(m->data, len, seq + i))
 			s->b.bad++;
@@ -211,7 +211,7 @@ static struct rte_st *setup(const struct bench_cfg *cfg, struct bench_res *res)
 	s->ring = ring_at(&mem, nbuf, "nc2b_full");
 	s->free = ring_at(&mem, nbuf, "nc2b_free");
 	if (!s->ring || !s->free) {
-		free(s->pool);
+		bench_free(s->pool);
 		free(s);
 		return NULL;
 	}
@@ -227,7 +227,7 @@ static struct rte_st *setup(const struct bench_cfg *cfg, struct bench_res *res)
 static void finish(struct rte_st *s, struct bench_res *res)
 {
 	res->bad = s->a.bad + s->b.bad;
-	free(s->pool);
+	bench_free(s->pool);
 	free(s);
 }
 

@@ -81,13 +81,13 @@ static int reap(struct bx_front_ring *f)
 static int put(void *v, uint64_t seq, unsigned int n)
 {
 	struct xen_st *s = v;
-	const enum bench_wl wl = s->cfg->wl;
+	const uint32_t fixed = s->cfg->fixed_len;
 	struct bx_front_ring *f = &s->a.front;
 	unsigned int k;
 	int notify;
 
 	for (k = 0; k < n; k++) {
-		uint32_t len = payload_len(wl, seq + k);
+		uint32_t len = payload_len_at(fixed, seq + k);
 		struct xreq *req;
 
 		if (RING_FULL(f)) {
@@ -111,7 +111,7 @@ static int put(void *v, uint64_t seq, unsigned int n)
 static int get(void *v, uint64_t seq, unsigned int n)
 {
 	struct xen_st *s = v;
-	const enum bench_wl wl = s->cfg->wl;
+	const uint32_t fixed = s->cfg->fixed_len;
 	struct bx_back_ring *b = &s->b.back;
 	RING_IDX rc = b->req_cons, rp = b->sring->req_prod;
 	unsigned int k;
@@ -122,7 +122,7 @@ static int get(void *v, uint64_t seq, unsigned int n)
 		return -1;
 	for (k = 0; k < n && rc != rp; k++, rc++) {
 		const struct xreq *req = RING_GET_REQUEST(b, rc);
-		uint32_t len = payload_len(wl, seq + k);
+		uint32_t len = payload_len_at(fixed, seq + k);
 
 		if (read_once(&req->len) != len ||
 		    !payload_check(req->data, len, seq + k))
@@ -286,7 +286,7 @@ static struct xen_st *setup(const struct bench_cfg *cfg, struct bench_res *res)
 	FRONT_RING_INIT(&s->a.front, s->sring, bytes);
 	BACK_RING_INIT(&s->b.back, s->sring, bytes);
 	if (RING_SIZE(&s->a.front) < 1) {
-		free(s->sring);
+		bench_free(s->sring);
 		free(s);
 		return NULL;
 	}
@@ -299,7 +299,7 @@ static void finish(struct xen_st *s, struct bench_res *res)
 {
 	res->bad = s->a.bad + s->b.bad;
 	res->notifies = s->a.notifies + s->b.notifies;
-	free(s->sring);
+	bench_free(s->sring);
 	free(s);
 }
 

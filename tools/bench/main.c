@@ -38,6 +38,7 @@ struct row {
 	unsigned int batch;
 	double msgs_per_s, bytes_per_s, rtt_ns, bytes_per_msg;
 	unsigned int runs, preempted;
+	double rep_rate[3 * MAX_REPS]; /* every run's rate, in the order run */
 };
 
 static struct row rows[64];
@@ -51,10 +52,14 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static double median(double *v, unsigned int n)
+/* The median of v[0..n); v is left as it was. */
+static double median(const double *v, unsigned int n)
 {
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	double s[3 * MAX_REPS];
+
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), cmp_double);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
 static uint64_t payload_bytes(enum bench_wl wl, uint64_t msgs)
@@ -77,6 +82,7 @@ static bool run_once(const struct opts *o, const char *name,
 	bool ok;
 
 	memset(res, 0, sizeof(*res));
+	bench_arena_reset();
 	if (!impl)
 		ok = bench_cacheline(cfg, res);
 	else if (o->single)
@@ -113,8 +119,16 @@ static void emit_json(const struct row *r)
 		printf("\"rtt_ns\":%.1f,", r->rtt_ns);
 	else
 		printf("\"rtt_ns\":null,");
-	printf("\"ring_bytes_per_msg\":%.1f,\"runs\":%u,\"preempted_runs\":%u}\n",
+	printf("\"ring_bytes_per_msg\":%.1f,\"runs\":%u,\"preempted_runs\":%u,",
 	       r->bytes_per_msg, r->runs, r->preempted);
+	/*
+	 * Each run's own rate, in order: the median hides whether the runs
+	 * agreed or fell into distinct modes (see docs/bench.md, "Noise").
+	 */
+	printf("\"run_msgs_per_s\":[");
+	for (unsigned int i = 0; i < r->runs; i++)
+		printf("%s%.0f", i ? "," : "", r->rep_rate[i]);
+	printf("]}\n");
 	fflush(stdout);
 }
 
@@ -148,6 +162,7 @@ static void part_row(const struct opts *o, struct part *p, unsigned int reps)
 	r->batch = p->cfg.batch;
 	r->runs = p->total;
 	r->preempted = p->total - p->clean;
+	memcpy(r->rep_rate, p->rate, p->total * sizeof(p->rate[0]));
 	if (p->clean >= (reps + 1) / 2)
 		r->msgs_per_s = median(p->clean_rate, p->clean);
 	else
@@ -461,7 +476,8 @@ int main(int argc, char **argv)
 							    "cacheline";
 				parts[n].impl = i < NIMPL ? impls[i] : NULL;
 				parts[n].cfg = (struct bench_cfg){
-					wl, batch, 0, o.ring_kib
+					wl, batch, 0, o.ring_kib,
+					payload_fixed_len(wl)
 				};
 				n++;
 			}
