@@ -27,22 +27,6 @@ static const uint16_t payload_mix[12] = {
 	64, 576, 64, 64, 576, 64, 1500, 64, 576, 64, 64, 576,
 };
 
-static inline uint32_t payload_len(enum bench_wl wl, uint64_t seq)
-{
-	switch (wl) {
-	case WL_64:
-		return 64;
-	case WL_256:
-		return 256;
-	case WL_1500:
-		return 1500;
-	case WL_MIXED:
-		return payload_mix[seq % 12];
-	default:
-		return PAYLOAD_RTT_REQ;
-	}
-}
-
 /*
  * The one length every message of wl has, or 0 if it varies (mixed):
  * bench_cfg's fixed_len. The transports' batch loops read that once per
@@ -53,13 +37,30 @@ static inline uint32_t payload_len(enum bench_wl wl, uint64_t seq)
  */
 static inline uint32_t payload_fixed_len(enum bench_wl wl)
 {
-	return wl == WL_MIXED ? 0 : payload_len(wl, 0);
+	switch (wl) {
+	case WL_64:
+		return 64;
+	case WL_256:
+		return 256;
+	case WL_1500:
+		return 1500;
+	case WL_MIXED:
+		return 0;
+	default:
+		return PAYLOAD_RTT_REQ;
+	}
 }
 
-/* payload_len(wl, seq), given fixed = payload_fixed_len(wl). */
+/* Message seq's payload length, given fixed = payload_fixed_len(wl). */
 static inline uint32_t payload_len_at(uint32_t fixed, uint64_t seq)
 {
 	return fixed ? fixed : payload_mix[seq % 12];
+}
+
+/* Message seq's payload length in workload wl. */
+static inline uint32_t payload_len(enum bench_wl wl, uint64_t seq)
+{
+	return payload_len_at(payload_fixed_len(wl), seq);
 }
 
 /* Largest payload of a workload: what a fixed-size slot or buffer holds. */
