@@ -92,11 +92,10 @@ static inline bool bench_aborted(void)
  * Shared memory for the ring under test: zeroed, page-aligned and
  * already faulted, from one arena that every run starts again at its
  * beginning (bench_arena_reset()), so that every implementation's rings
- * lie on the same physical pages; exits on failure. bench_free() gives
- * it back (the arena's space returns at the next reset).
+ * lie on the same physical pages; exits on failure. Nothing frees it:
+ * it is the run's until the next reset.
  */
 void *bench_alloc(uint64_t bytes);
-void bench_free(void *p);
 void bench_arena_reset(void);
 
 /* Largest power of two <= n (n > 0). */

@@ -303,8 +303,6 @@ static struct nc2_st *setup(const struct bench_cfg *cfg, struct bench_res *res)
 	    nc2_cons_init(&s->b.c, &ctrl[0], s->mem[1], ring) ||
 	    nc2_prod_init(&s->b.p, &ctrl[1], s->mem[2], ring) ||
 	    nc2_cons_init(&s->a.c, &ctrl[1], s->mem[2], ring)) {
-		for (int i = 0; i < 3; i++)
-			bench_free(s->mem[i]);
 		free(s);
 		return NULL;
 	}
@@ -320,8 +318,6 @@ static void finish(struct nc2_st *s, struct bench_res *res)
 	res->notifies = s->a.notifies + s->b.notifies;
 	res->failed |= nc2_prod_error(&s->a.p) || nc2_cons_error(&s->b.c) ||
 		      nc2_prod_error(&s->b.p) || nc2_cons_error(&s->a.c);
-	for (int i = 0; i < 3; i++)
-		bench_free(s->mem[i]);
 	free(s);
 }
 

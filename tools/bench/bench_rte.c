@@ -211,7 +211,6 @@ static struct rte_st *setup(const struct bench_cfg *cfg, struct bench_res *res)
 	s->ring = ring_at(&mem, nbuf, "nc2b_full");
 	s->free = ring_at(&mem, nbuf, "nc2b_free");
 	if (!s->ring || !s->free) {
-		bench_free(s->pool);
 		free(s);
 		return NULL;
 	}
@@ -227,7 +226,6 @@ static struct rte_st *setup(const struct bench_cfg *cfg, struct bench_res *res)
 static void finish(struct rte_st *s, struct bench_res *res)
 {
 	res->bad = s->a.bad + s->b.bad;
-	bench_free(s->pool);
 	free(s);
 }
 

@@ -286,7 +286,6 @@ static struct xen_st *setup(const struct bench_cfg *cfg, struct bench_res *res)
 	FRONT_RING_INIT(&s->a.front, s->sring, bytes);
 	BACK_RING_INIT(&s->b.back, s->sring, bytes);
 	if (RING_SIZE(&s->a.front) < 1) {
-		bench_free(s->sring);
 		free(s);
 		return NULL;
 	}
@@ -299,7 +298,6 @@ static void finish(struct xen_st *s, struct bench_res *res)
 {
 	res->bad = s->a.bad + s->b.bad;
 	res->notifies = s->a.notifies + s->b.notifies;
-	bench_free(s->sring);
 	free(s);
 }
 

@@ -175,8 +175,3 @@ void *bench_alloc(uint64_t bytes)
 	memset(p, 0, bytes);
 	return p;
 }
-
-void bench_free(void *p)
-{
-	(void)p;
-}
