@@ -18,6 +18,7 @@ int nc2_cons_init(struct nc2_cons *c, struct nc2_wire_ctrl *ctrl,
 	c->ctrl = ctrl;
 	c->ring = ring;
 	c->size = ring_bytes;
+	c->pf_lim = nc2_cons_prefetch_lim(ring_bytes);
 	return 0;
 }
 

@@ -8,6 +8,10 @@
  * map onto kernel primitives (virt_* barriers, because the peer is another
  * domain even on a UP kernel); elsewhere onto GCC/Clang builtins.
  *
+ * nc2_prefetch(p) is only a hint to the cache: it never faults and reads
+ * nothing into the program, so the library may issue it on memory the
+ * peer is still free to change.
+ *
  * nc2_assert(cond) guards a caller's contract (never the peer's input,
  * which is always a clean error): it evaluates to cond's truth so the
  * library can still refuse the call.
@@ -22,9 +26,11 @@
 #include <asm/barrier.h>
 #include <asm/byteorder.h>
 #include <asm/bug.h>
+#include <linux/prefetch.h>
 
 #define nc2_memcpy(d, s, n) memcpy((d), (s), (n))
 #define nc2_memset(d, c, n) memset((d), (c), (n))
+#define nc2_prefetch(p)	    prefetch(p)
 /* Forces a copy out of shared memory to really happen (no re-reads). */
 #define nc2_barrier() barrier()
 /* Full barrier between our shared-memory store and a later shared load. */
@@ -56,6 +62,7 @@
 
 #define nc2_memcpy(d, s, n)	  __builtin_memcpy((d), (s), (n))
 #define nc2_memset(d, c, n)	  __builtin_memset((d), (c), (n))
+#define nc2_prefetch(p)		  __builtin_prefetch(p)
 /* Forces a copy out of shared memory to really happen (no re-reads). */
 #define nc2_barrier()		  __asm__ __volatile__("" ::: "memory")
 #define nc2_mb()		  __atomic_thread_fence(__ATOMIC_SEQ_CST)

@@ -494,6 +494,29 @@ static void test_hdr_fast_rule(void **state)
 	assert_true(checked > 400000000u);
 }
 
+/*
+ * The consumer's prefetch stays inside what is in view (so inside the
+ * ring) and keeps an eighth of the ring away from the producer, yet can
+ * happen on every ring size.
+ */
+static void test_prefetch_lim(void **state)
+{
+	struct nc2_wire_ctrl ctrl;
+	static uint8_t ring[NC2_RING_MAX_BYTES];
+
+	(void)state;
+	for (uint32_t size = NC2_PAGE_SIZE; size <= NC2_RING_MAX_BYTES;
+	     size *= 2) {
+		struct nc2_cons c;
+
+		assert_int_equal(nc2_cons_init(&c, &ctrl, ring, size), 0);
+		assert_int_equal(c.pf_lim, nc2_cons_prefetch_lim(size));
+		assert_true(c.pf_lim >= NC2_CONS_PREFETCH + 64);
+		assert_true(c.pf_lim >= size / 8);
+		assert_true(c.pf_lim < size);
+	}
+}
+
 static void test_bad_headers(void **state)
 {
 	const struct {
@@ -760,6 +783,7 @@ int main(void)
 		cmocka_unit_test(test_notify_counting),
 		cmocka_unit_test(test_bad_prod),
 		cmocka_unit_test(test_hdr_fast_rule),
+		cmocka_unit_test(test_prefetch_lim),
 		cmocka_unit_test(test_bad_headers),
 		cmocka_unit_test(test_bad_cons),
 		cmocka_unit_test(test_commit_shorter),
