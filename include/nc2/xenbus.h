@@ -31,7 +31,7 @@
 /*
  * ---- Xen's own, written by the toolstack for every domain: nc2 only
  * reads them (nc2ctl and the userspace backend). The model of Xen under
- * uspace/hv writes them as Xen's toolstack would, in its own words.
+ * uspace/hv and the lab's scripts use these names too.
  */
 #define NC2_XS_LOCAL_DOMAIN "/local/domain" /* one directory per domain */
 #define NC2_XS_DOM_PATH "/local/domain/%u"  /* a domain's home */
@@ -39,6 +39,7 @@
 #define NC2_XS_NAME "name"		    /* in a home: the domain's name */
 #define NC2_XS_VM "vm"			    /* in a home: /vm/<uuid> */
 #define NC2_XS_BACKEND_DIR "backend"	    /* in a home: devices it serves */
+#define NC2_XS_DEVICE_DIR "device"	    /* in a home: devices it uses */
 
 /* ---- FE, written by the toolstack at creation */
 #define NC2_XS_BACKEND "backend"       /* the path BE */

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nc2/xenbus.h>
+
 #include "hv_msg.h"
 #include "hvd.h"
 
@@ -292,7 +294,7 @@ static int norm_path(struct hvd_dom *d, const char *in, size_t len, char *out,
 	if (in[0] == '/')
 		n = snprintf(out, HV_PATH_MAX, "%s", in);
 	else
-		n = snprintf(out, HV_PATH_MAX, "/local/domain/%u/%s", d->id,
+		n = snprintf(out, HV_PATH_MAX, NC2_XS_DOM_PATH "/%s", d->id,
 			     in);
 	if (n >= HV_PATH_MAX)
 		return -E2BIG;
@@ -609,7 +611,7 @@ void hvd_store_init(void)
 	if (!n)
 		abort();
 	n->perms[0] = (struct nc2_hv_perm){ 0, NC2_HV_PERM_READ };
-	create("/local/domain", 0);
+	create(NC2_XS_LOCAL_DOMAIN, 0);
 }
 
 void hvd_store_dom_new(struct hvd_dom *d)
@@ -618,7 +620,7 @@ void hvd_store_dom_new(struct hvd_dom *d)
 	struct node *n;
 
 	/* The toolstack's job in Xen: a private home for the domain. */
-	snprintf(path, sizeof(path), "/local/domain/%u", d->id);
+	snprintf(path, sizeof(path), NC2_XS_DOM_PATH, d->id);
 	n = create(path, 0);
 	if (n) {
 		n->nperms = 1;
@@ -644,7 +646,7 @@ void hvd_store_dom_dead(struct hvd_dom *d)
 		}
 	}
 	/* Again the toolstack's job: remove the dead domain's home. */
-	snprintf(path, sizeof(path), "/local/domain/%u", d->id);
+	snprintf(path, sizeof(path), NC2_XS_DOM_PATH, d->id);
 	do_rm(&dom0, path);
 	gen++;
 	fire("@releaseDomain", false);

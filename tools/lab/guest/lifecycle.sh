@@ -73,8 +73,8 @@ lc_new_domid() {
 # lc_connected D : vif2 D/0 Connected on both ends within 90 s.
 lc_connected() {
 	local i=0
-	while [ "$(xenstore-read /local/domain/0/backend/$NC2_XS_DEVICE/$1/0/$NC2_XS_STATE 2>/dev/null)" != 4 ] ||
-	      [ "$(xenstore-read /local/domain/$1/device/$NC2_XS_DEVICE/0/$NC2_XS_STATE 2>/dev/null)" != 4 ]; do
+	while [ "$(xenstore-read $NC2_XS_LOCAL_DOMAIN/0/$NC2_XS_BACKEND_DIR/$NC2_XS_DEVICE/$1/0/$NC2_XS_STATE 2>/dev/null)" != 4 ] ||
+	      [ "$(xenstore-read $NC2_XS_LOCAL_DOMAIN/$1/$NC2_XS_DEVICE_DIR/$NC2_XS_DEVICE/0/$NC2_XS_STATE 2>/dev/null)" != 4 ]; do
 		i=$((i + 1))
 		[ $i -gt 450 ] && return 1
 		sleep 0.2
@@ -107,15 +107,15 @@ lc_stats() {
 # lc_leftovers D : what xenstore still holds for domid D (empty: clean).
 lc_leftovers() {
 	local b p
-	for b in $(xenstore-list /local/domain 2>/dev/null); do
-		xenstore-exists /local/domain/$b/backend/$NC2_XS_DEVICE/$1 2>/dev/null &&
+	for b in $(xenstore-list $NC2_XS_LOCAL_DOMAIN 2>/dev/null); do
+		xenstore-exists $NC2_XS_LOCAL_DOMAIN/$b/$NC2_XS_BACKEND_DIR/$NC2_XS_DEVICE/$1 2>/dev/null &&
 			echo "backend/$NC2_XS_DEVICE/$1 in domain $b"
-		for p in $(xenstore-list /local/domain/$b/$NC2_XS_BYPASS_DIR 2>/dev/null); do
+		for p in $(xenstore-list $NC2_XS_LOCAL_DOMAIN/$b/$NC2_XS_BYPASS_DIR 2>/dev/null); do
 			case "-$p-" in *-$1-*) echo "bypass $p in domain $b" ;; esac
 		done
 	done
-	xenstore-exists /local/domain/$1/device/$NC2_XS_DEVICE 2>/dev/null &&
-		echo "/local/domain/$1/device/$NC2_XS_DEVICE"
+	xenstore-exists $NC2_XS_LOCAL_DOMAIN/$1/$NC2_XS_DEVICE_DIR/$NC2_XS_DEVICE 2>/dev/null &&
+		echo "$NC2_XS_LOCAL_DOMAIN/$1/$NC2_XS_DEVICE_DIR/$NC2_XS_DEVICE"
 }
 
 # lc_clean D : wait up to 30 s for D's leftovers to go; prints them if not.
@@ -145,8 +145,8 @@ lc_step() {
 	fi
 	if ! lc_connected "$d"; then
 		lab_check FAIL "lifecycle-$name" "$what: domid $d, vif2 not Connected" \
-			"(backend $(xenstore-read /local/domain/0/backend/$NC2_XS_DEVICE/$d/0/$NC2_XS_STATE 2>/dev/null)," \
-			"frontend $(xenstore-read /local/domain/$d/device/$NC2_XS_DEVICE/0/$NC2_XS_STATE 2>/dev/null))"
+			"(backend $(xenstore-read $NC2_XS_LOCAL_DOMAIN/0/$NC2_XS_BACKEND_DIR/$NC2_XS_DEVICE/$d/0/$NC2_XS_STATE 2>/dev/null)," \
+			"frontend $(xenstore-read $NC2_XS_LOCAL_DOMAIN/$d/$NC2_XS_DEVICE_DIR/$NC2_XS_DEVICE/0/$NC2_XS_STATE 2>/dev/null))"
 		return 1
 	fi
 	LC_D=$d
@@ -164,8 +164,8 @@ lc_step() {
 
 # lc_bypass_dir A B : the bypass request directory of the pair in dom0.
 lc_bypass_dir() {
-	[ "$1" -lt "$2" ] && echo "/local/domain/0/$NC2_XS_BYPASS_DIR/$1-$2" ||
-		echo "/local/domain/0/$NC2_XS_BYPASS_DIR/$2-$1"
+	[ "$1" -lt "$2" ] && echo "$NC2_XS_LOCAL_DOMAIN/0/$NC2_XS_BYPASS_DIR/$1-$2" ||
+		echo "$NC2_XS_LOCAL_DOMAIN/0/$NC2_XS_BYPASS_DIR/$2-$1"
 }
 
 lc_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
@@ -467,7 +467,7 @@ lc_suite() {
 	lab_step "lifecycle: bypass domu1-domu2 by name, then xl destroy domu1"
 	d=$LC_D
 	nc2ctl bypass enable domu1 domu2 || true
-	dir=/local/domain/0/$NC2_XS_BYPASS_DIR/$([ "$d" -lt "$D2" ] && echo "$d-$D2" || echo "$D2-$d")
+	dir=$NC2_XS_LOCAL_DOMAIN/0/$NC2_XS_BYPASS_DIR/$([ "$d" -lt "$D2" ] && echo "$d-$D2" || echo "$D2-$d")
 	i=0
 	while st=$(xenstore-read $dir/$NC2_XS_BP_STATUS 2>/dev/null); [ "$st" != active ] && [ $i -lt 150 ]; do
 		i=$((i + 1))
