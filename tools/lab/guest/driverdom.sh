@@ -104,7 +104,8 @@ dd_attach() {
 		gateway="$DD_NET4.1" vifname="vif2r$1" \
 		script=/etc/xen/scripts/vif2-route || return 1
 	# devd in netdom runs the script: wait for its hotplug-status.
-	local i=0 be=$NC2_XS_LOCAL_DOMAIN/$DN/$NC2_XS_BACKEND_DIR/$NC2_XS_DEVICE/$(xl domid domu$1)/0
+	local i=0 be
+	be=$(lab_be "$DN" "$(xl domid domu$1)" 0)
 	while [ "$(xenstore-read $be/$NC2_XS_HOTPLUG_STATUS 2>/dev/null)" != connected ]; do
 		i=$((i + 1))
 		[ $i -gt 150 ] && DD_DETAIL="hotplug-status '$(xenstore-read $be/$NC2_XS_HOTPLUG_STATUS 2>/dev/null)'" && return 1
@@ -117,7 +118,7 @@ dd_attach() {
 # dd_bp_wait WANT... : the bypass request domu1-domu2 in netdom settles in
 # one of the statuses WANT (within 40 s); prints "STATUS [error text]".
 dd_bp_wait() {
-	local dir=$NC2_XS_LOCAL_DOMAIN/$DN/$NC2_XS_BYPASS_DIR/$DD_BP i=0 st w
+	local dir=$DD_BP i=0 st w
 	while :; do
 		st=$(xenstore-read $dir/$NC2_XS_BP_STATUS 2>/dev/null)
 		for w in "$@"; do
@@ -136,7 +137,7 @@ dd_bp_wait() {
 # throughout.
 dd_bypass_policy() {
 	local st d1=$1 d2=$2
-	DD_BP=$([ "$d1" -lt "$d2" ] && echo "$d1-$d2" || echo "$d2-$d1")
+	DD_BP=$(lab_bypass_dir "$DN" "$d1" "$d2")
 	nc2ctl bypass enable domu1 domu2 backend=domu3 >/dev/null
 	st=$(dd_bp_wait error active)
 	DD_DETAIL="routed default bypass-allow=none: $st"
@@ -235,7 +236,7 @@ dd_suite() {
 	# (netchannel1's vifs are vif<domid>.<handle>: vif2.0 is domu2's.)
 	out=$(domu_run "$DN" 20 nc2_stat net_rx_packets vif2r1 vif2r2)
 	DD_DETAIL="no backend/$NC2_XS_DEVICE in dom0; the network domain's vif2 received $out packets"
-	dd_check no-nc2-in-dom0 eval "! xenstore-exists $NC2_XS_LOCAL_DOMAIN/0/$NC2_XS_BACKEND_DIR/$NC2_XS_DEVICE && [ '${out:-0}' -gt 0 ]"
+	dd_check no-nc2-in-dom0 eval "! xenstore-exists $(lab_be 0) && [ '${out:-0}' -gt 0 ]"
 
 	nc2ctl --timeout 20 detach domu1 0 >/dev/null 2>&1
 	local i=0
@@ -245,7 +246,7 @@ dd_suite() {
 		sleep 1
 	done
 	DD_DETAIL="devd ran offline: vif2r1's routes and rules gone"
-	dd_check detach-offline eval "[ $i -le 30 ] && ! xenstore-exists $NC2_XS_LOCAL_DOMAIN/$DN/$NC2_XS_BACKEND_DIR/$NC2_XS_DEVICE/$d1/0"
+	dd_check detach-offline eval "[ $i -le 30 ] && ! xenstore-exists $(lab_be "$DN" "$d1" 0)"
 	nc2ctl --timeout 20 detach domu2 0 >/dev/null 2>&1
 	lab_step "driver domain: devd log"
 	domu_run "$DN" 20 'cat /tmp/devd.log | tr "\n" "|"' | tr '|' '\n' | sed 's/^/    | /'

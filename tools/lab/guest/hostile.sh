@@ -190,7 +190,7 @@ hz_g_f10() {
 hz_g_f13() {
 	xenstore-write device/$NC2_XS_DEVICE/0/$NC2_XS_BACKEND_ID 7 &&
 		xenstore-write device/$NC2_XS_DEVICE/0/$NC2_XS_BACKEND \
-			"$NC2_XS_LOCAL_DOMAIN/7/$NC2_XS_BACKEND_DIR/$NC2_XS_DEVICE/$1/0"
+			"$(lab_be 7 "$1" 0)"
 }
 
 # ---------------------------------------------------------------- dom0 side
@@ -210,7 +210,7 @@ hz_sum() {
 		END { print s + 0 }'
 }
 hz_bestate() {
-	xenstore-read $NC2_XS_LOCAL_DOMAIN/0/$NC2_XS_BACKEND_DIR/$NC2_XS_DEVICE/$1/0/$NC2_XS_STATE 2>/dev/null
+	xenstore-read "$(lab_be 0 "$1" 0)/$NC2_XS_STATE" 2>/dev/null
 }
 
 # The kernel log after a mark: "T<timestamp of its last line>", so a log
@@ -296,13 +296,7 @@ hz_wait_stat() {
 	hz_since "$t0"
 }
 
-hz_bypass_dir() {
-	if [ "$D1" -lt "$D2" ]; then
-		echo $NC2_XS_LOCAL_DOMAIN/0/$NC2_XS_BYPASS_DIR/$D1-$D2
-	else
-		echo $NC2_XS_LOCAL_DOMAIN/0/$NC2_XS_BYPASS_DIR/$D2-$D1
-	fi
-}
+hz_bypass_dir() { lab_bypass_dir 0 "$D1" "$D2"; }
 # hz_bypass_final SECS : wait for a final status after a disable request.
 hz_bypass_final() {
 	local i=0 st dir
@@ -659,7 +653,7 @@ hz_a_f13() {
 		sleep 0.2
 		i=$((i + 1))
 	done
-	xenstore-read $NC2_XS_LOCAL_DOMAIN/0/$NC2_XS_BACKEND_DIR/$NC2_XS_DEVICE/$D1/0/$NC2_XS_STATE >/dev/null 2>&1 &&
+	xenstore-read "$(lab_be 0 "$D1" 0)/$NC2_XS_STATE" >/dev/null 2>&1 &&
 		hz_bad "the real backend directory is still there"
 	[ -e /sys/class/net/vif2.$D1.0 ] && hz_bad "vif2.$D1.0 still there"
 	grep -q "vif2.$D1.0 off br1" /tmp/hz-f13.log ||

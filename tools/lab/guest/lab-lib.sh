@@ -18,6 +18,37 @@ export PATH=/usr/lib/xen-4.17/bin:/usr/sbin:/usr/bin:/sbin:/bin
 # shellcheck source=/dev/null
 . /lib/nc2lab/nc2-xenbus-keys.sh
 
+# Xenstore paths, from the header's printf formats (NC2_XS_*_PATH), so
+# the scripts spell no path of their own:
+#   lab_fe D [H]      guest D's vif2 H (FE); without H, all its vif2s
+#   lab_be B [D [H]]  backend B's vif2 H of guest D (BE); fewer: the
+#                     directory of D's devices, or of all B serves
+#   lab_bypass_dir B [A C]  B's bypass request for the pair A, C, named
+#                     smaller domid first as nc2ctl writes it; without
+#                     a pair, the directory of all of B's requests
+# shellcheck disable=SC2059
+lab_fe() {
+	if [ $# = 2 ]; then
+		printf "$NC2_XS_FE_PATH" "$1" "$2"
+	else
+		printf "$NC2_XS_DOM_PATH/$NC2_XS_DEVICE_DIR/$NC2_XS_DEVICE" "$1"
+	fi
+}
+# shellcheck disable=SC2059
+lab_be() {
+	case $# in
+	3) printf "$NC2_XS_BE_PATH" "$1" "$2" "$3" ;;
+	2) printf "$NC2_XS_BE_DOM_PATH" "$1" "$2" ;;
+	*) printf "$NC2_XS_BE_ROOT_PATH" "$1" ;;
+	esac
+}
+# shellcheck disable=SC2059
+lab_bypass_dir() {
+	printf "$NC2_XS_DOM_PATH/$NC2_XS_BYPASS_DIR" "$1"
+	[ $# = 3 ] || return 0
+	if [ "$2" -lt "$3" ]; then echo "/$2-$3"; else echo "/$3-$2"; fi
+}
+
 lab_uptime() { cut -d' ' -f1 /proc/uptime; }
 lab_step() { echo "NC2LAB STEP [$(lab_uptime)] $*"; }
 lab_log() { echo "NC2LAB LOG [$(lab_uptime)] $*"; }

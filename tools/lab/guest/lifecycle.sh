@@ -73,8 +73,8 @@ lc_new_domid() {
 # lc_connected D : vif2 D/0 Connected on both ends within 90 s.
 lc_connected() {
 	local i=0
-	while [ "$(xenstore-read $NC2_XS_LOCAL_DOMAIN/0/$NC2_XS_BACKEND_DIR/$NC2_XS_DEVICE/$1/0/$NC2_XS_STATE 2>/dev/null)" != 4 ] ||
-	      [ "$(xenstore-read $NC2_XS_LOCAL_DOMAIN/$1/$NC2_XS_DEVICE_DIR/$NC2_XS_DEVICE/0/$NC2_XS_STATE 2>/dev/null)" != 4 ]; do
+	while [ "$(xenstore-read "$(lab_be 0 "$1" 0)/$NC2_XS_STATE" 2>/dev/null)" != 4 ] ||
+	      [ "$(xenstore-read "$(lab_fe "$1" 0)/$NC2_XS_STATE" 2>/dev/null)" != 4 ]; do
 		i=$((i + 1))
 		[ $i -gt 450 ] && return 1
 		sleep 0.2
@@ -108,14 +108,14 @@ lc_stats() {
 lc_leftovers() {
 	local b p
 	for b in $(xenstore-list $NC2_XS_LOCAL_DOMAIN 2>/dev/null); do
-		xenstore-exists $NC2_XS_LOCAL_DOMAIN/$b/$NC2_XS_BACKEND_DIR/$NC2_XS_DEVICE/$1 2>/dev/null &&
+		xenstore-exists "$(lab_be "$b" "$1")" 2>/dev/null &&
 			echo "backend/$NC2_XS_DEVICE/$1 in domain $b"
-		for p in $(xenstore-list $NC2_XS_LOCAL_DOMAIN/$b/$NC2_XS_BYPASS_DIR 2>/dev/null); do
+		for p in $(xenstore-list "$(lab_bypass_dir "$b")" 2>/dev/null); do
 			case "-$p-" in *-$1-*) echo "bypass $p in domain $b" ;; esac
 		done
 	done
-	xenstore-exists $NC2_XS_LOCAL_DOMAIN/$1/$NC2_XS_DEVICE_DIR/$NC2_XS_DEVICE 2>/dev/null &&
-		echo "$NC2_XS_LOCAL_DOMAIN/$1/$NC2_XS_DEVICE_DIR/$NC2_XS_DEVICE"
+	p=$(lab_fe "$1")
+	xenstore-exists "$p" 2>/dev/null && echo "$p"
 }
 
 # lc_clean D : wait up to 30 s for D's leftovers to go; prints them if not.
@@ -145,8 +145,8 @@ lc_step() {
 	fi
 	if ! lc_connected "$d"; then
 		lab_check FAIL "lifecycle-$name" "$what: domid $d, vif2 not Connected" \
-			"(backend $(xenstore-read $NC2_XS_LOCAL_DOMAIN/0/$NC2_XS_BACKEND_DIR/$NC2_XS_DEVICE/$d/0/$NC2_XS_STATE 2>/dev/null)," \
-			"frontend $(xenstore-read $NC2_XS_LOCAL_DOMAIN/$d/$NC2_XS_DEVICE_DIR/$NC2_XS_DEVICE/0/$NC2_XS_STATE 2>/dev/null))"
+			"(backend $(xenstore-read "$(lab_be 0 "$d" 0)/$NC2_XS_STATE" 2>/dev/null)," \
+			"frontend $(xenstore-read "$(lab_fe "$d" 0)/$NC2_XS_STATE" 2>/dev/null))"
 		return 1
 	fi
 	LC_D=$d
@@ -160,12 +160,6 @@ lc_step() {
 		return 1
 	fi
 	lab_check PASS "lifecycle-$name" "$what: domu$n domid ${old:+$old -> }$d, vif2 Connected, $t${old:+, nothing left of $old}"
-}
-
-# lc_bypass_dir A B : the bypass request directory of the pair in dom0.
-lc_bypass_dir() {
-	[ "$1" -lt "$2" ] && echo "$NC2_XS_LOCAL_DOMAIN/0/$NC2_XS_BYPASS_DIR/$1-$2" ||
-		echo "$NC2_XS_LOCAL_DOMAIN/0/$NC2_XS_BYPASS_DIR/$2-$1"
 }
 
 lc_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
@@ -186,7 +180,7 @@ lc_move_bypass() {
 	local n=$1 how=$2 name=$3 old d dir t0 ta ts te tb rx tx tl i gap lost
 	local reo poller rb0 rb1 drops
 	old=$(lc_domid $n)
-	dir=$(lc_bypass_dir "$old" "$D2")
+	dir=$(lab_bypass_dir 0 "$old" "$D2")
 	# Both ends in the background of their guests, so that the stream
 	# outlasts the move (the agent follows its guest to the new domid).
 	rb0=$(domu_run "$D2" 20 lab_rcvbuf_errors)
@@ -219,7 +213,7 @@ lc_move_bypass() {
 	d=$(lc_new_domid $n "$old" 300)
 	rm -f /tmp/reform.ms
 	(
-		[ -n "$d" ] && lc_wait_status "$(lc_bypass_dir "$d" "$D2")" active 900 &&
+		[ -n "$d" ] && lc_wait_status "$(lab_bypass_dir 0 "$d" "$D2")" active 900 &&
 			echo $(($(lc_ms) - t0)) >/tmp/reform.ms
 	) &
 	poller=$!
@@ -228,7 +222,7 @@ lc_move_bypass() {
 	d=$(lc_domid $n)
 	tb=$(cat /tmp/reform.ms 2>/dev/null)
 	if [ -n "$tb" ]; then
-		lab_check PASS "lifecycle-$name-reformed" "the bypass domu$n-domu2 formed again by itself under domid $d, $((tb - te)) ms after the move ended, origin $(xenstore-read "$(lc_bypass_dir "$d" "$D2")"/$NC2_XS_BP_ORIGIN 2>/dev/null)"
+		lab_check PASS "lifecycle-$name-reformed" "the bypass domu$n-domu2 formed again by itself under domid $d, $((tb - te)) ms after the move ended, origin $(xenstore-read "$(lab_bypass_dir 0 "$d" "$D2")"/$NC2_XS_BP_ORIGIN 2>/dev/null)"
 	else
 		lab_check FAIL "lifecycle-$name-reformed" "no bypass domu$n-domu2 within 90 s after the move"
 	fi
@@ -291,7 +285,7 @@ lc_bypass_restore() {
 	# The stream is over: the automatic bypass goes by itself once an
 	# end reports it idle (auto_bypass_idle_secs, set to 8 s above).
 	LC_D=$(lc_domid 1)
-	dir=$(lc_bypass_dir "$LC_D" "$D2")
+	dir=$(lab_bypass_dir 0 "$LC_D" "$D2")
 	t=0
 	while xenstore-exists "$dir" 2>/dev/null && [ $t -lt 60 ]; do
 		[ $t = 0 ] && out=$(nc2ctl list domu1 2>&1 | grep -E "^ *[0-9]+ +[0-9]+ .* auto ")
@@ -328,7 +322,7 @@ LC_SWITCHES=20
 lc_ordering() {
 	local d dir n=0 secs rx tx rxpid txpid lost err rb0 rb1 drops why
 	d=$(lc_domid 1)
-	dir=$(lc_bypass_dir "$d" "$D2")
+	dir=$(lab_bypass_dir 0 "$d" "$D2")
 	secs=$((LC_SWITCHES * 3 + 15))
 	rb0=$(domu_run "$D2" 20 lab_rcvbuf_errors)
 	domu_run "$D2" $((secs + 90)) "nc2-seq recv 7000 8 $((secs + 60))" \
@@ -467,7 +461,7 @@ lc_suite() {
 	lab_step "lifecycle: bypass domu1-domu2 by name, then xl destroy domu1"
 	d=$LC_D
 	nc2ctl bypass enable domu1 domu2 || true
-	dir=$NC2_XS_LOCAL_DOMAIN/0/$NC2_XS_BYPASS_DIR/$([ "$d" -lt "$D2" ] && echo "$d-$D2" || echo "$D2-$d")
+	dir=$(lab_bypass_dir 0 "$d" "$D2")
 	i=0
 	while st=$(xenstore-read $dir/$NC2_XS_BP_STATUS 2>/dev/null); [ "$st" != active ] && [ $i -lt 150 ]; do
 		i=$((i + 1))

@@ -94,8 +94,7 @@ nc2_detach() {
 nc2_bypass() {
 	local want=active i=0 st dir a=${2:-$D1} b=${3:-$D2}
 	[ "$1" = disable ] && want=disabled
-	dir=$NC2_XS_LOCAL_DOMAIN/0/$NC2_XS_BYPASS_DIR/$(
-		[ "$a" -lt "$b" ] && echo "$a-$b" || echo "$b-$a")
+	dir=$(lab_bypass_dir 0 "$a" "$b")
 	nc2ctl bypass "$1" "$a" "$b" || return 1
 	while st=$(xenstore-read $dir/$NC2_XS_BP_STATUS 2>/dev/null); [ "$st" != $want ]; do
 		i=$((i + 1))
@@ -229,9 +228,8 @@ nc2_full_tests() {
 # "bypass":"auto" and "formed_s", seconds from the flow's start to
 # status active.
 nc2_autobypass_row() {
-	local a=$D1 b=$D2 dir i=0 st org r bg p=/sys/module/netback2/parameters
-	[ "$a" -gt "$b" ] && a=$D2 && b=$D1
-	dir=$NC2_XS_LOCAL_DOMAIN/0/$NC2_XS_BYPASS_DIR/$a-$b
+	local dir i=0 st org r bg p=/sys/module/netback2/parameters
+	dir=$(lab_bypass_dir 0 "$D1" "$D2")
 	echo 1 >$p/auto_bypass
 	domu_run $D1 $((SECS + 40)) lab_iperf "$(nc2_ip 2)" "$SECS" >/dev/null 2>&1 &
 	bg=$!

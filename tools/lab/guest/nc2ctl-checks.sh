@@ -25,14 +25,14 @@ xs_perm_is() {
 
 # nc2ctl_checks DOMID : DOMID is a running domU without vif2 devices.
 nc2ctl_checks() {
-	local d=$1 fe be fake ok
+	local d=$1 fe be fake bp ok
 	if ! command -v nc2ctl >/dev/null 2>&1; then
 		lab_check SKIP nc2ctl "nc2ctl not in the image"
 		return 0
 	fi
 	lab_step "nc2ctl checks against domU $d"
-	fe=$NC2_XS_LOCAL_DOMAIN/$d/$NC2_XS_DEVICE_DIR/$NC2_XS_DEVICE/5
-	be=$NC2_XS_LOCAL_DOMAIN/0/$NC2_XS_BACKEND_DIR/$NC2_XS_DEVICE/$d/5
+	fe=$(lab_fe "$d" 5)
+	be=$(lab_be 0 "$d" 5)
 
 	if nc2ctl --help | grep -q "EXIT STATUS"; then
 		lab_check PASS nc2ctl-help
@@ -67,8 +67,8 @@ nc2ctl_checks() {
 	xs_is x "$be/$NC2_XS_FILTER_MAC" 1 || ok=FAIL
 	lab_check $ok nc2ctl-attach-keys
 	ok=PASS
-	xs_perm_is $NC2_XS_LOCAL_DOMAIN/$d/$NC2_XS_DEVICE_DIR/$NC2_XS_DEVICE 5 "n$d,r0" || ok=FAIL
-	xs_perm_is $NC2_XS_LOCAL_DOMAIN/0/$NC2_XS_BACKEND_DIR/$NC2_XS_DEVICE/$d 5 "n0,r$d" || ok=FAIL
+	xs_perm_is "$(lab_fe "$d")" 5 "n$d,r0" || ok=FAIL
+	xs_perm_is "$(lab_be 0 "$d")" 5 "n0,r$d" || ok=FAIL
 	lab_check $ok nc2ctl-attach-perms
 	if nc2ctl list "$d" | tee /tmp/list.out | grep -q "^$d  *5  *0 "; then
 		lab_check PASS nc2ctl-list
@@ -95,14 +95,17 @@ nc2ctl_checks() {
 	nc2ctl --no-wait attach $fake handle=0 >/dev/null
 	lab_expect nc2ctl-bypass-enable 0 nc2ctl bypass enable $fake "$d"
 	nc2ctl list | sed 's/^/    | /'
+	# The stand-in was created after $d (or is 4000): nc2ctl names the
+	# request $d-$fake, smaller domid first.
+	bp=$(lab_bypass_dir 0)/$d-$fake
 	ok=PASS
-	xs_is x $NC2_XS_LOCAL_DOMAIN/0/$NC2_XS_BYPASS_DIR/$d-$fake/$NC2_XS_BP_DOMID_A "$d" || ok=FAIL
-	xs_is x $NC2_XS_LOCAL_DOMAIN/0/$NC2_XS_BYPASS_DIR/$d-$fake/$NC2_XS_BP_DOMID_B $fake || ok=FAIL
-	xs_is x $NC2_XS_LOCAL_DOMAIN/0/$NC2_XS_BYPASS_DIR/$d-$fake/$NC2_XS_BP_HANDLE_A 5 || ok=FAIL
-	xs_is x $NC2_XS_LOCAL_DOMAIN/0/$NC2_XS_BYPASS_DIR/$d-$fake/$NC2_XS_BP_REQUEST enable || ok=FAIL
+	xs_is x $bp/$NC2_XS_BP_DOMID_A "$d" || ok=FAIL
+	xs_is x $bp/$NC2_XS_BP_DOMID_B $fake || ok=FAIL
+	xs_is x $bp/$NC2_XS_BP_HANDLE_A 5 || ok=FAIL
+	xs_is x $bp/$NC2_XS_BP_REQUEST enable || ok=FAIL
 	lab_check $ok nc2ctl-bypass-keys
 	lab_expect nc2ctl-bypass-disable 0 nc2ctl bypass disable "$d" $fake
-	if xs_is x $NC2_XS_LOCAL_DOMAIN/0/$NC2_XS_BYPASS_DIR/$d-$fake/$NC2_XS_BP_REQUEST disable; then
+	if xs_is x $bp/$NC2_XS_BP_REQUEST disable; then
 		lab_check PASS nc2ctl-bypass-disable-key
 	else
 		lab_check FAIL nc2ctl-bypass-disable-key
@@ -111,7 +114,7 @@ nc2ctl_checks() {
 	[ "$fake" != 4000 ] && nc2ctl_detach_checks "$d" $fake
 	nc2ctl --timeout 1 detach $fake 0 >/dev/null 2>&1
 	xl destroy standin 2>/dev/null
-	xenstore-rm $NC2_XS_LOCAL_DOMAIN/0/$NC2_XS_BYPASS_DIR/$d-$fake
+	xenstore-rm $bp
 
 	if [ "$NC2" = 0 ]; then
 		# No backend driver: attach waits and gives up with status 3.
@@ -135,9 +138,10 @@ nc2ctl_checks() {
 # is the guest's, so its backend-id/backend may lie, and another domain
 # (OTHER) may plant a look-alike backend directory in its own tree.
 nc2ctl_detach_checks() {
-	local d=$1 o=$2 fe=$NC2_XS_LOCAL_DOMAIN/$1/$NC2_XS_DEVICE_DIR/$NC2_XS_DEVICE/7
-	local be=$NC2_XS_LOCAL_DOMAIN/0/$NC2_XS_BACKEND_DIR/$NC2_XS_DEVICE/$1/7
-	local fake=$NC2_XS_LOCAL_DOMAIN/$2/$NC2_XS_BACKEND_DIR/$NC2_XS_DEVICE/$1/7
+	local d=$1 o=$2 fe be fake
+	fe=$(lab_fe "$1" 7)
+	be=$(lab_be 0 "$1" 7)
+	fake=$(lab_be "$2" "$1" 7)
 	nc2ctl --no-wait attach "$d" handle=7 bridge=br1 >/dev/null
 	xenstore-write "$fe/$NC2_XS_BACKEND_ID" "$o" "$fe/$NC2_XS_BACKEND" "$fake" \
 		"$fake/$NC2_XS_FRONTEND" "$fe" "$fake/$NC2_XS_FRONTEND_ID" "$d"
